@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config'
+
+// Unit tests sit next to the code and need no service; integration tests live in each
+// package's test/ folder and run against the real stack that `npm test` brings up first.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['*/src/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['*/test/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+})
