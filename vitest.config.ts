@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config'
+import SummaryReporter from './vitest.summary.ts'
 
 // Unit tests sit next to the code and need no service; integration tests live in each
 // package's test/ folder and run against the real stack that `npm test` brings up first.
 export default defineConfig({
   test: {
+    reporters: ['default', new SummaryReporter()],
     projects: [
       {
         test: {

@@ -1,0 +1,157 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { loadConfig } from './config.ts'
+import { type StackEnv, stackEnvPath } from './env.ts'
+import { StackError, step } from './proc.ts'
+import { ensureDebianPackages } from './services/debian.ts'
+import { kafka, kafkaAdminUser } from './services/kafka.ts'
+import { kube, kubePaths } from './services/kube.ts'
+import { postgres, postgresUrl } from './services/postgres.ts'
+import { type Context, loadSecrets, type Service } from './services/service.ts'
+import { helmBin, installHelm, installKcat } from './services/tools.ts'
+
+const usage = `Usage: npm run stack -- <command> [options]
+
+The real services Fjord runs on and is tested against, on loopback:
+PostgreSQL, Apache Kafka (KRaft, SASL/SCRAM-SHA-512, ACLs), etcd, kube-apiserver and
+kube-controller-manager; plus Helm, kcat and Chromium for tests.
+
+Commands:
+  up        install what is missing, start every service, wait until each answers
+  down      stop every service (data is kept)
+  status    one line per service
+  logs      the last lines of each service's log (or: logs <service> [-n lines])
+  clean     stop everything and delete the data folder (not the build cache)
+
+Environment:
+  FJORD_STACK_DIR     data, logs, secrets (default: <repo>/.stack)
+  FJORD_CACHE_DIR     version-keyed build cache (default: ~/.cache/fjord)
+  FJORD_POSTGRES_PORT (54329) FJORD_KAFKA_PORT (19092) FJORD_KAFKA_CONTROLLER_PORT (19093)
+  FJORD_ETCD_PORT (12379) FJORD_ETCD_PEER_PORT (12380) FJORD_KUBE_APISERVER_PORT (16443)
+  FJORD_KUBE_CONTROLLER_MANAGER_PORT (16444)
+`
+
+function services(ctx: Context): Service[] {
+  return [postgres(ctx), kafka(ctx), kube(ctx)]
+}
+
+async function up(ctx: Context): Promise<void> {
+  const started = performance.now()
+  await step('Debian packages (postgresql, kcat, chromium, openssl)', ensureDebianPackages)
+  const all = services(ctx)
+  for (const service of all) await service.install()
+  await installHelm(ctx)
+  const kcat = await installKcat(ctx)
+  for (const service of all) await step(`start ${service.name}`, () => service.up())
+  const { kubeconfig, server } = kubePaths(ctx)
+  const env: StackEnv = {
+    postgres: { url: postgresUrl(ctx), adminUrl: postgresUrl(ctx, 'postgres') },
+    kafka: {
+      bootstrapServers: `127.0.0.1:${ctx.config.ports.kafka}`,
+      saslMechanism: 'SCRAM-SHA-512',
+      admin: { username: kafkaAdminUser, password: ctx.secrets.kafkaAdminPassword },
+    },
+    kube: { server, kubeconfig, token: ctx.secrets.kubeAdminToken },
+    helm: { bin: helmBin(ctx) },
+    kcat,
+    chromium: { bin: '/usr/bin/chromium' },
+  }
+  writeFileSync(stackEnvPath(ctx.config.stackDir), `${JSON.stringify(env, null, 2)}\n`, {
+    mode: 0o600,
+  })
+  const total = ((performance.now() - started) / 1000).toFixed(1)
+  process.stdout.write(`
+Fjord stack is up (${total}s).
+  PostgreSQL       ${env.postgres.url.replace(ctx.secrets.postgresPassword, '***')}
+  Kafka            ${env.kafka.bootstrapServers} (SASL_PLAINTEXT, SCRAM-SHA-512, admin user ${kafkaAdminUser})
+  kube-apiserver   ${server}   KUBECONFIG=${kubeconfig}
+  helm             ${env.helm.bin}
+  kcat             ${kcat.bin}
+Secrets and connection details: ${stackEnvPath(ctx.config.stackDir)}
+Stop with \`npm run stack down\`; logs with \`npm run stack logs\`.
+`)
+}
+
+async function down(ctx: Context): Promise<void> {
+  for (const service of services(ctx).reverse())
+    await step(`stop ${service.name}`, () => service.down())
+}
+
+async function status(ctx: Context): Promise<void> {
+  for (const service of services(ctx)) {
+    process.stdout.write(`${service.name.padEnd(10)} ${await service.status()}\n`)
+  }
+}
+
+function logs(ctx: Context, name: string | undefined, lines: number): void {
+  const all = services(ctx)
+  const chosen = name === undefined ? all : all.filter((s) => s.name === name)
+  if (chosen.length === 0) {
+    throw new StackError(
+      `no service "${name}"; the services are: ${all.map((s) => s.name).join(', ')}`,
+    )
+  }
+  for (const file of chosen.flatMap((s) => s.logFiles())) {
+    process.stdout.write(`==> ${file} <==\n`)
+    if (!existsSync(file)) {
+      process.stdout.write('(no log yet)\n')
+      continue
+    }
+    process.stdout.write(
+      `${readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')}\n`,
+    )
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      lines: { type: 'string', short: 'n', default: '40' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  const [command, ...rest] = positionals
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(usage)
+    return
+  }
+  const config = loadConfig()
+  const ctx: Context = { config, secrets: loadSecrets(config.stackDir) }
+  switch (command) {
+    case 'up':
+      return up(ctx)
+    case 'down':
+      return down(ctx)
+    case 'status':
+      return status(ctx)
+    case 'logs': {
+      const lines = Number(values.lines)
+      if (!Number.isInteger(lines) || lines < 1)
+        throw new StackError(`-n takes a whole number, got "${values.lines}"`)
+      return logs(ctx, rest[0], lines)
+    }
+    case 'clean':
+      await down(ctx)
+      rmSync(config.stackDir, { recursive: true, force: true })
+      process.stdout.write(`removed ${config.stackDir}\n`)
+      return
+    default:
+      throw new StackError(`unknown command "${command}"\n\n${usage}`)
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (
+    error instanceof StackError ||
+    (error instanceof Error && error.name === 'TypeError' && 'code' in error)
+  ) {
+    process.stderr.write(`stack: ${error.message}\n`)
+  } else {
+    process.stderr.write(
+      `stack: unexpected failure\n${error instanceof Error ? error.stack : String(error)}\n`,
+    )
+  }
+  process.exit(1)
+})

@@ -1,0 +1,32 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { loadConfig } from './config.ts'
+
+/**
+ * What a running stack offers to the rest of the project: written by `stack up` to
+ * `<stackDir>/env.json`, read by integration tests and by the product's start command.
+ */
+export interface StackEnv {
+  postgres: { url: string; adminUrl: string }
+  kafka: {
+    bootstrapServers: string
+    saslMechanism: 'SCRAM-SHA-512'
+    admin: { username: string; password: string }
+  }
+  kube: { server: string; kubeconfig: string; token: string }
+  helm: { bin: string }
+  kcat: { bin: string; libraryPath: string }
+  chromium: { bin: string }
+}
+
+export function stackEnvPath(stackDir = loadConfig().stackDir): string {
+  return join(stackDir, 'env.json')
+}
+
+export function readStackEnv(stackDir?: string): StackEnv {
+  const path = stackEnvPath(stackDir)
+  if (!existsSync(path)) {
+    throw new Error(`${path} does not exist: start the stack first with \`npm run stack up\``)
+  }
+  return JSON.parse(readFileSync(path, 'utf8')) as StackEnv
+}

@@ -1,0 +1,30 @@
+import { run, StackError, step } from '../proc.ts'
+
+/** Debian packages the stack uses: PostgreSQL, kcat and Chromium (for console tests). */
+export const debianPackages = ['postgresql', 'kcat', 'chromium', 'openssl'] as const
+
+async function isInstalled(pkg: string): Promise<boolean> {
+  try {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax
+    const status = await run('dpkg-query', ['-W', '-f=${Status}', pkg])
+    return status.includes('install ok installed')
+  } catch {
+    return false
+  }
+}
+
+export async function ensureDebianPackages(): Promise<void> {
+  const missing: string[] = []
+  for (const pkg of debianPackages) if (!(await isInstalled(pkg))) missing.push(pkg)
+  if (missing.length === 0) return
+  if (process.getuid?.() !== 0) {
+    throw new StackError(
+      `missing Debian packages: ${missing.join(' ')}. Install them with \`sudo apt-get install -y ${missing.join(' ')}\`, or run the stack as root.`,
+    )
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  await step(`apt-get install ${missing.join(' ')}`, async () => {
+    await run('apt-get', ['update', '-q'], { env })
+    await run('apt-get', ['install', '-y', '-q', ...missing], { env })
+  })
+}
