@@ -39,8 +39,6 @@ export function info(message: string): void {
 export interface RunOptions extends SpawnOptions {
   /** Where the command's output goes; its tail is shown if it fails. */
   logFile?: string
-  /** Text written to the command's standard input. */
-  input?: string
 }
 
 /** Runs a command to completion and returns its standard output; fails with its output's tail. */
@@ -49,8 +47,8 @@ export async function run(
   args: string[],
   options: RunOptions = {},
 ): Promise<string> {
-  const { logFile, input, ...spawnOptions } = options
-  const child = spawn(command, args, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] })
+  const { logFile, ...spawnOptions } = options
+  const child = spawn(command, args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] })
   const out: Buffer[] = []
   const all: Buffer[] = []
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -58,7 +56,6 @@ export async function run(
     all.push(chunk)
   })
   child.stderr?.on('data', (chunk: Buffer) => all.push(chunk))
-  child.stdin?.end(input ?? '')
   const code = await new Promise<number | null>((resolve, reject) => {
     child.on('error', (error: NodeJS.ErrnoException) => {
       reject(

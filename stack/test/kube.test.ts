@@ -102,6 +102,14 @@ describe('the stack kube-apiserver', () => {
       { timeout: 15_000 },
     )
     await core.createNamespace({ body: { metadata: { name: namespace } } })
+    // Established comes a moment before the new resource is served; a watch opened in that
+    // moment gets a 404.
+    await vi.waitFor(
+      () => custom.listNamespacedCustomObject({ group, version, namespace, plural }),
+      {
+        timeout: 15_000,
+      },
+    )
   })
   afterAll(async () => {
     await core.deleteNamespace({ name: namespace })
@@ -124,7 +132,10 @@ describe('the stack kube-apiserver', () => {
       `/apis/${group}/${version}/namespaces/${namespace}/${plural}`,
       {},
       (phase, obj: { metadata: { name: string } }) => events.push(`${phase} ${obj.metadata.name}`),
-      () => undefined,
+      (error: unknown) => {
+        if (error && !(error instanceof Error && error.name === 'AbortError'))
+          events.push(`watch ended: ${error}`)
+      },
     )
     try {
       const widget = (name: string, spec: object) => ({
