@@ -17,7 +17,8 @@ import {
   stringDeserializers,
   stringSerializers,
 } from '@platformatic/kafka'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
+import { kafkaErrorIds } from '../../operator/src/kafka/errors.ts'
 import { upsertScramSha512 } from '../../operator/src/kafka/scram.ts'
 import { readStackEnv } from '../src/env.ts'
 
@@ -30,17 +31,6 @@ const sasl = (username: string, password: string) => ({
   username,
   password,
 })
-
-/** The Kafka error ids (TOPIC_AUTHORIZATION_FAILED, …) anywhere inside a client error. */
-function kafkaErrorIds(error: unknown): string[] {
-  if (typeof error !== 'object' || error === null) return []
-  const own = 'apiId' in error && typeof error.apiId === 'string' ? [error.apiId] : []
-  const nested = [
-    ...('errors' in error && Array.isArray(error.errors) ? error.errors : []),
-    ...('cause' in error ? [error.cause] : []),
-  ]
-  return [...own, ...nested.flatMap(kafkaErrorIds)]
-}
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -120,6 +110,23 @@ describe('the stack Kafka (KRaft, SASL/SCRAM-SHA-512, StandardAuthorizer)', () =
   async function newUser(): Promise<{ username: string; password: string }> {
     const user = { username: unique('user'), password: randomBytes(12).toString('base64url') }
     await upsertScramSha512(adminConnection, user.username, user.password)
+    // The credential reaches the broker through the metadata log: wait until it logs in.
+    await vi.waitFor(
+      async () => {
+        const probe = new Admin({
+          clientId: 'probe',
+          bootstrapBrokers,
+          sasl: sasl(user.username, user.password),
+          retries: 0,
+        })
+        try {
+          await probe.listTopics()
+        } finally {
+          await probe.close()
+        }
+      },
+      { timeout: 10_000 },
+    )
     return user
   }
 

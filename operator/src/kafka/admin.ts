@@ -1,0 +1,337 @@
+import {
+  AclOperations,
+  type AclOperationValue,
+  AclPermissionTypes,
+  Admin,
+  ClientQuotaEntityTypes,
+  ClientQuotaMatchTypes,
+  ConfigResourceTypes,
+  ConfigSources,
+  Connection,
+  createTopicsV7,
+  IncrementalAlterConfigOperationTypes,
+  protocolErrorsCodesById,
+  ResourcePatternTypes,
+  ResourceTypes,
+  type ResourceTypeValue,
+  ResponseError,
+} from '@platformatic/kafka'
+import type { AclOperation, AclResourceType } from '../crds/types.ts'
+import type { ActualTopic, DesiredTopic } from '../reconcilers/topic-plan.ts'
+import type { AclBinding, QuotaKey, Quotas } from '../reconcilers/user-plan.ts'
+import { KafkaAdminError, kafkaErrorIds } from './errors.ts'
+import { deleteScramSha512, upsertScramSha512 } from './scram.ts'
+
+export interface KafkaAccess {
+  bootstrapServers: string[]
+  mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256' | 'PLAIN'
+  username: string
+  password: string
+}
+
+const resourceTypes: Record<AclResourceType, ResourceTypeValue> = {
+  topic: ResourceTypes.TOPIC,
+  group: ResourceTypes.GROUP,
+  transactionalId: ResourceTypes.TRANSACTIONAL_ID,
+  cluster: ResourceTypes.CLUSTER,
+}
+const operations: Record<AclOperation, AclOperationValue> = {
+  All: AclOperations.ALL,
+  Read: AclOperations.READ,
+  Write: AclOperations.WRITE,
+  Create: AclOperations.CREATE,
+  Delete: AclOperations.DELETE,
+  Alter: AclOperations.ALTER,
+  Describe: AclOperations.DESCRIBE,
+  ClusterAction: AclOperations.CLUSTER_ACTION,
+  DescribeConfigs: AclOperations.DESCRIBE_CONFIGS,
+  AlterConfigs: AclOperations.ALTER_CONFIGS,
+  IdempotentWrite: AclOperations.IDEMPOTENT_WRITE,
+}
+const invert = <K extends string>(map: Record<K, number>) =>
+  new Map<number, K>(Object.entries(map).map(([k, v]) => [v as number, k as K]))
+const resourceTypeNames = invert(resourceTypes)
+const operationNames = invert(operations)
+
+function toKafkaAcl(b: AclBinding) {
+  return {
+    resourceType: resourceTypes[b.resourceType],
+    resourceName: b.resourceName,
+    resourcePatternType:
+      b.patternType === 'prefixed' ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
+    principal: b.principal,
+    host: b.host,
+    operation: operations[b.operation],
+    permissionType: b.permission === 'deny' ? AclPermissionTypes.DENY : AclPermissionTypes.ALLOW,
+  } as const
+}
+
+/** Outcome of one topic in a batched CreateTopics. */
+export type CreateResult = { ok: true; topicId: string } | { ok: false; error: KafkaAdminError }
+
+/**
+ * Everything the operator asks of one Kafka cluster, through its admin user. Each method
+ * turns client failures into KafkaAdminError with the broker's error id.
+ */
+export class KafkaAdmin {
+  readonly #access: KafkaAccess
+  readonly #admin: Admin
+  #connection: Promise<Connection> | undefined
+
+  constructor(access: KafkaAccess, clientId = 'fjord-operator') {
+    this.#access = access
+    this.#admin = new Admin({
+      clientId,
+      bootstrapBrokers: access.bootstrapServers,
+      sasl: { mechanism: access.mechanism, username: access.username, password: access.password },
+      connectTimeout: 5000,
+      requestTimeout: 30_000,
+      retries: 1,
+    })
+  }
+
+  /** A connection of our own for the protocol APIs the Admin client has no method for. */
+  async #raw(): Promise<Connection> {
+    const existing = await this.#connection?.catch(() => undefined)
+    if (existing?.isConnected()) return existing
+    this.#connection = (async () => {
+      const { username, password, mechanism } = this.#access
+      let last: unknown
+      for (const server of this.#access.bootstrapServers) {
+        const [host = '', port = ''] = server.split(/:(?=\d+$)/)
+        const connection = new Connection('fjord-operator', {
+          sasl: { mechanism, username, password },
+          connectTimeout: 5000,
+        })
+        try {
+          await connection.connect(host, Number(port))
+          return connection
+        } catch (error) {
+          last = error
+          await connection.close().catch(() => undefined)
+        }
+      }
+      throw last
+    })()
+    return this.#connection
+  }
+
+  async #call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (error) {
+      throw new KafkaAdminError(action, error)
+    }
+  }
+
+  /** One CreateTopics request for many topics; each gets its own result. */
+  async createTopics(topics: DesiredTopic[]): Promise<Map<string, CreateResult>> {
+    const request = topics.map((t) => ({
+      name: t.name,
+      numPartitions: t.partitions,
+      replicationFactor: t.replicationFactor,
+      assignments: [],
+      configs: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+    }))
+    type Response = createTopicsV7.CreateTopicsResponse
+    let response: Response
+    try {
+      response = await createTopicsV7.api.async(await this.#raw(), request, 30_000, false)
+    } catch (error) {
+      if (!(error instanceof ResponseError)) {
+        const failure = new KafkaAdminError('create topics', error)
+        return new Map(topics.map((t) => [t.name, { ok: false, error: failure }]))
+      }
+      response = (error as ResponseError & { response: Response }).response
+    }
+    return new Map(
+      response.topics.map((t) => [
+        t.name,
+        t.errorCode === 0
+          ? { ok: true, topicId: t.topicId }
+          : {
+              ok: false,
+              error: new KafkaAdminError(`create topic ${t.name}`, {
+                apiId: protocolErrorsCodesById[t.errorCode] ?? `KAFKA_ERROR_${t.errorCode}`,
+                message: t.errorMessage,
+              }),
+            },
+      ]),
+    )
+  }
+
+  /** The topic as Kafka has it, or undefined when it does not exist. */
+  async describeTopic(name: string): Promise<(ActualTopic & { topicId: string }) | undefined> {
+    // DescribeConfigs first: it answers UNKNOWN_TOPIC_OR_PARTITION at once, where the
+    // client's metadata call retries an unknown topic before giving up.
+    let description: Awaited<ReturnType<Admin['describeConfigs']>>[number] | undefined
+    try {
+      ;[description] = await this.#admin.describeConfigs({
+        resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: name }],
+      })
+    } catch (error) {
+      if (kafkaErrorIds(error).includes('UNKNOWN_TOPIC_OR_PARTITION')) return undefined
+      throw new KafkaAdminError(`describe configs of ${name}`, error)
+    }
+    const metadata = await this.#call(`describe topic ${name}`, () =>
+      this.#admin.metadata({ topics: [name], forceUpdate: true }),
+    )
+    const topic = metadata.topics.get(name)
+    if (!topic) return undefined
+    return {
+      name,
+      topicId: topic.id,
+      partitions: topic.partitionsCount,
+      replicationFactor: topic.partitions[0]?.replicas.length ?? 0,
+      config: (description?.configs ?? []).map((c) => ({
+        name: c.name,
+        value: c.value ?? null,
+        dynamic: c.configSource === ConfigSources.DYNAMIC_TOPIC_CONFIG,
+      })),
+    }
+  }
+
+  async alterTopicConfig(
+    name: string,
+    set: Record<string, string>,
+    reset: string[],
+  ): Promise<void> {
+    const configs = [
+      ...Object.entries(set).map(([key, value]) => ({
+        name: key,
+        configOperation: IncrementalAlterConfigOperationTypes.SET,
+        value,
+      })),
+      ...reset.map((key) => ({
+        name: key,
+        configOperation: IncrementalAlterConfigOperationTypes.DELETE,
+      })),
+    ]
+    if (configs.length === 0) return
+    await this.#call(`alter configs of ${name}`, () =>
+      this.#admin.incrementalAlterConfigs({
+        resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: name, configs }],
+      }),
+    )
+  }
+
+  async createPartitions(name: string, count: number): Promise<void> {
+    await this.#call(`add partitions to ${name}`, () =>
+      this.#admin.createPartitions({ topics: [{ name, count }] }),
+    )
+  }
+
+  /** Deletes a topic; one that is already gone is not an error. */
+  async deleteTopic(name: string): Promise<void> {
+    try {
+      await this.#admin.deleteTopics({ topics: [name] })
+    } catch (error) {
+      if (kafkaErrorIds(error).includes('UNKNOWN_TOPIC_OR_PARTITION')) return
+      throw new KafkaAdminError(`delete topic ${name}`, error)
+    }
+  }
+
+  async listTopics(): Promise<string[]> {
+    return this.#call('list topics', () => this.#admin.listTopics({ includeInternals: false }))
+  }
+
+  async upsertScram(username: string, password: string): Promise<void> {
+    await this.#call(`set the SCRAM credential of ${username}`, async () =>
+      upsertScramSha512(await this.#raw(), username, password),
+    )
+  }
+
+  async deleteScram(username: string): Promise<void> {
+    await this.#call(`delete the SCRAM credential of ${username}`, async () =>
+      deleteScramSha512(await this.#raw(), username),
+    )
+  }
+
+  /** Every ACL whose principal is `principal`. */
+  async aclsOf(principal: string): Promise<AclBinding[]> {
+    const resources = await this.#call(`describe ACLs of ${principal}`, () =>
+      this.#admin.describeAcls({
+        filter: {
+          resourceType: ResourceTypes.ANY,
+          resourceName: null,
+          resourcePatternType: ResourcePatternTypes.ANY,
+          principal,
+          host: null,
+          operation: AclOperations.ANY,
+          permissionType: AclPermissionTypes.ANY,
+        },
+      }),
+    )
+    return resources.flatMap((r) =>
+      r.acls.map((acl) => ({
+        resourceType: resourceTypeNames.get(r.resourceType) ?? 'topic',
+        resourceName: r.resourceName,
+        patternType:
+          r.resourcePatternType === ResourcePatternTypes.PREFIXED
+            ? ('prefixed' as const)
+            : ('literal' as const),
+        principal: acl.principal,
+        host: acl.host,
+        operation: operationNames.get(acl.operation) ?? 'All',
+        permission:
+          acl.permissionType === AclPermissionTypes.DENY ? ('deny' as const) : ('allow' as const),
+      })),
+    )
+  }
+
+  async createAcls(bindings: AclBinding[]): Promise<void> {
+    if (bindings.length === 0) return
+    await this.#call('create ACLs', () =>
+      this.#admin.createAcls({ creations: bindings.map(toKafkaAcl) }),
+    )
+  }
+
+  async deleteAcls(bindings: AclBinding[]): Promise<void> {
+    if (bindings.length === 0) return
+    await this.#call('delete ACLs', () =>
+      this.#admin.deleteAcls({ filters: bindings.map(toKafkaAcl) }),
+    )
+  }
+
+  async quotasOf(username: string): Promise<Quotas> {
+    const entries = await this.#call(`describe quotas of ${username}`, () =>
+      this.#admin.describeClientQuotas({
+        components: [
+          {
+            entityType: ClientQuotaEntityTypes.USER,
+            matchType: ClientQuotaMatchTypes.EXACT,
+            match: username,
+          },
+        ],
+        strict: true,
+      }),
+    )
+    const quotas: Quotas = {}
+    for (const entry of entries) for (const v of entry.values) quotas[v.key as QuotaKey] = v.value
+    return quotas
+  }
+
+  async alterQuotas(username: string, set: Quotas, remove: QuotaKey[]): Promise<void> {
+    const ops = [
+      ...Object.entries(set).map(([key, value]) => ({
+        key: key as QuotaKey,
+        value: value as number,
+        remove: false as const,
+      })),
+      ...remove.map((key) => ({ key, remove: true as const })),
+    ]
+    if (ops.length === 0) return
+    await this.#call(`alter quotas of ${username}`, () =>
+      this.#admin.alterClientQuotas({
+        entries: [
+          { entities: [{ entityType: ClientQuotaEntityTypes.USER, entityName: username }], ops },
+        ],
+      }),
+    )
+  }
+
+  async close(): Promise<void> {
+    const connection = await this.#connection?.catch(() => undefined)
+    await Promise.allSettled([this.#admin.close(), connection?.close()])
+  }
+}

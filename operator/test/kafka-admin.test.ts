@@ -1,0 +1,106 @@
+import { afterAll, describe, expect, test } from 'vitest'
+import { readStackEnv } from '../../stack/src/env.ts'
+import { KafkaAdmin } from '../src/kafka/admin.ts'
+import type { AclBinding } from '../src/reconcilers/user-plan.ts'
+import { unique } from './support/builders.ts'
+
+const env = readStackEnv()
+const admin = new KafkaAdmin({
+  bootstrapServers: [env.kafka.bootstrapServers],
+  mechanism: 'SCRAM-SHA-512',
+  username: env.kafka.admin.username,
+  password: env.kafka.admin.password,
+})
+afterAll(() => admin.close())
+
+describe('the Kafka admin adapter against the stack broker', () => {
+  test('creates several topics in one request, each with its own config, and reports each result', async () => {
+    const [a, b] = [unique('adapter'), unique('adapter')]
+    const results = await admin.createTopics([
+      { name: a, partitions: 2, replicationFactor: 1, config: { 'retention.ms': '3600000' } },
+      { name: b, partitions: 1, replicationFactor: 1, config: { 'cleanup.policy': 'compact' } },
+    ])
+    expect(results.get(a)).toMatchObject({ ok: true })
+    expect(results.get(b)).toMatchObject({ ok: true })
+
+    const again = await admin.createTopics([
+      { name: a, partitions: 2, replicationFactor: 1, config: {} },
+    ])
+    expect(again.get(a)).toMatchObject({ ok: false, error: { id: 'TOPIC_ALREADY_EXISTS' } })
+
+    const described = await admin.describeTopic(a)
+    expect(described).toMatchObject({ name: a, partitions: 2, replicationFactor: 1 })
+    expect(described?.config).toContainEqual({
+      name: 'retention.ms',
+      value: '3600000',
+      dynamic: true,
+    })
+    expect(described?.config).toContainEqual(
+      expect.objectContaining({ name: 'segment.bytes', dynamic: false }),
+    )
+    expect((await admin.describeTopic(b))?.config).toContainEqual({
+      name: 'cleanup.policy',
+      value: 'compact',
+      dynamic: true,
+    })
+  })
+
+  test('alters configs, adds partitions and deletes a topic', async () => {
+    const name = unique('adapter')
+    await admin.createTopics([
+      { name, partitions: 1, replicationFactor: 1, config: { 'retention.ms': '1000' } },
+    ])
+    await admin.alterTopicConfig(name, { 'segment.ms': '600000' }, ['retention.ms'])
+    await admin.createPartitions(name, 4)
+    const described = await admin.describeTopic(name)
+    expect(described?.partitions).toBe(4)
+    expect(described?.config).toContainEqual({ name: 'segment.ms', value: '600000', dynamic: true })
+    expect(described?.config.find((c) => c.name === 'retention.ms')?.dynamic).toBe(false)
+
+    await admin.deleteTopic(name)
+    await expect.poll(() => admin.describeTopic(name), { timeout: 10_000 }).toBeUndefined()
+    await admin.deleteTopic(name)
+  })
+
+  test('answers undefined for a topic that does not exist', async () => {
+    expect(await admin.describeTopic(unique('never-made'))).toBeUndefined()
+  })
+
+  test('lists, creates and deletes the ACLs of a principal', async () => {
+    const principal = `User:${unique('acl')}`
+    const binding = (operation: AclBinding['operation']): AclBinding => ({
+      resourceType: 'topic',
+      resourceName: 'tenant.',
+      patternType: 'prefixed',
+      principal,
+      host: '*',
+      operation,
+      permission: 'allow',
+    })
+    await admin.createAcls([binding('Read'), binding('Write')])
+    await expect.poll(() => admin.aclsOf(principal), { timeout: 10_000 }).toHaveLength(2)
+    expect(await admin.aclsOf(principal)).toEqual(
+      expect.arrayContaining([binding('Read'), binding('Write')]),
+    )
+    await admin.deleteAcls([binding('Write')])
+    await expect.poll(() => admin.aclsOf(principal), { timeout: 10_000 }).toEqual([binding('Read')])
+  })
+
+  test('sets, reads back and removes client quotas of a user', async () => {
+    const user = unique('quota')
+    await admin.alterQuotas(user, { producer_byte_rate: 1048576, consumer_byte_rate: 2097152 }, [])
+    expect(await admin.quotasOf(user)).toEqual({
+      producer_byte_rate: 1048576,
+      consumer_byte_rate: 2097152,
+    })
+    await admin.alterQuotas(user, {}, ['consumer_byte_rate'])
+    expect(await admin.quotasOf(user)).toEqual({ producer_byte_rate: 1048576 })
+  })
+
+  test('creates and deletes SCRAM credentials, deleting a missing one quietly', async () => {
+    const user = unique('scram')
+    await admin.upsertScram(user, 'a-password')
+    await admin.deleteScram(user)
+    await admin.deleteScram(user)
+  })
+})
