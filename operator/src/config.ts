@@ -1,0 +1,69 @@
+import { hostname } from 'node:os'
+import { parseArgs } from 'node:util'
+
+export const usage = `Usage: fjord-operator [options]
+
+Reconciles KafkaPool, KafkaCluster, KafkaTopic and KafkaUser resources (fjord.dev/v1alpha1)
+into real Kafka. Runs against the cluster of --kubeconfig, $KUBECONFIG, ~/.kube/config or,
+in a pod, its service account.
+
+Options:
+  --kubeconfig PATH        kubeconfig to use
+  --install-crds           apply the CRDs of charts/fjord/crds before starting
+  --lease-namespace NS     namespace of the leader-election Lease (default: $POD_NAMESPACE or fjord-system)
+  --identity ID            this replica's name in the Lease (default: <hostname>-<pid>)
+  --port N                 /metrics, /healthz and /readyz (default 8081)
+  --topic-concurrency N    KafkaTopic reconciles at once (default 64)
+  --resync-seconds N       reconcile every object again this often (default 300)
+  --selector LABELS        only reconcile resources with these labels (e.g. fjord.dev/shard=a)
+  -h, --help               this text
+`
+
+export interface OperatorConfig {
+  kubeconfig: string | undefined
+  installCrds: boolean
+  leaseNamespace: string
+  identity: string
+  port: number
+  topicConcurrency: number
+  resyncMs: number
+  selector: string | undefined
+}
+
+function positiveInt(flag: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new Error(`${flag} must be a whole number from 1 to ${max}, got "${raw}"`)
+  }
+  return value
+}
+
+/** Reads and checks the command line and environment once, at start-up. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kubeconfig: { type: 'string' },
+      'install-crds': { type: 'boolean', default: false },
+      'lease-namespace': { type: 'string' },
+      identity: { type: 'string' },
+      port: { type: 'string' },
+      'topic-concurrency': { type: 'string' },
+      'resync-seconds': { type: 'string' },
+      selector: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  if (values.help) return 'help'
+  return {
+    kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
+    installCrds: values['install-crds'] ?? false,
+    leaseNamespace: values['lease-namespace'] ?? env.POD_NAMESPACE ?? 'fjord-system',
+    identity: values.identity ?? `${hostname()}-${process.pid}`,
+    port: positiveInt('--port', values.port, 8081, 65535),
+    topicConcurrency: positiveInt('--topic-concurrency', values['topic-concurrency'], 64, 1000),
+    resyncMs: positiveInt('--resync-seconds', values['resync-seconds'], 300, 86400) * 1000,
+    selector: values.selector,
+  }
+}

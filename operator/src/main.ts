@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+import { loadConfig, type OperatorConfig, usage } from './config.ts'
+import { installCrds } from './crds/install.ts'
+import { TopicCreateBatcher } from './kafka/batcher.ts'
+import { KafkaConnections } from './kafka/connections.ts'
+import { KubeClient, type KubeObject } from './kube/client.ts'
+import { Controller, jsonLogger, runWhileLeading } from './kube/controller.ts'
+import { apiListWatch, Informer } from './kube/informer.ts'
+import { LeaderElector } from './kube/leader.ts'
+import { collectionPath, Secrets } from './kube/resources.ts'
+import { operatorReadiness, startHealthServer } from './kube/server.ts'
+import { clusterReconciler } from './reconcilers/cluster.ts'
+import {
+  KafkaClusters,
+  KafkaPools,
+  KafkaTopics,
+  KafkaUsers,
+  type OperatorContext,
+} from './reconcilers/context.ts'
+import { poolReconciler } from './reconcilers/pool.ts'
+import { topicReconciler } from './reconcilers/topic.ts'
+import { passwordSecretLabel, userReconciler } from './reconcilers/user.ts'
+
+/** Starts the operator; resolves with a function that stops it cleanly. */
+export async function startOperator(config: OperatorConfig): Promise<() => Promise<void>> {
+  const log = jsonLogger
+  const client = config.kubeconfig
+    ? KubeClient.fromFile(config.kubeconfig)
+    : KubeClient.fromDefault()
+  if (config.installCrds) await installCrds(client.kubeConfig)
+  const informer = <T extends KubeObject>(type: Parameters<typeof collectionPath>[0]) =>
+    new Informer<T>(
+      apiListWatch(client, collectionPath(type), { labelSelector: config.selector }),
+      {
+        onError: (error) => log('warn', 'watch failed', { kind: type.kind, error: String(error) }),
+      },
+    )
+  const ctx: OperatorContext = {
+    client,
+    informers: {
+      pools: informer(KafkaPools),
+      clusters: informer(KafkaClusters),
+      topics: informer(KafkaTopics),
+      users: informer(KafkaUsers),
+    },
+    kafka: new KafkaConnections(client),
+    batcher: new TopicCreateBatcher(),
+    log,
+  }
+  const common = { resyncPeriodMs: config.resyncMs, log }
+  const controllers = [
+    new Controller({
+      kind: 'KafkaPool',
+      informer: ctx.informers.pools,
+      reconcile: poolReconciler(ctx),
+      concurrency: 2,
+      ...common,
+    }),
+    new Controller({
+      kind: 'KafkaCluster',
+      informer: ctx.informers.clusters,
+      reconcile: clusterReconciler(ctx),
+      concurrency: 4,
+      ...common,
+    }),
+    new Controller({
+      kind: 'KafkaTopic',
+      informer: ctx.informers.topics,
+      reconcile: topicReconciler(ctx),
+      concurrency: config.topicConcurrency,
+      ...common,
+    }),
+    new Controller({
+      kind: 'KafkaUser',
+      informer: ctx.informers.users,
+      reconcile: userReconciler(ctx),
+      concurrency: 8,
+      ...common,
+    }),
+  ] as unknown as Controller<KubeObject>[]
+  // A password Secret labelled with its KafkaUser's name re-reconciles that user when it
+  // changes, so a rotated password reaches Kafka at once. Only metadata is cached.
+  const passwords = new Informer<KubeObject>(
+    apiListWatch(client, collectionPath(Secrets), { labelSelector: passwordSecretLabel }),
+    {
+      transform: ({ metadata: { name, namespace, labels, resourceVersion } }) => ({
+        metadata: { name, namespace, labels, resourceVersion },
+      }),
+    },
+  )
+  const userController = controllers[3]
+  const enqueueUser = (secret: KubeObject) => {
+    const user = secret.metadata.labels?.[passwordSecretLabel]
+    if (user) userController?.enqueue(`${secret.metadata.namespace}/${user}`)
+  }
+  passwords.onAdd(enqueueUser).onUpdate(enqueueUser)
+  const informers = [
+    ...Object.entries(ctx.informers).map(([name, informer]) => ({ name, informer })),
+    { name: 'password secrets', informer: passwords },
+  ]
+  for (const { informer: i } of informers) i.start()
+
+  const elector = new LeaderElector({
+    client,
+    namespace: config.leaseNamespace,
+    name: 'fjord-operator',
+    identity: config.identity,
+    onStartedLeading: (signal) => {
+      log('info', 'leading', { identity: config.identity })
+      runWhileLeading(controllers, log)(signal)
+    },
+    onStoppedLeading: () => log('info', 'stopped leading', { identity: config.identity }),
+    onError: (error) => log('warn', 'leader election', { error: String(error) }),
+  })
+  const health = await startHealthServer({
+    port: config.port,
+    ready: operatorReadiness({ informers, elector }),
+  })
+  void elector.start()
+  log('info', 'operator started', { identity: config.identity, port: health.port })
+
+  return async () => {
+    await elector.stop({ release: true })
+    await Promise.all(informers.map(({ informer: i }) => i.stop()))
+    await ctx.kafka.close()
+    await health.close()
+    client.close()
+  }
+}
+
+if (import.meta.main) {
+  try {
+    const config = loadConfig(process.argv.slice(2), process.env)
+    if (config === 'help') {
+      process.stdout.write(usage)
+    } else {
+      const stop = await startOperator(config)
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        process.once(signal, () => {
+          stop().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          )
+        })
+      }
+    }
+  } catch (error) {
+    process.stderr.write(`fjord-operator: ${(error as Error).message}\n`)
+    process.exit(2)
+  }
+}

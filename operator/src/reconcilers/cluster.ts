@@ -1,0 +1,106 @@
+import { finalizer, type KafkaCluster } from '../crds/types.ts'
+import { addFinalizer, deleteObject, removeFinalizer } from '../kube/apply.ts'
+import type { KubeObject } from '../kube/client.ts'
+import type { Reconcile } from '../kube/controller.ts'
+import {
+  failed,
+  KafkaClusters,
+  KafkaTopics,
+  KafkaUsers,
+  type OperatorContext,
+  ready,
+  waiting,
+  writeStatus,
+} from './context.ts'
+
+/** Every Kafka name a shared cluster owns starts with this. */
+export function sharedPrefix(namespace: string, name: string): string {
+  return `${namespace}-${name}.`
+}
+
+/**
+ * A shared cluster is a prefix on a pool: Ready with its bootstrap servers and prefix once
+ * the pool is Ready. Dedicated clusters are not provisioned by this operator yet; they say so.
+ */
+export function clusterReconciler(ctx: OperatorContext): Reconcile {
+  return async (key) => {
+    const cached = ctx.informers.clusters.get(key)
+    if (!cached) return
+    if (cached.metadata.deletionTimestamp) return deleteCluster(ctx, cached)
+    const cluster = await addFinalizer(ctx.client, KafkaClusters, cached, finalizer)
+    if (cluster.spec.type !== 'shared') {
+      await writeStatus(
+        ctx,
+        cluster,
+        failed(
+          'ProviderNotSupported',
+          `provider ${cluster.spec.provider} is not provisioned by this version of the operator`,
+        ),
+      )
+      return
+    }
+    const poolName = cluster.spec.poolRef?.name ?? ''
+    const pool = ctx.informers.pools.get(poolName)
+    if (!pool) {
+      await writeStatus(
+        ctx,
+        cluster,
+        failed('PoolNotFound', `KafkaPool ${poolName} does not exist`),
+      )
+      return { requeueAfterMs: 30_000 }
+    }
+    if (pool.status?.phase !== 'Ready') {
+      await writeStatus(
+        ctx,
+        cluster,
+        waiting('PoolNotReady', `KafkaPool ${poolName} is not Ready yet`, 'Provisioning'),
+      )
+      return { requeueAfterMs: 2_000 }
+    }
+    await writeStatus(ctx, cluster, ready(`shared cluster on pool ${poolName}`), {
+      bootstrapServers: pool.spec.bootstrapServers.join(','),
+      kafkaPrefix: sharedPrefix(cluster.metadata.namespace ?? '', cluster.metadata.name),
+      pool: poolName,
+    })
+  }
+}
+
+/**
+ * A cluster goes only after its topics and users: their finalizers need its prefix and pool
+ * to clean Kafka up.
+ */
+async function deleteCluster(ctx: OperatorContext, cluster: KafkaCluster & KubeObject) {
+  if (!cluster.metadata.finalizers?.includes(finalizer)) return
+  const { namespace, name } = cluster.metadata
+  const belongs = (r: {
+    metadata: { namespace?: string }
+    spec: { clusterRef: { name: string } }
+  }) => r.metadata.namespace === namespace && r.spec.clusterRef.name === name
+  const topics = ctx.informers.topics.list().filter(belongs)
+  const users = ctx.informers.users.list().filter(belongs)
+  // The garbage collector would do this through owner references, but a topic that never
+  // reconciled has none yet.
+  for (const [type, items] of [
+    [KafkaTopics, topics],
+    [KafkaUsers, users],
+  ] as const) {
+    for (const item of items) {
+      if (!item.metadata.deletionTimestamp)
+        await deleteObject(ctx.client, type, item.metadata.name, namespace)
+    }
+  }
+  const left = topics.length + users.length
+  if (left > 0) {
+    await writeStatus(
+      ctx,
+      cluster,
+      waiting(
+        'DeletingDependents',
+        `waiting for ${left} topics and users to be deleted`,
+        'Deleting',
+      ),
+    )
+    return { requeueAfterMs: 1_000 }
+  }
+  await removeFinalizer(ctx.client, KafkaClusters, cluster, finalizer)
+}

@@ -1,0 +1,160 @@
+import { PatchStrategy } from '@kubernetes/client-node'
+import {
+  apiVersion,
+  type Condition,
+  type FjordResource,
+  type KafkaCluster,
+  type KafkaPool,
+  type KafkaTopic,
+  type KafkaUser,
+  type Phase,
+} from '../crds/types.ts'
+import type { TopicCreateBatcher } from '../kafka/batcher.ts'
+import type { KafkaConnections } from '../kafka/connections.ts'
+import { applyStatusIfChanged } from '../kube/apply.ts'
+import type { KubeClient, KubeObject } from '../kube/client.ts'
+import { setCondition } from '../kube/conditions.ts'
+import type { Logger } from '../kube/controller.ts'
+import type { Informer } from '../kube/informer.ts'
+import {
+  controllerReference,
+  defineResource,
+  objectPath,
+  type ResourceType,
+} from '../kube/resources.ts'
+
+export const KafkaPools = defineResource(apiVersion, 'KafkaPool', 'kafkapools', false)
+export const KafkaClusters = defineResource(apiVersion, 'KafkaCluster', 'kafkaclusters')
+export const KafkaTopics = defineResource(apiVersion, 'KafkaTopic', 'kafkatopics')
+export const KafkaUsers = defineResource(apiVersion, 'KafkaUser', 'kafkausers')
+const types = {
+  KafkaPool: KafkaPools,
+  KafkaCluster: KafkaClusters,
+  KafkaTopic: KafkaTopics,
+  KafkaUser: KafkaUsers,
+}
+
+/** What every reconciler reads and writes through. */
+export interface OperatorContext {
+  client: KubeClient
+  informers: {
+    pools: Informer<KafkaPool & KubeObject>
+    clusters: Informer<KafkaCluster & KubeObject>
+    topics: Informer<KafkaTopic & KubeObject>
+    users: Informer<KafkaUser & KubeObject>
+  }
+  kafka: KafkaConnections
+  batcher: TopicCreateBatcher
+  log: Logger
+}
+
+/** How a reconcile ended, as the Ready condition tells it. */
+export interface Outcome {
+  phase: Phase
+  ready: boolean
+  reason: string
+  message: string
+}
+
+export const ready = (message: string, reason = 'Reconciled'): Outcome => ({
+  phase: 'Ready',
+  ready: true,
+  reason,
+  message,
+})
+export const failed = (reason: string, message: string): Outcome => ({
+  phase: 'Failed',
+  ready: false,
+  reason,
+  message,
+})
+export const waiting = (reason: string, message: string, phase: Phase = 'Pending'): Outcome => ({
+  phase,
+  ready: false,
+  reason,
+  message,
+})
+
+/**
+ * Writes the status through the status subresource, only when it changed, with the
+ * generation it describes. `extra` carries the kind's own status fields.
+ */
+export async function writeStatus<R extends FjordResource>(
+  ctx: OperatorContext,
+  resource: R,
+  outcome: Outcome,
+  extra?: Partial<NonNullable<R['status']>>,
+): Promise<void> {
+  const generation = resource.metadata.generation
+  const conditions = setCondition(
+    resource.status?.conditions as Parameters<typeof setCondition>[0],
+    {
+      type: 'Ready',
+      status: outcome.ready ? 'True' : 'False',
+      reason: outcome.reason,
+      message: outcome.message,
+      ...(generation === undefined ? {} : { observedGeneration: generation }),
+    },
+  )
+  const status = {
+    ...resource.status,
+    ...extra,
+    phase: outcome.phase,
+    conditions: conditions as Condition[],
+    ...(generation === undefined ? {} : { observedGeneration: generation }),
+  }
+  await applyStatusIfChanged(
+    ctx.client,
+    types[resource.kind],
+    resource as unknown as KubeObject,
+    status,
+  )
+}
+
+/** The cluster a topic or user belongs to, and the pool under it, from the informer caches. */
+export function clusterOf(
+  ctx: OperatorContext,
+  resource: KafkaTopic | KafkaUser,
+):
+  | { outcome: Outcome }
+  | { cluster: KafkaCluster & KubeObject; pool: KafkaPool & KubeObject; prefix: string } {
+  const cluster = ctx.informers.clusters.get(
+    `${resource.metadata.namespace}/${resource.spec.clusterRef.name}`,
+  )
+  const prefix = cluster?.status?.kafkaPrefix
+  const pool = cluster?.status?.pool ? ctx.informers.pools.get(cluster.status.pool) : undefined
+  if (cluster?.status?.phase !== 'Ready' || prefix === undefined || !pool) {
+    return {
+      outcome: waiting(
+        'ClusterNotReady',
+        `KafkaCluster ${resource.spec.clusterRef.name} ${cluster ? 'is not Ready yet' : 'does not exist'}`,
+      ),
+    }
+  }
+  return { cluster, pool, prefix }
+}
+
+/**
+ * Makes the cluster the controller owner of a topic or user, so deleting the cluster lets the
+ * garbage collector delete them (and their finalizers clean Kafka up).
+ */
+export async function ensureOwnedByCluster<T extends (KafkaTopic | KafkaUser) & KubeObject>(
+  ctx: OperatorContext,
+  type: ResourceType,
+  resource: T,
+  cluster: KafkaCluster & KubeObject,
+): Promise<T> {
+  const uid = cluster.metadata.uid
+  if (resource.metadata.ownerReferences?.some((o) => o.uid === uid)) return resource
+  // A merge patch, not an apply: an apply of metadata alone is refused for missing spec.
+  const { name, namespace, resourceVersion, ownerReferences = [] } = resource.metadata
+  return ctx.client.request<T>('PATCH', objectPath(type, name, namespace), {
+    body: {
+      metadata: {
+        resourceVersion,
+        ownerReferences: [...ownerReferences, controllerReference(KafkaClusters, cluster)],
+      },
+    },
+    contentType: PatchStrategy.MergePatch,
+  })
+}

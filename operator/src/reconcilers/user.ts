@@ -1,0 +1,122 @@
+import { finalizer, type KafkaUser } from '../crds/types.ts'
+import type { KafkaAdmin } from '../kafka/admin.ts'
+import { KafkaAdminError } from '../kafka/errors.ts'
+import { addFinalizer, getObject, removeFinalizer } from '../kube/apply.ts'
+import type { KubeObject } from '../kube/client.ts'
+import type { Reconcile } from '../kube/controller.ts'
+import { Secrets } from '../kube/resources.ts'
+import {
+  clusterOf,
+  ensureOwnedByCluster,
+  failed,
+  KafkaUsers,
+  type OperatorContext,
+  ready,
+  waiting,
+  writeStatus,
+} from './context.ts'
+import { desiredAcls, desiredQuotas, planAcls, planQuotas, type QuotaKey } from './user-plan.ts'
+
+type User = KafkaUser & KubeObject
+type Secret = KubeObject & { data?: Record<string, string> }
+
+/** The label that ties a password Secret to its KafkaUser (value: the KafkaUser's name). */
+export const passwordSecretLabel = 'fjord.dev/kafka-user'
+
+/** The principal name in Kafka: on a shared cluster, under the cluster's prefix. */
+export function kafkaUsername(prefix: string, user: KafkaUser): string {
+  return `${prefix}${user.metadata.name}`
+}
+
+/**
+ * A KafkaUser is a SCRAM-SHA-512 credential (from its password Secret, set again whenever
+ * the Secret changes), exactly the ACLs it lists, and its client quotas.
+ */
+export function userReconciler(ctx: OperatorContext): Reconcile {
+  return async (key) => {
+    const cached = ctx.informers.users.get(key)
+    if (!cached) return
+    if (cached.metadata.deletionTimestamp) return deleteUser(ctx, cached)
+    const where = clusterOf(ctx, cached)
+    if ('outcome' in where) {
+      await writeStatus(ctx, cached, where.outcome)
+      return { requeueAfterMs: 2_000 }
+    }
+    let user = await addFinalizer<User>(ctx.client, KafkaUsers, cached, finalizer)
+    user = await ensureOwnedByCluster(ctx, KafkaUsers, user, where.cluster)
+    const username = kafkaUsername(where.prefix, user)
+    const acls = desiredAcls(username, user.spec.acls ?? [], where.prefix)
+    if ('refusal' in acls) {
+      await writeStatus(ctx, user, failed(acls.refusal.reason, acls.refusal.message))
+      return
+    }
+    const ref = user.spec.authentication.passwordSecretRef
+    const secret = await getObject<Secret>(ctx.client, Secrets, ref.name, user.metadata.namespace)
+    const encoded = secret?.data?.[ref.key ?? 'password']
+    if (!secret || encoded === undefined) {
+      await writeStatus(
+        ctx,
+        user,
+        failed(
+          'PasswordSecretNotFound',
+          `Secret ${ref.name} with key ${ref.key ?? 'password'} does not exist`,
+        ),
+      )
+      return { requeueAfterMs: 10_000 }
+    }
+    const admin = await ctx.kafka.forPool(where.pool)
+    try {
+      if (
+        user.status?.secretResourceVersion !== secret.metadata.resourceVersion ||
+        user.status?.username !== username
+      ) {
+        await admin.upsertScram(username, Buffer.from(encoded, 'base64').toString('utf8'))
+      }
+      await applyAcls(admin, username, acls.bindings)
+      const quotas = planQuotas(desiredQuotas(user.spec.quotas), await admin.quotasOf(username))
+      await admin.alterQuotas(username, quotas.set, quotas.remove)
+    } catch (error) {
+      const reason = error instanceof KafkaAdminError ? 'KafkaUnavailable' : 'ReconcileError'
+      await writeStatus(
+        ctx,
+        user,
+        waiting(reason, `${(error as Error).message}; retrying`, user.status?.phase ?? 'Pending'),
+      )
+      throw error
+    }
+    await writeStatus(ctx, user, ready(`User:${username} has ${acls.bindings.length} ACLs`), {
+      username,
+      secretResourceVersion: secret.metadata.resourceVersion,
+    })
+  }
+}
+
+async function applyAcls(
+  admin: KafkaAdmin,
+  username: string,
+  desired: Parameters<typeof planAcls>[0],
+) {
+  const plan = planAcls(desired, await admin.aclsOf(`User:${username}`))
+  await admin.createAcls(plan.create)
+  await admin.deleteAcls(plan.delete)
+}
+
+/** Removes the credential, every ACL and the quotas of the principal, then lets the resource go. */
+async function deleteUser(ctx: OperatorContext, user: User) {
+  if (!user.metadata.finalizers?.includes(finalizer)) return
+  const username = user.status?.username
+  if (username !== undefined) {
+    const cluster = ctx.informers.clusters.get(
+      `${user.metadata.namespace}/${user.spec.clusterRef.name}`,
+    )
+    const pool = cluster?.status?.pool ? ctx.informers.pools.get(cluster.status.pool) : undefined
+    if (!pool)
+      throw new Error(`cannot remove User:${username}: the cluster or pool of this user is gone`)
+    await writeStatus(ctx, user, waiting('Deleting', `removing User:${username}`, 'Deleting'))
+    const admin = await ctx.kafka.forPool(pool)
+    await admin.deleteScram(username)
+    await applyAcls(admin, username, [])
+    await admin.alterQuotas(username, {}, Object.keys(await admin.quotasOf(username)) as QuotaKey[])
+  }
+  await removeFinalizer(ctx.client, KafkaUsers, user, finalizer)
+}

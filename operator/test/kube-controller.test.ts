@@ -1,0 +1,181 @@
+import { KubeConfig } from '@kubernetes/client-node'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { readStackEnv } from '../../stack/src/env.ts'
+import { apply, deleteObject, getObject } from '../src/kube/apply.ts'
+import { KubeClient } from '../src/kube/client.ts'
+import { Controller, type Logger, runWhileLeading } from '../src/kube/controller.ts'
+import { apiListWatch, Informer } from '../src/kube/informer.ts'
+import { LeaderElector } from '../src/kube/leader.ts'
+import { registry } from '../src/kube/metrics.ts'
+import { ConfigMaps, collectionPath } from '../src/kube/resources.ts'
+import { operatorReadiness, startHealthServer } from '../src/kube/server.ts'
+import { createTestNamespace, uniqueName } from '../src/kube/testing.ts'
+
+const kc = new KubeConfig()
+kc.loadFromFile(readStackEnv().kube.kubeconfig)
+const client = new KubeClient(kc)
+const quiet: Logger = () => {}
+
+/**
+ * A toy operator: every ConfigMap labelled role=source gets a `<name>-copy` with the same
+ * data, and the copy goes when the source goes. The informer does not see the copies, so
+ * only a resync can notice one deleted behind the operator's back.
+ */
+function aCopyOperator(namespace: string, options: { resyncPeriodMs?: number } = {}) {
+  const informer = new Informer(
+    apiListWatch(client, collectionPath(ConfigMaps, namespace), { labelSelector: 'role=source' }),
+  )
+  const calls: string[] = []
+  const hooks = {
+    beforeReconcile: async (_key: string, _signal: AbortSignal) => {},
+  }
+  const kind = uniqueName('Copy')
+  const controller = new Controller({
+    kind,
+    informer,
+    log: quiet,
+    baseDelayMs: 50,
+    resyncPeriodMs: options.resyncPeriodMs ?? 300_000,
+    reconcile: async (key, signal) => {
+      calls.push(key)
+      await hooks.beforeReconcile(key, signal)
+      const [ns, name] = key.split('/') as [string, string]
+      const source = informer.get(key)
+      if (!source) {
+        await deleteObject(client, ConfigMaps, `${name}-copy`, ns, { signal })
+        return
+      }
+      await apply(
+        client,
+        ConfigMaps,
+        { metadata: { name: `${name}-copy`, namespace: ns }, data: source.data ?? {} },
+        { signal },
+      )
+    },
+  })
+  informer.start()
+  return { informer, controller, calls, hooks, kind }
+}
+
+const aSource = (namespace: string, name: string, data: Record<string, string>) => ({
+  metadata: { name, namespace, labels: { role: 'source' } },
+  data,
+})
+
+const copyOf = async (namespace: string, name: string) =>
+  (await getObject(client, ConfigMaps, `${name}-copy`, namespace))?.data
+
+describe('Controller against the real apiserver', () => {
+  let namespace = ''
+  let removeNamespace = async () => {}
+  const cleanups: (() => Promise<void>)[] = []
+
+  beforeAll(async () => {
+    ;({ namespace, remove: removeNamespace } = await createTestNamespace(client, 'kube-ctrl'))
+  })
+  afterAll(async () => {
+    for (const cleanup of cleanups) await cleanup()
+    await removeNamespace()
+    client.close()
+  })
+
+  test('reconciles objects while it leads and stops at once, mid-reconcile, when leadership ends', async () => {
+    const { informer, controller, hooks } = aCopyOperator(namespace)
+    const elector = new LeaderElector({
+      client,
+      namespace,
+      name: uniqueName('lease'),
+      identity: 'only',
+      leaseDurationMs: 3_000,
+      renewDeadlineMs: 2_000,
+      retryPeriodMs: 400,
+      onStartedLeading: runWhileLeading([controller], quiet),
+    })
+    cleanups.push(
+      () => informer.stop(),
+      () => elector.stop(),
+    )
+    await apply(client, ConfigMaps, aSource(namespace, 'before-start', { v: '0' }))
+    void elector.start()
+
+    await expect
+      .poll(() => copyOf(namespace, 'before-start'), { timeout: 10_000 })
+      .toEqual({ v: '0' })
+    await apply(client, ConfigMaps, aSource(namespace, 'live', { v: '1' }))
+    await expect.poll(() => copyOf(namespace, 'live'), { timeout: 10_000 }).toEqual({ v: '1' })
+    await apply(client, ConfigMaps, aSource(namespace, 'live', { v: '2' }))
+    await expect.poll(() => copyOf(namespace, 'live'), { timeout: 10_000 }).toEqual({ v: '2' })
+    await deleteObject(client, ConfigMaps, 'live', namespace)
+    await expect.poll(() => copyOf(namespace, 'live'), { timeout: 10_000 }).toBeUndefined()
+
+    let inFlight: AbortSignal | undefined
+    hooks.beforeReconcile = async (key, signal) => {
+      if (!key.endsWith('/slow')) return
+      inFlight = signal
+      await new Promise((resolve) => signal.addEventListener('abort', resolve))
+      signal.throwIfAborted()
+    }
+    await apply(client, ConfigMaps, aSource(namespace, 'slow', { v: '1' }))
+    await expect.poll(() => inFlight, { timeout: 10_000 }).toBeDefined()
+    await elector.stop()
+    expect(inFlight?.aborted).toBe(true)
+    expect(controller.queue).toBeUndefined()
+
+    await apply(client, ConfigMaps, aSource(namespace, 'after-stop', { v: '1' }))
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    expect(await copyOf(namespace, 'after-stop')).toBeUndefined()
+    expect(await copyOf(namespace, 'slow')).toBeUndefined()
+  })
+
+  test('retries a failing reconcile until it succeeds and counts both outcomes in /metrics', async () => {
+    const { informer, controller, hooks, kind } = aCopyOperator(namespace)
+    let failuresLeft = 2
+    hooks.beforeReconcile = async (key) => {
+      if (key.endsWith('/flaky') && failuresLeft-- > 0) throw new Error('kafka is down')
+    }
+    const term = new AbortController()
+    const running = controller.run(term.signal)
+    const server = await startHealthServer({
+      port: 0,
+      host: '127.0.0.1',
+      ready: operatorReadiness({ informers: [{ name: kind, informer }] }),
+    })
+    cleanups.push(async () => {
+      term.abort()
+      await running
+      await informer.stop()
+      await server.close()
+    })
+    await apply(client, ConfigMaps, aSource(namespace, 'flaky', { v: '1' }))
+    await expect.poll(() => copyOf(namespace, 'flaky'), { timeout: 10_000 }).toEqual({ v: '1' })
+
+    const ready = await fetch(`http://127.0.0.1:${server.port}/readyz`)
+    expect(ready.status).toBe(200)
+    const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text()
+    expect(metrics).toContain(`fjord_operator_reconciles_total{kind="${kind}",result="error"} 2`)
+    expect(metrics).toMatch(
+      new RegExp(`fjord_operator_reconciles_total\\{kind="${kind}",result="success"\\} [1-9]`),
+    )
+    expect(metrics).toContain(`fjord_operator_queue_depth{kind="${kind}",state="ready"} 0`)
+    expect(metrics).toContain(`fjord_operator_cached_objects{kind="${kind}"} ${informer.size}`)
+    expect(metrics).toContain(`fjord_operator_reconcile_duration_seconds_count{kind="${kind}"}`)
+    expect(
+      await registry.getSingleMetricAsString('fjord_operator_kafka_admin_errors_total'),
+    ).toContain('counter')
+  })
+
+  test('repairs drift made behind its back on the next resync', async () => {
+    const { informer, controller } = aCopyOperator(namespace, { resyncPeriodMs: 1_000 })
+    const term = new AbortController()
+    const running = controller.run(term.signal)
+    cleanups.push(async () => {
+      term.abort()
+      await running
+      await informer.stop()
+    })
+    await apply(client, ConfigMaps, aSource(namespace, 'drifting', { v: '1' }))
+    await expect.poll(() => copyOf(namespace, 'drifting'), { timeout: 10_000 }).toEqual({ v: '1' })
+    await deleteObject(client, ConfigMaps, 'drifting-copy', namespace)
+    await expect.poll(() => copyOf(namespace, 'drifting'), { timeout: 10_000 }).toEqual({ v: '1' })
+  })
+})

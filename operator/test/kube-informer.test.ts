@@ -1,0 +1,198 @@
+import { KubeConfig } from '@kubernetes/client-node'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { readStackEnv } from '../../stack/src/env.ts'
+import { apply, deleteObject, listObjects } from '../src/kube/apply.ts'
+import { KubeClient } from '../src/kube/client.ts'
+import { apiListWatch, Informer, type ListWatchSource, objectKey } from '../src/kube/informer.ts'
+import { ConfigMaps, collectionPath } from '../src/kube/resources.ts'
+import { createTestNamespace, proxiedClient } from '../src/kube/testing.ts'
+
+const kc = new KubeConfig()
+kc.loadFromFile(readStackEnv().kube.kubeconfig)
+const client = new KubeClient(kc)
+
+function aConfigMap(namespace: string, name: string, data: Record<string, string> = {}) {
+  return { metadata: { name, namespace }, data }
+}
+
+function recordEvents(informer: Informer) {
+  const events: string[] = []
+  informer
+    .onAdd((o) => events.push(`add ${o.metadata.name}`))
+    .onUpdate((o) => events.push(`update ${o.metadata.name} ${JSON.stringify(o.data ?? {})}`))
+    .onDelete((o) => events.push(`delete ${o.metadata.name}`))
+  return events
+}
+
+describe('Informer against the real apiserver', () => {
+  let namespaces: { remove: () => Promise<void> }[] = []
+  async function aNamespace() {
+    const ns = await createTestNamespace(client, 'kube-informer')
+    namespaces.push(ns)
+    return ns.namespace
+  }
+  beforeAll(() => {
+    namespaces = []
+  })
+  afterAll(async () => {
+    await Promise.all(namespaces.map((ns) => ns.remove()))
+    client.close()
+  })
+
+  test('sees ConfigMaps added, updated and deleted, and keeps the latest of each', async () => {
+    const namespace = await aNamespace()
+    await apply(client, ConfigMaps, aConfigMap(namespace, 'before', { v: '0' }))
+    const informer = new Informer(apiListWatch(client, collectionPath(ConfigMaps, namespace)))
+    const events = recordEvents(informer)
+    informer.start()
+    try {
+      await informer.synced
+      expect(informer.get(`${namespace}/before`)?.data).toEqual({ v: '0' })
+      expect(informer.get(`${namespace}/before`)?.kind, 'list items get their kind').toBe(
+        'ConfigMap',
+      )
+      await apply(client, ConfigMaps, aConfigMap(namespace, 'orders', { v: '1' }))
+      await apply(client, ConfigMaps, aConfigMap(namespace, 'orders', { v: '2' }))
+      await deleteObject(client, ConfigMaps, 'before', namespace)
+      await expect
+        .poll(() => events.filter((e) => !e.includes('kube-root-ca')), { timeout: 10_000 })
+        .toEqual(['add before', 'add orders', 'update orders {"v":"2"}', 'delete before'])
+      expect(informer.get(`${namespace}/orders`)?.data).toEqual({ v: '2' })
+      expect(informer.get(`${namespace}/orders`)?.metadata.managedFields).toBeUndefined()
+      expect(informer.get(`${namespace}/before`)).toBeUndefined()
+    } finally {
+      await informer.stop()
+    }
+  })
+
+  test('fills its cache through many list pages and agrees with a direct list', async () => {
+    const namespace = await aNamespace()
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        apply(client, ConfigMaps, aConfigMap(namespace, `paged-${i}`, { i: String(i) })),
+      ),
+    )
+    const informer = new Informer(apiListWatch(client, collectionPath(ConfigMaps, namespace)), {
+      pageSize: 7,
+    })
+    informer.start()
+    try {
+      await informer.synced
+      const listed = await listObjects(client, ConfigMaps, { namespace, pageSize: 4 })
+      expect(listed.length).toBeGreaterThanOrEqual(25)
+      expect(informer.keys().sort()).toEqual(listed.map(objectKey).sort())
+      expect(informer.get(`${namespace}/paged-24`)?.data).toEqual({ i: '24' })
+    } finally {
+      await informer.stop()
+    }
+  })
+
+  test('sees changes made while its watch connection was cut, once it can reconnect', async () => {
+    const namespace = await aNamespace()
+    const { client: proxied, proxy } = await proxiedClient(kc)
+    const informer = new Informer(apiListWatch(proxied, collectionPath(ConfigMaps, namespace)), {
+      retryBaseDelayMs: 100,
+      retryMaxDelayMs: 500,
+    })
+    informer.start()
+    try {
+      await informer.synced
+      await apply(client, ConfigMaps, aConfigMap(namespace, 'early'))
+      await expect.poll(() => informer.get(`${namespace}/early`), { timeout: 10_000 }).toBeTruthy()
+
+      proxy.refuse(true)
+      proxy.cut()
+      await apply(client, ConfigMaps, aConfigMap(namespace, 'during-outage'))
+      await deleteObject(client, ConfigMaps, 'early', namespace)
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      expect(informer.get(`${namespace}/during-outage`), 'no way to hear of it yet').toBeUndefined()
+      proxy.refuse(false)
+
+      await expect
+        .poll(() => informer.get(`${namespace}/during-outage`), { timeout: 15_000 })
+        .toBeTruthy()
+      await expect.poll(() => informer.get(`${namespace}/early`)).toBeUndefined()
+      expect(informer.stats.watches).toBeGreaterThanOrEqual(2)
+    } finally {
+      await informer.stop()
+      await proxy.close()
+      proxied.close()
+    }
+  })
+
+  test('lists again when the apiserver answers its watch with 410 Gone, and reports what it missed', async () => {
+    const namespace = await aNamespace()
+    const { client: proxied, proxy } = await proxiedClient(kc)
+    const real = apiListWatch(proxied, collectionPath(ConfigMaps, namespace))
+    let expireNextWatch = false
+    // Resuming from resourceVersion 1 is what a replica that slept through compaction does;
+    // the apiserver answers it with a real 410 Expired.
+    const source: ListWatchSource = {
+      list: (query) => real.list(query),
+      watch: (query, onEvent, onDone) => {
+        const resourceVersion = expireNextWatch ? '1' : query.resourceVersion
+        expireNextWatch = false
+        return real.watch({ ...query, resourceVersion }, onEvent, onDone)
+      },
+    }
+    await apply(client, ConfigMaps, aConfigMap(namespace, 'kept', { v: '1' }))
+    await apply(client, ConfigMaps, aConfigMap(namespace, 'doomed'))
+    const informer = new Informer(source, { retryBaseDelayMs: 100, retryMaxDelayMs: 500 })
+    const events = recordEvents(informer)
+    informer.start()
+    try {
+      await informer.synced
+      proxy.refuse(true)
+      proxy.cut()
+      await deleteObject(client, ConfigMaps, 'doomed', namespace)
+      await apply(client, ConfigMaps, aConfigMap(namespace, 'kept', { v: '2' }))
+      await apply(client, ConfigMaps, aConfigMap(namespace, 'newcomer'))
+      expireNextWatch = true
+      proxy.refuse(false)
+
+      await expect.poll(() => informer.stats.expired, { timeout: 15_000 }).toBeGreaterThan(0)
+      await expect
+        .poll(() => events.filter((e) => !e.includes('kube-root-ca')).slice(2), {
+          timeout: 15_000,
+        })
+        .toEqual(expect.arrayContaining(['update kept {"v":"2"}', 'add newcomer', 'delete doomed']))
+      expect(informer.stats.lists).toBe(2)
+      expect(
+        informer
+          .keys()
+          .filter((k) => !k.endsWith('kube-root-ca.crt'))
+          .sort(),
+      ).toEqual([`${namespace}/kept`, `${namespace}/newcomer`])
+    } finally {
+      await informer.stop()
+      await proxy.close()
+      proxied.close()
+    }
+  })
+
+  test('restarts a watch that went silent and then hears what happened', async () => {
+    const namespace = await aNamespace()
+    const { client: proxied, proxy } = await proxiedClient(kc)
+    const informer = new Informer(apiListWatch(proxied, collectionPath(ConfigMaps, namespace)), {
+      stallTimeoutMs: 2_000,
+    })
+    const added: string[] = []
+    informer.onAdd((o) => added.push(objectKey(o)))
+    informer.start()
+    try {
+      await informer.synced
+      // Seeing an event proves the watch connection is open, so the freeze catches it.
+      await apply(client, ConfigMaps, aConfigMap(namespace, 'marker'))
+      await expect.poll(() => added, { timeout: 10_000 }).toContain(`${namespace}/marker`)
+      const stallsBefore = informer.stats.stalls
+      proxy.freeze()
+      await apply(client, ConfigMaps, aConfigMap(namespace, 'while-frozen'))
+      await expect.poll(() => added, { timeout: 15_000 }).toContain(`${namespace}/while-frozen`)
+      expect(informer.stats.stalls).toBeGreaterThan(stallsBefore)
+    } finally {
+      await informer.stop()
+      await proxy.close()
+      proxied.close()
+    }
+  })
+})

@@ -1,0 +1,223 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { KafkaCluster } from '../src/crds/types.ts'
+import { apply } from '../src/kube/apply.ts'
+import { Secrets } from '../src/kube/resources.ts'
+import { aSharedCluster, aTopic, aUser, unique } from './support/builders.ts'
+import { anOperatorWorld, kcat, stackKafka, types, untilPhase } from './support/operator.ts'
+
+let world: Awaited<ReturnType<typeof anOperatorWorld>>
+const kafka = stackKafka()
+let cluster: KafkaCluster
+let prefix: string
+
+beforeAll(async () => {
+  world = await anOperatorWorld()
+  cluster = await world.create(aSharedCluster(world.pool.metadata.name))
+  const ready = await untilPhase(world.get, cluster, 'Ready')
+  prefix = ready.status?.kafkaPrefix ?? ''
+})
+afterAll(async () => {
+  await world.stop()
+  await kafka.close()
+})
+
+describe('the operator on a shared cluster', () => {
+  test('gives the cluster its prefix and the pool bootstrap servers', async () => {
+    const ready = await world.get(cluster)
+    expect(ready.status).toMatchObject({
+      kafkaPrefix: `${world.namespace}-${cluster.metadata.name}.`,
+      bootstrapServers: world.pool.spec.bootstrapServers.join(','),
+      observedGeneration: ready.metadata.generation,
+    })
+    expect(ready.metadata.finalizers).toContain('fjord.dev/cleanup')
+  })
+
+  test('creates, alters, grows and deletes a topic in Kafka, and refuses a partition decrease', async () => {
+    const topic = await world.create(
+      aTopic(cluster.metadata.name, { partitions: 3, config: { 'retention.ms': '3600000' } }),
+    )
+    const created = await untilPhase(world.get, topic, 'Ready')
+    const kafkaName = `${prefix}${topic.metadata.name}`
+    expect(created.status).toMatchObject({
+      topicName: kafkaName,
+      partitions: 3,
+      observedGeneration: 1,
+    })
+    const inKafka = await kafka.describeTopic(kafkaName)
+    expect(inKafka?.partitions).toBe(3)
+    expect(inKafka?.config).toContainEqual({
+      name: 'retention.ms',
+      value: '3600000',
+      dynamic: true,
+    })
+
+    await world.create({
+      ...topic,
+      spec: { ...topic.spec, partitions: 5, config: { 'cleanup.policy': 'compact' } },
+    })
+    await untilPhase(world.get, topic, 'Ready', { generation: 2 })
+    const altered = await kafka.describeTopic(kafkaName)
+    expect(altered?.partitions).toBe(5)
+    expect(altered?.config).toContainEqual({
+      name: 'cleanup.policy',
+      value: 'compact',
+      dynamic: true,
+    })
+    expect(altered?.config.find((c) => c.name === 'retention.ms')?.dynamic).toBe(false)
+
+    await world.create({ ...topic, spec: { ...topic.spec, partitions: 2 } })
+    const refused = await untilPhase(world.get, topic, 'Failed')
+    expect(refused.status?.conditions).toContainEqual(
+      expect.objectContaining({
+        type: 'Ready',
+        status: 'False',
+        reason: 'PartitionDecreaseRefused',
+        observedGeneration: 3,
+      }),
+    )
+    expect((await kafka.describeTopic(kafkaName))?.partitions).toBe(5)
+
+    await world.client.request('DELETE', objectUrl('KafkaTopic', topic.metadata.name))
+    await expect.poll(() => kafka.describeTopic(kafkaName), { timeout: 20_000 }).toBeUndefined()
+  })
+
+  test('reports a topic made outside Fjord and leaves it alone, even when the resource goes', async () => {
+    const name = unique('outside')
+    await kafka.createTopics([
+      { name: `${prefix}${name}`, partitions: 1, replicationFactor: 1, config: {} },
+    ])
+    const topic = await world.create(aTopic(cluster.metadata.name, { partitions: 1 }, name))
+    const failed = await untilPhase(world.get, topic, 'Failed')
+    expect(failed.status?.conditions?.[0]?.reason).toBe('TopicExistsOutsideFjord')
+    await world.client.request('DELETE', objectUrl('KafkaTopic', name))
+    await expect
+      .poll(
+        () =>
+          world.get(topic).then(
+            () => 'present',
+            () => 'gone',
+          ),
+        { timeout: 20_000 },
+      )
+      .toBe('gone')
+    expect(await kafka.describeTopic(`${prefix}${name}`)).toBeDefined()
+  })
+
+  test('gives a user a SCRAM login, its ACLs under the prefix and its quotas, and takes them away', async () => {
+    const topic = await world.create(
+      aTopic(cluster.metadata.name, { partitions: 1 }, unique('orders')),
+    )
+    await untilPhase(world.get, topic, 'Ready')
+    const kafkaTopic = `${prefix}${topic.metadata.name}`
+    const secret = unique('password')
+    const userName = unique('user')
+    const passwordSecret = (password: string) => ({
+      metadata: {
+        name: secret,
+        namespace: world.namespace,
+        labels: { 'fjord.dev/kafka-user': userName },
+      },
+      stringData: { password },
+    })
+    await apply(world.client, Secrets, passwordSecret('first-password'))
+    const user = await world.create(
+      aUser(
+        cluster.metadata.name,
+        secret,
+        {
+          acls: [
+            { resource: { type: 'topic', name: '*' }, operations: ['Read', 'Write', 'Describe'] },
+          ],
+          quotas: { producerByteRate: 1048576, consumerByteRate: 2097152 },
+        },
+        userName,
+      ),
+    )
+    const ready = await untilPhase(world.get, user, 'Ready')
+    const username = ready.status?.username ?? ''
+    expect(username).toBe(`${prefix}${user.metadata.name}`)
+    expect(await kafka.quotasOf(username)).toEqual({
+      producer_byte_rate: 1048576,
+      consumer_byte_rate: 2097152,
+    })
+
+    const me = { username, password: 'first-password' }
+    const produced = await kcat(me, ['-P', '-t', kafkaTopic], 'hello\n')
+    expect(produced.stderr).toBe('')
+    const consumed = await kcat(me, [
+      '-C',
+      '-t',
+      kafkaTopic,
+      '-o',
+      'beginning',
+      '-e',
+      '-c',
+      '1',
+      '-q',
+    ])
+    expect(consumed.stdout.trim()).toBe('hello')
+
+    // Rotation: a new password in the Secret replaces the old one in Kafka, nothing else needed.
+    await apply(world.client, Secrets, passwordSecret('second-password'))
+    const rotated = { username, password: 'second-password' }
+    await expect
+      .poll(async () => (await kcat(rotated, ['-L', '-t', kafkaTopic, '-m', '5'])).code, {
+        timeout: 20_000,
+      })
+      .toBe(0)
+    expect((await kcat(me, ['-L', '-m', '5'])).stderr).toMatch(/[Aa]uthentication failed/)
+
+    await world.client.request('DELETE', objectUrl('KafkaUser', user.metadata.name))
+    await expect
+      .poll(async () => (await kcat(rotated, ['-L', '-m', '5'])).stderr, { timeout: 20_000 })
+      .toMatch(/[Aa]uthentication failed/)
+    expect(await kafka.aclsOf(`User:${username}`)).toEqual([])
+    expect(await kafka.quotasOf(username)).toEqual({})
+  })
+
+  test('keeps a principal of one shared cluster out of another cluster on the same pool', async () => {
+    const other = await world.create(aSharedCluster(world.pool.metadata.name))
+    const otherReady = await untilPhase(world.get, other, 'Ready')
+    const theirs = await world.create(
+      aTopic(other.metadata.name, { partitions: 1 }, unique('secret')),
+    )
+    await untilPhase(world.get, theirs, 'Ready')
+    const theirTopic = `${otherReady.status?.kafkaPrefix}${theirs.metadata.name}`
+
+    const secret = unique('password')
+    await apply(world.client, Secrets, {
+      metadata: { name: secret, namespace: world.namespace },
+      stringData: { password: 'mine' },
+    })
+    const user = await world.create(
+      aUser(cluster.metadata.name, secret, {
+        acls: [
+          { resource: { type: 'topic', name: '*' }, operations: ['All'] },
+          { resource: { type: 'group', name: '*' }, operations: ['All'] },
+        ],
+      }),
+    )
+    const me = {
+      username: (await untilPhase(world.get, user, 'Ready')).status?.username ?? '',
+      password: 'mine',
+    }
+    const write = await kcat(me, ['-P', '-t', theirTopic], 'intrusion\n')
+    expect(write.stderr).toMatch(/[Aa]uthoriz/)
+    const read = await kcat(me, ['-C', '-t', theirTopic, '-o', 'beginning', '-e', '-q', '-m', '5'])
+    expect(read.stderr).toMatch(/[Aa]uthoriz/)
+  })
+
+  test('refuses cluster-wide ACLs for a user of a shared cluster', async () => {
+    const user = await world.create(
+      aUser(cluster.metadata.name, 'any', {
+        acls: [{ resource: { type: 'cluster', name: 'kafka-cluster' }, operations: ['Alter'] }],
+      }),
+    )
+    const failed = await untilPhase(world.get, user, 'Failed')
+    expect(failed.status?.conditions?.[0]?.reason).toBe('ClusterAclRefused')
+  })
+})
+
+function objectUrl(kind: keyof typeof types, name: string): string {
+  return `/apis/fjord.dev/v1alpha1/namespaces/${world.namespace}/${types[kind].plural}/${name}`
+}

@@ -1,0 +1,146 @@
+import { execFile } from 'node:child_process'
+import { vi } from 'vitest'
+import { readStackEnv } from '../../../stack/src/env.ts'
+import { installCrds } from '../../src/crds/install.ts'
+import type { FjordResource } from '../../src/crds/types.ts'
+import { KafkaAdmin } from '../../src/kafka/admin.ts'
+import { apply } from '../../src/kube/apply.ts'
+import { KubeClient, type KubeObject } from '../../src/kube/client.ts'
+import { Namespaces, objectPath, Secrets } from '../../src/kube/resources.ts'
+import { startOperator } from '../../src/main.ts'
+import {
+  KafkaClusters,
+  KafkaPools,
+  KafkaTopics,
+  KafkaUsers,
+} from '../../src/reconcilers/context.ts'
+import { aPool, unique } from './builders.ts'
+
+export const env = readStackEnv()
+export const types = {
+  KafkaPool: KafkaPools,
+  KafkaCluster: KafkaClusters,
+  KafkaTopic: KafkaTopics,
+  KafkaUser: KafkaUsers,
+}
+
+/** The stack's broker through the operator's own adapter, to check what reconciles did. */
+export function stackKafka(): KafkaAdmin {
+  return new KafkaAdmin({
+    bootstrapServers: [env.kafka.bootstrapServers],
+    mechanism: 'SCRAM-SHA-512',
+    username: env.kafka.admin.username,
+    password: env.kafka.admin.password,
+  })
+}
+
+/**
+ * A running operator scoped to one label, a namespace for its resources, and a Ready pool
+ * on the stack's Kafka: everything one test file needs, torn down by `stop`.
+ */
+export async function anOperatorWorld() {
+  const client = KubeClient.fromFile(env.kube.kubeconfig)
+  await installCrds(client.kubeConfig)
+  const shard = unique('shard')
+  const labels = { 'fjord.dev/test-shard': shard }
+  const namespace = unique('tenant')
+  await apply(client, Namespaces, { metadata: { name: namespace } })
+  await apply(client, Secrets, {
+    metadata: { name: 'kafka-admin', namespace },
+    stringData: { username: env.kafka.admin.username, password: env.kafka.admin.password },
+  })
+  const stop = await startOperator({
+    kubeconfig: env.kube.kubeconfig,
+    installCrds: false,
+    leaseNamespace: namespace,
+    identity: unique('operator'),
+    port: 0,
+    topicConcurrency: 64,
+    resyncMs: 300_000,
+    selector: `fjord.dev/test-shard=${shard}`,
+  })
+  /** Applies the resource's spec as the test's own field manager, with the shard label. */
+  const create = async <R extends FjordResource>(resource: R): Promise<R> => {
+    const { name, annotations } = resource.metadata
+    const metadata = {
+      name,
+      labels: { ...resource.metadata.labels, ...labels },
+      ...(annotations ? { annotations } : {}),
+      ...(resource.kind === 'KafkaPool' ? {} : { namespace }),
+    }
+    const body = { metadata, spec: resource.spec }
+    return apply(client, types[resource.kind], body, {
+      fieldManager: 'fjord-test',
+    }) as unknown as Promise<R>
+  }
+  const get = <R extends FjordResource>(resource: R) =>
+    client.get<R & KubeObject>(
+      objectPath(
+        types[resource.kind],
+        resource.metadata.name,
+        resource.kind === 'KafkaPool' ? undefined : namespace,
+      ),
+    )
+  const pool = await create(
+    aPool({
+      bootstrapServers: [env.kafka.bootstrapServers],
+      adminCredentialsSecretRef: { name: 'kafka-admin', namespace },
+    }),
+  )
+  await untilPhase(get, pool, 'Ready')
+  return { client, namespace, labels, pool, create, get, stop: async () => stop() }
+}
+
+type Getter = <R extends FjordResource>(resource: R) => Promise<R & KubeObject>
+
+/**
+ * Waits until the resource reaches `phase` (for at least `generation`, when given) and returns
+ * it; a failure names the last status seen.
+ */
+export async function untilPhase<R extends FjordResource>(
+  get: Getter,
+  resource: R,
+  phase: string,
+  { generation = 0, timeout = 30_000 }: { generation?: number; timeout?: number } = {},
+) {
+  return vi.waitFor(
+    async () => {
+      const current = await get(resource)
+      if (
+        current.status?.phase !== phase ||
+        (current.status.observedGeneration ?? 0) < generation
+      ) {
+        throw new Error(
+          `${resource.kind} ${resource.metadata.name} is not ${phase} at generation ${generation}: ${JSON.stringify(current.status ?? {})}`,
+        )
+      }
+      return current
+    },
+    { timeout, interval: 200 },
+  )
+}
+
+/** Runs the stack's kcat with SASL/SCRAM as the given user. */
+export function kcat(user: { username: string; password: string }, args: string[], input = '') {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile(
+      env.kcat.bin,
+      [
+        '-b',
+        env.kafka.bootstrapServers,
+        '-X',
+        'security.protocol=SASL_PLAINTEXT',
+        '-X',
+        'sasl.mechanisms=SCRAM-SHA-512',
+        '-X',
+        `sasl.username=${user.username}`,
+        '-X',
+        `sasl.password=${user.password}`,
+        ...args,
+      ],
+      { timeout: 30_000 },
+      (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }),
+    )
+    child.stdin?.end(input)
+  })
+}
