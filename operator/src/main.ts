@@ -27,7 +27,7 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
   const client = config.kubeconfig
     ? KubeClient.fromFile(config.kubeconfig)
     : KubeClient.fromDefault()
-  if (config.installCrds) await installCrds(client.kubeConfig)
+  if (config.installCrds) await installCrds(client)
   const informer = <T extends KubeObject>(type: Parameters<typeof collectionPath>[0]) =>
     new Informer<T>(
       apiListWatch(client, collectionPath(type), { labelSelector: config.selector }),
@@ -77,7 +77,7 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
       concurrency: 8,
       ...common,
     }),
-  ] as unknown as Controller<KubeObject>[]
+  ]
   // A password Secret labelled with its KafkaUser's name re-reconciles that user when it
   // changes, so a rotated password reaches Kafka at once. Only metadata is cached.
   const passwords = new Informer<KubeObject>(

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { readStackEnv } from '../../stack/src/env.ts'
 import { installCrds, loadCrds } from '../src/crds/install.ts'
 import { type FjordResource, group, plurals, version } from '../src/crds/types.ts'
+import { KubeClient } from '../src/kube/client.ts'
 import { aPool, aSharedCluster, aTopic, aUser, everyField, unique } from './support/builders.ts'
 
 type Schema = {
@@ -93,7 +94,7 @@ describe('the CRDs in the kube-apiserver', () => {
   const namespace = unique('crd-test')
 
   beforeAll(async () => {
-    await installCrds(kc)
+    await installCrds(new KubeClient(kc))
     await core.createNamespace({ body: { metadata: { name: namespace } } })
   })
   afterAll(() => core.deleteNamespace({ name: namespace }))

@@ -9,14 +9,9 @@ export const apiVersion = `${group}/${version}`
 
 export type Phase = 'Pending' | 'Provisioning' | 'Ready' | 'Updating' | 'Deleting' | 'Failed'
 
-export interface Condition {
-  type: string
-  status: 'True' | 'False' | 'Unknown'
-  reason: string
-  message?: string
-  lastTransitionTime: string
-  observedGeneration?: number
-}
+export type { Condition } from '../kube/conditions.ts'
+
+import type { Condition } from '../kube/conditions.ts'
 
 export interface Status {
   phase?: Phase

@@ -137,7 +137,10 @@ export class Controller<T extends KubeObject = KubeObject> {
 }
 
 /** The leader elector's onStartedLeading for a set of controllers. */
-export function runWhileLeading(controllers: Controller<KubeObject>[], log: Logger = jsonLogger) {
+export function runWhileLeading(
+  controllers: Pick<Controller, 'kind' | 'run'>[],
+  log: Logger = jsonLogger,
+) {
   return (signal: AbortSignal): void => {
     for (const controller of controllers) {
       controller.run(signal).catch((error: unknown) => {

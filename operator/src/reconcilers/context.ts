@@ -1,7 +1,6 @@
 import { PatchStrategy } from '@kubernetes/client-node'
 import {
   apiVersion,
-  type Condition,
   type FjordResource,
   type KafkaCluster,
   type KafkaPool,
@@ -86,21 +85,18 @@ export async function writeStatus<R extends FjordResource>(
   extra?: Partial<NonNullable<R['status']>>,
 ): Promise<void> {
   const generation = resource.metadata.generation
-  const conditions = setCondition(
-    resource.status?.conditions as Parameters<typeof setCondition>[0],
-    {
-      type: 'Ready',
-      status: outcome.ready ? 'True' : 'False',
-      reason: outcome.reason,
-      message: outcome.message,
-      ...(generation === undefined ? {} : { observedGeneration: generation }),
-    },
-  )
+  const conditions = setCondition(resource.status?.conditions, {
+    type: 'Ready',
+    status: outcome.ready ? 'True' : 'False',
+    reason: outcome.reason,
+    message: outcome.message,
+    ...(generation === undefined ? {} : { observedGeneration: generation }),
+  })
   const status = {
     ...resource.status,
     ...extra,
     phase: outcome.phase,
-    conditions: conditions as Condition[],
+    conditions,
     ...(generation === undefined ? {} : { observedGeneration: generation }),
   }
   await applyStatusIfChanged(

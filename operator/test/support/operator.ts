@@ -40,7 +40,7 @@ export function stackKafka(): KafkaAdmin {
  */
 export async function anOperatorWorld() {
   const client = KubeClient.fromFile(env.kube.kubeconfig)
-  await installCrds(client.kubeConfig)
+  await installCrds(client)
   const shard = unique('shard')
   const labels = { 'fjord.dev/test-shard': shard }
   const namespace = unique('tenant')
