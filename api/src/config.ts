@@ -1,0 +1,61 @@
+import { z } from 'zod'
+
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1')
+
+const configSchema = z.object({
+  host: z.string().default('0.0.0.0'),
+  port: z.coerce.number().int().min(0).max(65_535).default(8080),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Real PostgreSQL when set; otherwise the embedded PGlite in dataDir (or in memory).
+  databaseUrl: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  dataDir: z.string().default('.fjord/data'),
+  inMemory: booleanFromEnv.default(false),
+  // Set when a TLS-terminating proxy sits in front: cookies get Secure, X-Forwarded-For is trusted.
+  behindTls: booleanFromEnv.default(false),
+  bodyLimitBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  defaultReplicationFactor: z.coerce.number().int().min(1).max(5).default(3),
+  loginAttemptsPerWindow: z.coerce.number().int().positive().default(10),
+  loginWindowSeconds: z.coerce.number().int().positive().default(900),
+})
+
+export type Config = z.infer<typeof configSchema>
+
+const envNames: Record<keyof Config, string> = {
+  host: 'HOST',
+  port: 'PORT',
+  logLevel: 'LOG_LEVEL',
+  databaseUrl: 'DATABASE_URL',
+  dataDir: 'FJORD_DATA_DIR',
+  inMemory: 'FJORD_IN_MEMORY',
+  behindTls: 'FJORD_BEHIND_TLS',
+  bodyLimitBytes: 'FJORD_BODY_LIMIT_BYTES',
+  defaultReplicationFactor: 'FJORD_DEFAULT_REPLICATION_FACTOR',
+  loginAttemptsPerWindow: 'FJORD_LOGIN_ATTEMPTS_PER_WINDOW',
+  loginWindowSeconds: 'FJORD_LOGIN_WINDOW_SECONDS',
+}
+
+/** Reads the configuration once from the environment; throws naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = Object.fromEntries(
+    Object.entries(envNames).map(([key, name]) => [key, env[name] === '' ? undefined : env[name]]),
+  )
+  const parsed = configSchema.safeParse(raw)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${envNames[issue.path[0] as keyof Config]}: ${issue.message}`,
+    )
+    throw new Error(`invalid configuration: ${problems.join('; ')}`)
+  }
+  return parsed.data
+}
+
+/** Configuration for tests: in-memory database, quiet logs, overridable. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...configSchema.parse({ inMemory: 'true', logLevel: 'silent' }), ...overrides }
+}

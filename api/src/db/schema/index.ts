@@ -1,0 +1,6 @@
+export * from './identity.ts'
+export * from './kafka.ts'
+export * from './ops.ts'
+export * from './orgs.ts'
+export * from './quota.ts'
+export * from './usage.ts'

@@ -1,0 +1,110 @@
+import { index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core'
+import { organizations } from './orgs.ts'
+
+export interface Condition {
+  type: string
+  status: 'True' | 'False' | 'Unknown'
+  reason: string
+  message: string
+  lastTransitionTime: string
+}
+
+export interface Acl {
+  resourceType: 'topic' | 'group' | 'transactionalId'
+  patternType: 'literal' | 'prefixed'
+  name: string
+  operations: string[]
+}
+
+// Every provisioned resource carries the same desired-vs-observed bookkeeping as a custom resource.
+function lifecycleColumns() {
+  return {
+    generation: integer().notNull().default(1),
+    phase: text().notNull().default('Pending'),
+    conditions: jsonb().$type<Condition[]>().notNull().default([]),
+    observedGeneration: integer().notNull().default(0),
+    deletionRequestedAt: timestamp({ withTimezone: true }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  }
+}
+
+function orgColumn() {
+  return uuid()
+    .notNull()
+    .references(() => organizations.id, { onDelete: 'cascade' })
+}
+
+export const clusters = pgTable(
+  'clusters',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    orgId: orgColumn(),
+    name: text().notNull(),
+    type: text().notNull(),
+    provider: text().notNull(),
+    region: text().notNull(),
+    description: text().notNull().default(''),
+    kafkaPrefix: text().notNull(),
+    bootstrapServers: text(),
+    ...lifecycleColumns(),
+  },
+  (table) => [unique().on(table.orgId, table.name)],
+)
+
+export const topics = pgTable(
+  'topics',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    orgId: orgColumn(),
+    clusterId: uuid()
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
+    name: text().notNull(),
+    // Kafka metric names turn '.' into '_', so 'a.b' and 'a_b' must not live side by side.
+    collisionKey: text().notNull(),
+    kafkaName: text().notNull(),
+    partitions: integer().notNull(),
+    replicationFactor: integer().notNull(),
+    config: jsonb().$type<Record<string, string>>().notNull().default({}),
+    ...lifecycleColumns(),
+  },
+  (table) => [
+    unique().on(table.clusterId, table.name),
+    unique().on(table.clusterId, table.collisionKey),
+    index().on(table.orgId),
+  ],
+)
+
+export const serviceAccounts = pgTable(
+  'service_accounts',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    orgId: orgColumn(),
+    clusterId: uuid()
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
+    name: text().notNull(),
+    description: text().notNull().default(''),
+    principal: text().notNull(),
+    acls: jsonb().$type<Acl[]>().notNull().default([]),
+    ...lifecycleColumns(),
+  },
+  (table) => [unique().on(table.clusterId, table.name), index().on(table.orgId)],
+)
+
+// Metadata only: the password is shown once and reaches Kafka through the outbox as a salted hash.
+export const credentials = pgTable(
+  'credentials',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    orgId: orgColumn(),
+    serviceAccountId: uuid()
+      .notNull()
+      .references(() => serviceAccounts.id, { onDelete: 'cascade' }),
+    username: text().notNull(),
+    mechanism: text().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index().on(table.serviceAccountId)],
+)

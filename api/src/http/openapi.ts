@@ -1,0 +1,99 @@
+import { createRoute, type RouteConfig, z } from '@hono/zod-openapi'
+import { orgAccess, requirePrincipal, requireUser } from '../auth/middleware.ts'
+import type { Role } from '../auth/roles.ts'
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().openapi({ example: 'validation_failed' }),
+    detail: z.string(),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .catchall(z.unknown())
+  .openapi('Problem')
+
+const problemDescriptions: Record<number, string> = {
+  400: 'Malformed request (bad JSON)',
+  401: 'Not authenticated',
+  403: 'Authenticated, but the role is not enough (or the CSRF token is missing)',
+  404: 'No such resource in this organization',
+  409: 'Conflicts with the current state',
+  412: 'If-Match does not match the current ETag',
+  413: 'Body too large',
+  415: 'Body is not JSON',
+  422: 'Validation failed, quota exceeded, or idempotency key reused',
+  429: 'Rate limited',
+}
+
+type ProblemResponse = {
+  description: string
+  content: { 'application/problem+json': { schema: typeof ProblemSchema } }
+}
+
+export function problems(...statuses: number[]): Record<number, ProblemResponse> {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: problemDescriptions[status] ?? 'Problem',
+        content: { 'application/problem+json': { schema: ProblemSchema } },
+      },
+    ]),
+  )
+}
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+})
+
+export const jsonResponse = <T extends z.ZodType>(description: string, schema: T) => ({
+  description,
+  content: { 'application/json': { schema } },
+})
+
+const security: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }]
+type RouteInput = Omit<RouteConfig, 'middleware' | 'security'>
+
+/** A route anyone may call (sign-up, login, health). */
+export function publicRoute<const R extends RouteInput>(route: R) {
+  return createRoute({
+    ...route,
+    responses: { ...route.responses, ...problems(400, 413, 415, 422, 429) },
+  })
+}
+
+/** A route for any authenticated caller, user or API key. */
+export function principalRoute<const R extends RouteInput>(route: R) {
+  return createRoute({
+    ...route,
+    middleware: [requirePrincipal] as const,
+    security,
+    responses: { ...route.responses, ...problems(400, 401, 403, 413, 415, 422) },
+  })
+}
+
+/** A route for a signed-in user only (not an API key). */
+export function userRoute<const R extends RouteInput>(route: R) {
+  return createRoute({
+    ...route,
+    middleware: [requireUser] as const,
+    security,
+    responses: { ...route.responses, ...problems(400, 401, 403, 413, 415, 422) },
+  })
+}
+
+/** A route inside `/v1/orgs/{org}` that needs at least `role` there. */
+export function orgRoute<const R extends RouteInput>(role: Role, route: R) {
+  return createRoute({
+    ...route,
+    middleware: [orgAccess(role)] as const,
+    security,
+    'x-fjord-role': role,
+    responses: { ...route.responses, ...problems(400, 401, 403, 404, 409, 412, 413, 415, 422) },
+  })
+}

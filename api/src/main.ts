@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+import { serve } from '@hono/node-server'
+import pino from 'pino'
+import { createApp } from './app.ts'
+import { loadConfig } from './config.ts'
+import { openDatabase } from './db/client.ts'
+import { sweepExpired } from './db/maintenance.ts'
+import { ApiError } from './errors.ts'
+import { parseOverrideArguments, setQuotaOverride } from './quota/overrides.ts'
+
+const usage = 'usage: fjord-api [serve | migrate | quota ORG LIMIT=VALUE|plan ...]'
+const sweepIntervalMs = 15 * 60 * 1000
+
+async function main(command: string, args: string[]): Promise<void> {
+  const config = loadConfig()
+  const logger = pino({ level: config.logLevel })
+  const database = openDatabase(config)
+
+  if (command === 'migrate') {
+    await database.migrate()
+    await database.close()
+    logger.info({ driver: database.driver }, 'migrations applied')
+    return
+  }
+  if (command === 'quota') {
+    const [org, ...limits] = args
+    if (!org || limits.length === 0) throw new Error(usage)
+    await setQuotaOverride(database.db, org, parseOverrideArguments(limits))
+    await database.close()
+    logger.info({ org, limits }, 'quota override set')
+    return
+  }
+  if (command !== 'serve') throw new Error(usage)
+
+  // The embedded database has no separate migration step: it is brought up to date here.
+  if (database.driver === 'pglite') await database.migrate()
+  const { app } = createApp({ config, database, logger })
+  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) =>
+    logger.info({ address: info.address, port: info.port, driver: database.driver }, 'listening'),
+  )
+  const sweeper = setInterval(
+    () => sweepExpired(database.db).catch((error) => logger.warn({ err: error }, 'sweep failed')),
+    sweepIntervalMs,
+  )
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'shutting down')
+    clearInterval(sweeper)
+    server.close(() => void database.close().then(() => process.exit(0)))
+  }
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
+}
+
+main(process.argv[2] ?? 'serve', process.argv.slice(3)).catch((error: unknown) => {
+  const errors = error instanceof ApiError && error.errors ? error.errors : []
+  console.error(
+    error instanceof Error ? error.message : error,
+    ...errors.map((e) => `\n  ${e.path}: ${e.message}`),
+  )
+  process.exit(1)
+})

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest'
+import { planLimits, type QuotaUse, quotaViolations } from './limits.ts'
+
+const aUse = (overrides: Partial<QuotaUse> = {}): QuotaUse => ({
+  clusters: 0,
+  topics: 0,
+  partitions: 0,
+  storageBytes: 0,
+  ingressBytesPerSecond: 0,
+  egressBytesPerSecond: 0,
+  ...overrides,
+})
+
+describe('quotaViolations', () => {
+  const free = planLimits.free
+
+  it('lets a change reach the limit exactly', () => {
+    expect(quotaViolations(free, aUse({ partitions: 27 }), { partitions: 3 })).toEqual([])
+  })
+
+  it('refuses one unit past the limit, naming current use and maximum', () => {
+    expect(quotaViolations(free, aUse({ partitions: 28 }), { partitions: 3 })).toEqual([
+      { limit: 'partitions', current: 28, maximum: 30, requested: 3 },
+    ])
+  })
+
+  it('reports every limit a change breaks', () => {
+    const violations = quotaViolations(free, aUse({ clusters: 1, topics: 10 }), {
+      clusters: 1,
+      topics: 1,
+    })
+    expect(violations.map((violation) => violation.limit)).toEqual(['clusters', 'topics'])
+  })
+
+  it('always lets an org shrink, even above its limits', () => {
+    expect(quotaViolations(free, aUse({ partitions: 99 }), { partitions: -5 })).toEqual([])
+  })
+
+  it('refuses infinite retention and retention above the plan', () => {
+    expect(quotaViolations(free, aUse(), { retentionMs: -1 })).toHaveLength(1)
+    expect(quotaViolations(free, aUse(), { retentionMs: free.maxRetentionMs + 1 })).toHaveLength(1)
+    expect(quotaViolations(free, aUse(), { retentionMs: free.maxRetentionMs })).toEqual([])
+  })
+})

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest'
+import { mergePatch } from './merge-patch.ts'
+
+describe('mergePatch', () => {
+  it('merges nested objects key by key', () => {
+    expect(mergePatch({ a: 1, config: { x: '1', y: '2' } }, { config: { y: '3' } })).toEqual({
+      a: 1,
+      config: { x: '1', y: '3' },
+    })
+  })
+
+  it('removes a key patched with null', () => {
+    expect(mergePatch({ config: { x: '1', y: '2' } }, { config: { x: null } })).toEqual({
+      config: { y: '2' },
+    })
+  })
+
+  it('replaces arrays whole', () => {
+    expect(mergePatch({ acls: [1, 2] }, { acls: [3] })).toEqual({ acls: [3] })
+  })
+
+  it('leaves the target untouched', () => {
+    const target = { config: { x: '1' } }
+    mergePatch(target, { config: { x: '2' } })
+    expect(target).toEqual({ config: { x: '1' } })
+  })
+})

@@ -1,0 +1,172 @@
+import { z } from '@hono/zod-openapi'
+import { and, eq } from 'drizzle-orm'
+import { randomToken } from '../auth/tokens.ts'
+import type { Tx } from '../db/client.ts'
+import { credentials, serviceAccounts } from '../db/schema/index.ts'
+import { conflict, notFound } from '../errors.ts'
+import { type Tenant, tenantOf } from '../http/context.ts'
+import { jsonResponse, orgRoute } from '../http/openapi.ts'
+import { newRouter } from '../http/router.ts'
+import { saltScramPassword, scramMechanism } from '../kafka/scram.ts'
+import { recordChange } from '../resources/changes.ts'
+import { findClusterOr404 } from '../resources/clusters.ts'
+import { ServiceAccountParams } from './service-accounts.ts'
+
+const CredentialSchema = z
+  .object({
+    id: z.uuid(),
+    username: z.string(),
+    mechanism: z.literal(scramMechanism),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('Credential')
+
+const IssuedCredentialSchema = CredentialSchema.extend({
+  password: z.string().openapi({ description: 'Shown once; Fjord keeps only a salted form' }),
+}).openapi('IssuedCredential')
+
+const CredentialParams = ServiceAccountParams.extend({
+  credential: z.uuid().openapi({ param: { name: 'credential', in: 'path' } }),
+})
+const tags = ['service accounts']
+const collection = '/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}/credentials'
+
+const listCredentials = orgRoute('viewer', {
+  method: 'get',
+  path: collection,
+  tags,
+  summary: 'The SCRAM credential of a service account (metadata only)',
+  request: { params: ServiceAccountParams },
+  responses: { 200: jsonResponse('Credentials', z.object({ items: z.array(CredentialSchema) })) },
+})
+
+const issueCredential = orgRoute('developer', {
+  method: 'post',
+  path: collection,
+  tags,
+  summary: 'Issue a new SCRAM-SHA-512 password, replacing the previous one',
+  request: { params: ServiceAccountParams },
+  responses: { 201: jsonResponse('Issued; the password is shown once', IssuedCredentialSchema) },
+})
+
+const revokeCredential = orgRoute('developer', {
+  method: 'delete',
+  path: `${collection}/{credential}`,
+  tags,
+  summary: 'Revoke a credential',
+  request: { params: CredentialParams },
+  responses: { 204: { description: 'Revoked' } },
+})
+
+type CredentialRow = typeof credentials.$inferSelect
+
+function presentCredential(row: CredentialRow): z.infer<typeof CredentialSchema> {
+  return {
+    id: row.id,
+    username: row.username,
+    mechanism: scramMechanism,
+    createdAt: row.createdAt.toISOString(),
+  }
+}
+
+async function findServiceAccount(
+  tx: Tx,
+  tenant: Tenant,
+  { cluster: clusterName, serviceAccount: name }: { cluster: string; serviceAccount: string },
+) {
+  const cluster = await findClusterOr404(tx, tenant, clusterName)
+  const [account] = await tx
+    .select()
+    .from(serviceAccounts)
+    .where(
+      and(
+        eq(serviceAccounts.orgId, tenant.orgId),
+        eq(serviceAccounts.clusterId, cluster.id),
+        eq(serviceAccounts.name, name),
+      ),
+    )
+  if (!account) throw notFound(`Service account ${name}`)
+  return { cluster, account }
+}
+
+export function credentialRoutes() {
+  const app = newRouter()
+
+  app.openapi(listCredentials, async (c) => {
+    const tenant = tenantOf(c)
+    const rows = await c.get('db').transaction(async (tx) => {
+      const { account } = await findServiceAccount(tx, tenant, c.req.valid('param'))
+      return tx.select().from(credentials).where(eq(credentials.serviceAccountId, account.id))
+    })
+    return c.json({ items: rows.map(presentCredential) }, 200)
+  })
+
+  app.openapi(issueCredential, async (c) => {
+    const tenant = tenantOf(c)
+    const password = randomToken(32)
+    const row = await c.get('db').transaction(async (tx) => {
+      const { cluster, account } = await findServiceAccount(tx, tenant, c.req.valid('param'))
+      if (account.deletionRequestedAt)
+        throw conflict(`Service account ${account.name} is being deleted`)
+      await tx.delete(credentials).where(eq(credentials.serviceAccountId, account.id))
+      const [issued] = await tx
+        .insert(credentials)
+        .values({
+          orgId: tenant.orgId,
+          serviceAccountId: account.id,
+          username: `${cluster.kafkaPrefix}${account.name}`,
+          mechanism: scramMechanism,
+        })
+        .returning()
+      if (!issued) throw new Error('insert returned nothing')
+      await recordChange(tx, {
+        orgId: tenant.orgId,
+        actor: tenant.actor,
+        requestId: c.get('requestId'),
+        action: 'credential.create',
+        targetType: 'credential',
+        targetName: issued.username,
+        aggregateId: issued.id,
+        // The provisioner clears this once Kafka has the credential.
+        payload: {
+          username: issued.username,
+          serviceAccountId: account.id,
+          scram: saltScramPassword(password),
+        },
+        details: { username: issued.username, mechanism: scramMechanism },
+      })
+      return issued
+    })
+    return c.json({ ...presentCredential(row), password }, 201)
+  })
+
+  app.openapi(revokeCredential, async (c) => {
+    const tenant = tenantOf(c)
+    await c.get('db').transaction(async (tx) => {
+      const { account } = await findServiceAccount(tx, tenant, c.req.valid('param'))
+      const [row] = await tx
+        .delete(credentials)
+        .where(
+          and(
+            eq(credentials.serviceAccountId, account.id),
+            eq(credentials.id, c.req.valid('param').credential),
+          ),
+        )
+        .returning()
+      if (!row) throw notFound('Credential')
+      await recordChange(tx, {
+        orgId: tenant.orgId,
+        actor: tenant.actor,
+        requestId: c.get('requestId'),
+        action: 'credential.delete',
+        targetType: 'credential',
+        targetName: row.username,
+        aggregateId: row.id,
+        payload: { username: row.username, mechanism: row.mechanism },
+      })
+    })
+    return c.body(null, 204)
+  })
+
+  return app
+}

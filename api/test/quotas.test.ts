@@ -1,0 +1,197 @@
+import { eq, sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { orgUsage, topics } from '../src/db/schema/index.ts'
+import { expectStatus, startTestApi, type TestApi } from './support/api.ts'
+import {
+  aCluster,
+  aTenant,
+  aTopic,
+  recordedChanges,
+  withCluster,
+  withRoomyQuota,
+  withTopic,
+} from './support/builders.ts'
+
+let api: TestApi
+
+beforeAll(async () => {
+  api = await startTestApi()
+})
+afterAll(() => api.close())
+
+const day = 24 * 60 * 60 * 1000
+
+describe('quotas of the free plan', () => {
+  it('accepts partitions up to exactly 30 and refuses the 31st, naming limit, use and maximum', async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    await withTopic(api, tenant, cluster, { partitions: 20 })
+    await withTopic(api, tenant, cluster, { partitions: 10 })
+    const before = await recordedChanges(api, tenant)
+    const refused = await api.request('POST', `/v1/orgs/${tenant.org}/clusters/${cluster}/topics`, {
+      as: tenant.owner,
+      body: aTopic({ name: 'one-too-many', partitions: 1 }),
+    })
+    const problem = await expectStatus(refused, 422)
+    expect(problem).toMatchObject({
+      code: 'quota_exceeded',
+      limit: 'partitions',
+      current: 30,
+      maximum: 30,
+      requested: 1,
+    })
+    const after = await recordedChanges(api, tenant)
+    expect(after.audit).toHaveLength(before.audit.length)
+    expect(after.outbox).toHaveLength(before.outbox.length)
+    await expectStatus(
+      await api.request('GET', `/v1/orgs/${tenant.org}/clusters/${cluster}/topics/one-too-many`, {
+        as: tenant.owner,
+      }),
+      404,
+    )
+  })
+
+  it('allows one cluster and refuses a second', async () => {
+    const tenant = await aTenant(api)
+    await withCluster(api, tenant)
+    const problem = await expectStatus(
+      await api.request('POST', `/v1/orgs/${tenant.org}/clusters`, {
+        as: tenant.owner,
+        body: aCluster(),
+      }),
+      422,
+    )
+    expect(problem).toMatchObject({
+      code: 'quota_exceeded',
+      limit: 'clusters',
+      current: 1,
+      maximum: 1,
+    })
+  })
+
+  it('allows ten topics and refuses the eleventh', async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    for (let i = 0; i < 10; i++) await withTopic(api, tenant, cluster)
+    const problem = await expectStatus(
+      await api.request('POST', `/v1/orgs/${tenant.org}/clusters/${cluster}/topics`, {
+        as: tenant.owner,
+        body: aTopic(),
+      }),
+      422,
+    )
+    expect(problem).toMatchObject({ limit: 'topics', current: 10, maximum: 10 })
+  })
+
+  it('accepts seven days of retention and refuses a millisecond more, or forever', async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    await withTopic(api, tenant, cluster, { config: { 'retention.ms': 7 * day } })
+    for (const retention of [7 * day + 1, -1]) {
+      const problem = await expectStatus(
+        await api.request('POST', `/v1/orgs/${tenant.org}/clusters/${cluster}/topics`, {
+          as: tenant.owner,
+          body: aTopic({ config: { 'retention.ms': retention } }),
+        }),
+        422,
+      )
+      expect(problem).toMatchObject({ limit: 'maxRetentionMs', maximum: 7 * day })
+    }
+  })
+
+  it('shows limits and current use', async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    await withTopic(api, tenant, cluster, { partitions: 4 })
+    const quotas = await expectStatus(
+      await api.request('GET', `/v1/orgs/${tenant.org}/quotas`, { as: tenant.owner }),
+      200,
+    )
+    expect(quotas).toMatchObject({
+      plan: 'free',
+      limits: {
+        clusters: 1,
+        topics: 10,
+        partitions: 30,
+        storageBytes: 1024 ** 3,
+        ingressBytesPerSecond: 1024 ** 2,
+        egressBytesPerSecond: 2 * 1024 ** 2,
+        maxRetentionMs: 7 * day,
+      },
+      use: { clusters: 1, topics: 1, partitions: 4 },
+    })
+  })
+
+  it('answers whether a planned change fits without changing anything', async () => {
+    const tenant = await aTenant(api)
+    const check = (body: unknown) =>
+      api.request('POST', `/v1/orgs/${tenant.org}/quotas/check`, { as: tenant.owner, body })
+    expect(await expectStatus(await check({ partitions: 30 }), 200)).toEqual({
+      fits: true,
+      violations: [],
+    })
+    expect(await expectStatus(await check({ partitions: 31 }), 200)).toEqual({
+      fits: false,
+      violations: [{ limit: 'partitions', current: 0, maximum: 30, requested: 31 }],
+    })
+    expect((await recordedChanges(api, tenant)).audit.map((event) => event.action)).toEqual([
+      'organization.create',
+    ])
+  })
+
+  it('refuses a plan downgrade the current use does not fit', async () => {
+    const tenant = await aTenant(api)
+    await expectStatus(
+      await api.request('PATCH', `/v1/orgs/${tenant.org}`, {
+        as: tenant.owner,
+        body: { plan: 'startup' },
+      }),
+      200,
+    )
+    const cluster = await withCluster(api, tenant)
+    await withTopic(api, tenant, cluster, { partitions: 31 })
+    const problem = await expectStatus(
+      await api.request('PATCH', `/v1/orgs/${tenant.org}`, {
+        as: tenant.owner,
+        body: { plan: 'free' },
+      }),
+      422,
+    )
+    expect(problem).toMatchObject({ code: 'quota_exceeded', limit: 'partitions' })
+  })
+})
+
+describe('usage counters', () => {
+  it('stay equal to the clusters, topics and partitions the org holds, however they change', async () => {
+    const tenant = await aTenant(api)
+    await withRoomyQuota(api, tenant)
+    const cluster = await withCluster(api, tenant)
+    const path = `/v1/orgs/${tenant.org}/clusters/${cluster}/topics`
+    await withTopic(api, tenant, cluster, { name: 'grow', partitions: 2 })
+    await expectStatus(
+      await api.request('PATCH', `${path}/grow`, { as: tenant.owner, body: { partitions: 5 } }),
+      200,
+    )
+    await expectStatus(
+      await api.request('PUT', path, {
+        as: tenant.owner,
+        body: { topics: [aTopic({ name: 'grow', partitions: 5 }), aTopic({ partitions: 3 })] },
+      }),
+      200,
+    )
+    await api.database.db.delete(topics).where(eq(topics.name, 'grow'))
+    const [counted] = await api.database.db
+      .select()
+      .from(orgUsage)
+      .where(eq(orgUsage.orgId, tenant.orgId))
+    const [actual] = await api.database.db
+      .select({
+        topics: sql<number>`count(*)::int`,
+        partitions: sql<number>`coalesce(sum(${topics.partitions}), 0)::int`,
+      })
+      .from(topics)
+      .where(eq(topics.orgId, tenant.orgId))
+    expect(counted).toMatchObject({ clusters: 1, topics: 1, partitions: 3 })
+    expect(actual).toEqual({ topics: 1, partitions: 3 })
+  })
+})

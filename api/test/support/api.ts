@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto'
+import { createApp } from '../../src/app.ts'
+import { type Config, testConfig } from '../../src/config.ts'
+import { type Database, openDatabase } from '../../src/db/client.ts'
+
+/** How a request authenticates: nobody, a console session, or an API key. */
+export type Caller =
+  | { kind: 'anonymous' }
+  | { kind: 'session'; cookie: string; csrfToken: string }
+  | { kind: 'api_key'; token: string }
+
+export const anonymous: Caller = { kind: 'anonymous' }
+
+export interface RequestOptions {
+  as?: Caller
+  body?: unknown
+  rawBody?: string
+  headers?: Record<string, string>
+}
+
+export interface TestApi {
+  database: Database
+  request(method: string, path: string, options?: RequestOptions): Promise<Response>
+  close(): Promise<void>
+}
+
+/**
+ * A fresh api on PGlite in memory, or on the PostgreSQL of DATABASE_URL when it is set
+ * (tests create their own tenants, so they share that database safely).
+ */
+export async function startTestApi(overrides: Partial<Config> = {}): Promise<TestApi> {
+  const config = testConfig({ databaseUrl: process.env.DATABASE_URL || undefined, ...overrides })
+  const database = openDatabase(config)
+  await database.migrate()
+  const { app } = createApp({ config, database })
+  return {
+    database,
+    async request(method, path, options = {}) {
+      const headers: Record<string, string> = { ...options.headers }
+      const caller = options.as ?? anonymous
+      if (caller.kind === 'session') {
+        headers.cookie = caller.cookie
+        headers['x-csrf-token'] ??= caller.csrfToken
+      }
+      if (caller.kind === 'api_key') headers.authorization = `Bearer ${caller.token}`
+      let body: string | undefined = options.rawBody
+      if (options.body !== undefined) {
+        body = JSON.stringify(options.body)
+        headers['content-type'] ??= 'application/json'
+      }
+      return app.request(path, { method, headers, body })
+    },
+    close: () => database.close(),
+  }
+}
+
+/** A unique lowercase name, so tests never share tenants. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`
+}
+
+export async function json<T = Record<string, unknown>>(response: Response): Promise<T> {
+  const text = await response.text()
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    throw new Error(`expected JSON, got ${response.status}: ${text.slice(0, 200)}`)
+  }
+}
+
+/** Fails with the status and body the API actually answered. */
+export async function expectStatus(
+  response: Response,
+  status: number,
+): Promise<Record<string, unknown>> {
+  const text = await response.clone().text()
+  if (response.status !== status) {
+    throw new Error(`expected ${status}, got ${response.status}: ${text.slice(0, 500)}`)
+  }
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {}
+}

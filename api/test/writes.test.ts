@@ -1,0 +1,282 @@
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { topics as topicTable } from '../src/db/schema/index.ts'
+import { expectStatus, startTestApi, type TestApi } from './support/api.ts'
+import {
+  aTenant,
+  aTopic,
+  recordedChanges,
+  withCluster,
+  withRoomyQuota,
+  withTopic,
+} from './support/builders.ts'
+
+let api: TestApi
+
+beforeAll(async () => {
+  api = await startTestApi()
+})
+afterAll(() => api.close())
+
+async function aClusterOfItsOwn() {
+  const tenant = await aTenant(api)
+  await withRoomyQuota(api, tenant)
+  const cluster = await withCluster(api, tenant)
+  return { tenant, cluster, topics: `/v1/orgs/${tenant.org}/clusters/${cluster}/topics` }
+}
+
+describe('Idempotency-Key', () => {
+  it('replays the first response for the same key and body, writing once', async () => {
+    const { tenant, topics } = await aClusterOfItsOwn()
+    const topic = aTopic()
+    const send = () =>
+      api.request('POST', topics, {
+        as: tenant.owner,
+        body: topic,
+        headers: { 'idempotency-key': 'create-orders' },
+      })
+    const first = await expectStatus(await send(), 201)
+    const again = await send()
+    expect(await expectStatus(again, 201)).toEqual(first)
+    expect(again.headers.get('idempotent-replayed')).toBe('true')
+    const { audit } = await recordedChanges(api, tenant)
+    expect(audit.filter((event) => event.action === 'topic.create')).toHaveLength(1)
+  })
+
+  it('refuses the same key with another body', async () => {
+    const { tenant, topics } = await aClusterOfItsOwn()
+    const headers = { 'idempotency-key': 'k-1' }
+    await expectStatus(
+      await api.request('POST', topics, { as: tenant.owner, body: aTopic(), headers }),
+      201,
+    )
+    const problem = await expectStatus(
+      await api.request('POST', topics, { as: tenant.owner, body: aTopic(), headers }),
+      422,
+    )
+    expect(problem.code).toBe('idempotency_key_reused')
+  })
+})
+
+describe('ETag and If-Match', () => {
+  it('answers a strong ETag that changes when the topic changes', async () => {
+    const { tenant, topics, cluster } = await aClusterOfItsOwn()
+    const name = await withTopic(api, tenant, cluster)
+    const before = (
+      await api.request('GET', `${topics}/${name}`, { as: tenant.owner })
+    ).headers.get('etag')
+    expect(before).toMatch(/^"[\w-]+"$/)
+    await expectStatus(
+      await api.request('PATCH', `${topics}/${name}`, {
+        as: tenant.owner,
+        body: { partitions: 2 },
+      }),
+      200,
+    )
+    const after = (await api.request('GET', `${topics}/${name}`, { as: tenant.owner })).headers.get(
+      'etag',
+    )
+    expect(after).not.toBe(before)
+  })
+
+  it('refuses a write whose If-Match is stale with 412, writing nothing', async () => {
+    const { tenant, topics, cluster } = await aClusterOfItsOwn()
+    const name = await withTopic(api, tenant, cluster)
+    const etag =
+      (await api.request('GET', `${topics}/${name}`, { as: tenant.owner })).headers.get('etag') ??
+      ''
+    await expectStatus(
+      await api.request('PATCH', `${topics}/${name}`, {
+        as: tenant.owner,
+        body: { partitions: 2 },
+        headers: { 'if-match': etag },
+      }),
+      200,
+    )
+    const stale = await api.request('PATCH', `${topics}/${name}`, {
+      as: tenant.owner,
+      body: { partitions: 3 },
+      headers: { 'if-match': etag },
+    })
+    expect((await expectStatus(stale, 412)).code).toBe('precondition_failed')
+    const current = await expectStatus(
+      await api.request('GET', `${topics}/${name}`, { as: tenant.owner }),
+      200,
+    )
+    expect(current.partitions).toBe(2)
+  })
+
+  it('treats If-Match on a PUT of a missing resource as a failed precondition', async () => {
+    const { tenant, topics } = await aClusterOfItsOwn()
+    const response = await api.request('PUT', `${topics}/ghost`, {
+      as: tenant.owner,
+      body: { partitions: 1, replicationFactor: 1 },
+      headers: { 'if-match': '"anything"' },
+    })
+    await expectStatus(response, 412)
+  })
+})
+
+describe('PUT, PATCH and DELETE of topics', () => {
+  it('creates with PUT, then answers an identical PUT as unchanged without recording anything', async () => {
+    const { tenant, topics } = await aClusterOfItsOwn()
+    const spec = { partitions: 2, replicationFactor: 1, config: { 'retention.ms': 3_600_000 } }
+    const created = await expectStatus(
+      await api.request('PUT', `${topics}/orders`, { as: tenant.owner, body: spec }),
+      201,
+    )
+    expect(created).toMatchObject({
+      generation: 1,
+      status: { phase: 'Pending', observedGeneration: 0 },
+    })
+    const again = await expectStatus(
+      await api.request('PUT', `${topics}/orders`, { as: tenant.owner, body: spec }),
+      200,
+    )
+    expect(again.generation).toBe(1)
+    const { audit, outbox } = await recordedChanges(api, tenant)
+    expect(audit.filter((event) => event.targetName === 'orders')).toHaveLength(1)
+    expect(outbox.filter((row) => row.aggregateType === 'topic')).toHaveLength(1)
+  })
+
+  it('merges a PATCH into the config, a null removing a key, and bumps the generation', async () => {
+    const { tenant, topics, cluster } = await aClusterOfItsOwn()
+    const name = await withTopic(api, tenant, cluster, {
+      config: { 'retention.ms': 1000, 'cleanup.policy': 'delete' },
+    })
+    const patched = await expectStatus(
+      await api.request('PATCH', `${topics}/${name}`, {
+        as: tenant.owner,
+        body: { config: { 'retention.ms': null, 'min.insync.replicas': 1 } },
+      }),
+      200,
+    )
+    expect(patched.config).toEqual({ 'cleanup.policy': 'delete', 'min.insync.replicas': '1' })
+    expect(patched.generation).toBe(2)
+  })
+
+  it('refuses a partition decrease and a replication factor change', async () => {
+    const { tenant, topics, cluster } = await aClusterOfItsOwn()
+    const name = await withTopic(api, tenant, cluster, { partitions: 3 })
+    const problem = await expectStatus(
+      await api.request('PUT', `${topics}/${name}`, {
+        as: tenant.owner,
+        body: { partitions: 2, replicationFactor: 3 },
+      }),
+      422,
+    )
+    expect(problem.errors).toEqual([
+      { path: 'partitions', message: expect.stringContaining('cannot decrease') },
+      { path: 'replicationFactor', message: expect.stringContaining('cannot change') },
+    ])
+  })
+
+  it('refuses an unknown config key, listing the allowed ones', async () => {
+    const { tenant, topics } = await aClusterOfItsOwn()
+    const problem = await expectStatus(
+      await api.request('POST', topics, {
+        as: tenant.owner,
+        body: aTopic({ config: { 'retention.hours': 1 } }),
+      }),
+      422,
+    )
+    expect(problem.errors).toEqual([
+      { path: 'config.retention.hours', message: expect.stringContaining('retention.ms') },
+    ])
+  })
+
+  it("refuses a name that collides with another once '.' and '_' are the same", async () => {
+    const { tenant, topics, cluster } = await aClusterOfItsOwn()
+    await withTopic(api, tenant, cluster, { name: 'orders.eu' })
+    const problem = await expectStatus(
+      await api.request('POST', topics, { as: tenant.owner, body: aTopic({ name: 'orders_eu' }) }),
+      409,
+    )
+    expect(problem.detail).toContain('collide')
+  })
+
+  it('prefixes the Kafka name with org and cluster on a shared cluster', async () => {
+    const { tenant, topics, cluster } = await aClusterOfItsOwn()
+    const name = await withTopic(api, tenant, cluster)
+    const topic = await expectStatus(
+      await api.request('GET', `${topics}/${name}`, { as: tenant.owner }),
+      200,
+    )
+    expect(topic.kafkaName).toBe(`${tenant.org}-${cluster}.${name}`)
+  })
+
+  it('starts deletion with DELETE and then refuses updates while it runs', async () => {
+    const { tenant, topics, cluster } = await aClusterOfItsOwn()
+    const name = await withTopic(api, tenant, cluster)
+    const deleting = await expectStatus(
+      await api.request('DELETE', `${topics}/${name}`, { as: tenant.owner }),
+      202,
+    )
+    expect(deleting.status).toMatchObject({ phase: 'Deleting' })
+    await expectStatus(
+      await api.request('PATCH', `${topics}/${name}`, {
+        as: tenant.owner,
+        body: { partitions: 9 },
+      }),
+      409,
+    )
+  })
+
+  it('refuses to move a cluster to another region after creation', async () => {
+    const { tenant, cluster } = await aClusterOfItsOwn()
+    const problem = await expectStatus(
+      await api.request('PATCH', `/v1/orgs/${tenant.org}/clusters/${cluster}`, {
+        as: tenant.owner,
+        body: { region: 'eu-west-1' },
+      }),
+      422,
+    )
+    expect(problem.errors).toEqual(
+      expect.arrayContaining([{ path: 'region', message: 'cannot change after creation' }]),
+    )
+  })
+})
+
+describe('?wait=true', () => {
+  it('answers once the provisioner reports the current generation Ready', async () => {
+    const { tenant, topics, cluster } = await aClusterOfItsOwn()
+    const name = await withTopic(api, tenant, cluster)
+    const waiting = api.request('PATCH', `${topics}/${name}?wait=true&timeoutSeconds=10`, {
+      as: tenant.owner,
+      body: { partitions: 2 },
+    })
+    // As the status watcher will: a little later, on its own connection.
+    setTimeout(async () => {
+      await api.database.db
+        .update(topicTable)
+        .set({ phase: 'Ready', observedGeneration: 2 })
+        .where(eq(topicTable.name, name))
+    }, 400)
+    const response = await waiting
+    expect(await expectStatus(response, 200)).toMatchObject({
+      generation: 2,
+      status: { phase: 'Ready', observedGeneration: 2 },
+    })
+    expect(response.headers.get('fjord-wait')).toBe('settled')
+  })
+
+  it('does not take a Ready status of an older generation for the answer', async () => {
+    const { tenant, topics, cluster } = await aClusterOfItsOwn()
+    const name = await withTopic(api, tenant, cluster)
+    await api.database.db
+      .update(topicTable)
+      .set({ phase: 'Ready', observedGeneration: 1 })
+      .where(eq(topicTable.name, name))
+    const started = Date.now()
+    const response = await api.request('PATCH', `${topics}/${name}?wait=true&timeoutSeconds=1`, {
+      as: tenant.owner,
+      body: { partitions: 2 },
+    })
+    expect(await expectStatus(response, 200)).toMatchObject({
+      generation: 2,
+      status: { observedGeneration: 1 },
+    })
+    expect(response.headers.get('fjord-wait')).toBe('timeout')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
+  })
+})
