@@ -6,7 +6,7 @@ import { StackError, step } from './proc.ts'
 import { ensureDebianPackages } from './services/debian.ts'
 import { kafka, kafkaAdminUser } from './services/kafka.ts'
 import { kube, kubePaths } from './services/kube.ts'
-import { postgres, postgresUrl } from './services/postgres.ts'
+import { ensureDatabase, postgres, postgresUrl } from './services/postgres.ts'
 import { type Context, loadSecrets, type Service } from './services/service.ts'
 import { helmBin, installHelm, installKcat } from './services/tools.ts'
 
@@ -22,6 +22,7 @@ Commands:
   status    one line per service
   logs      the last lines of each service's log (or: logs <service> [-n lines])
   clean     stop everything and delete the data folder (not the build cache)
+  database <name>  create a database on the stack PostgreSQL unless it exists; print its URL
 
 Environment:
   FJORD_STACK_DIR     data, logs, secrets (default: <repo>/.stack)
@@ -131,6 +132,12 @@ async function main(argv: string[]): Promise<void> {
       if (!Number.isInteger(lines) || lines < 1)
         throw new StackError(`-n takes a whole number, got "${values.lines}"`)
       return logs(ctx, rest[0], lines)
+    }
+    case 'database': {
+      if (rest[0] === undefined)
+        throw new StackError('database needs a name, e.g. `database fjord_test`')
+      process.stdout.write(`${await ensureDatabase(ctx, rest[0])}\n`)
+      return
     }
     case 'clean':
       await down(ctx)

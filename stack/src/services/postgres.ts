@@ -35,8 +35,20 @@ export function postgresUrl(
   ctx: Context,
   user = role,
   password = ctx.secrets.postgresPassword,
+  db = user === role ? database : 'postgres',
 ): string {
-  return `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${ctx.config.ports.postgres}/${user === role ? database : 'postgres'}`
+  return `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${ctx.config.ports.postgres}/${db}`
+}
+
+/** Creates the database `name`, owned by the fjord role, unless it exists; returns its URL. */
+export async function ensureDatabase(ctx: Context, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) {
+    throw new StackError(`"${name}" is not a database name: use lower-case letters, digits and _`)
+  }
+  const superUrl = postgresUrl(ctx, 'postgres')
+  const exists = await query(superUrl, 'select 1 from pg_database where datname = $1', [name])
+  if (exists.rowCount === 0) await query(superUrl, `create database ${name} owner ${role}`)
+  return postgresUrl(ctx, role, ctx.secrets.postgresPassword, name)
 }
 
 async function query(url: string, sql: string, values: unknown[] = []) {
