@@ -12,7 +12,7 @@ Options:
   --install-crds           apply the CRDs of charts/fjord/crds before starting
   --lease-namespace NS     namespace of the leader-election Lease (default: $POD_NAMESPACE or fjord-system)
   --identity ID            this replica's name in the Lease (default: <hostname>-<pid>)
-  --port N                 /metrics, /healthz and /readyz (default 8081)
+  --port N                 /metrics, /healthz and /readyz (default 8081; 0 picks a free port)
   --topic-concurrency N    KafkaTopic reconciles at once (default 64)
   --resync-seconds N       reconcile every object again this often (default 300)
   --selector LABELS        only reconcile resources with these labels (e.g. fjord.dev/shard=a)
@@ -61,7 +61,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
     installCrds: values['install-crds'] ?? false,
     leaseNamespace: values['lease-namespace'] ?? env.POD_NAMESPACE ?? 'fjord-system',
     identity: values.identity ?? `${hostname()}-${process.pid}`,
-    port: positiveInt('--port', values.port, 8081, 65535),
+    port: values.port === '0' ? 0 : positiveInt('--port', values.port, 8081, 65535),
     topicConcurrency: positiveInt('--topic-concurrency', values['topic-concurrency'], 64, 1000),
     resyncMs: positiveInt('--resync-seconds', values['resync-seconds'], 300, 86400) * 1000,
     selector: values.selector,

@@ -1,0 +1,206 @@
+/**
+ * bench:operator — how fast the operator makes 1,000 KafkaTopics real, against one batched
+ * CreateTopics of 1,000 topics on the same broker (the floor), and its resident memory with
+ * 1,000 and 10,000 KafkaTopic resources. Runs against the stack; prints figures, asserts none.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { readStackEnv } from '../../stack/src/env.ts'
+import { installCrds } from '../src/crds/install.ts'
+import { apiVersion, type KafkaTopic } from '../src/crds/types.ts'
+import { KafkaAdmin } from '../src/kafka/admin.ts'
+import { apply, deleteObject } from '../src/kube/apply.ts'
+import { KubeClient, type KubeList } from '../src/kube/client.ts'
+import { collectionPath, Namespaces, Secrets } from '../src/kube/resources.ts'
+import { KafkaClusters, KafkaPools, KafkaTopics } from '../src/reconcilers/context.ts'
+
+const env = readStackEnv()
+const client = KubeClient.fromFile(env.kube.kubeconfig)
+const id = randomBytes(3).toString('hex')
+const namespace = `bench-${id}`
+/** The Lease and the pool's admin Secret live apart, so they outlast the tenant namespace. */
+const system = `bench-${id}-system`
+const label = { 'fjord.dev/bench': id }
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
+
+async function mapLimit<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++] as T)
+    }),
+  )
+}
+
+function rssMiB(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
+  return Number(status.match(/VmRSS:\s+(\d+) kB/)?.[1] ?? 0) / 1024
+}
+
+async function phases(cluster: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>()
+  let cont: string | undefined
+  do {
+    const page = await client.get<KubeList<KafkaTopic>>(collectionPath(KafkaTopics, namespace), {
+      query: { labelSelector: `fjord.dev/bench=${id}`, limit: 2000, continue: cont },
+    })
+    for (const t of page.items) {
+      if (t.spec.clusterRef.name !== cluster) continue
+      const phase = t.status?.phase ?? 'none'
+      counts.set(phase, (counts.get(phase) ?? 0) + 1)
+    }
+    cont = page.metadata.continue || undefined
+  } while (cont)
+  return counts
+}
+
+async function until(
+  what: string,
+  done: () => Promise<boolean>,
+  timeoutMs = 600_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await done())) {
+    if (Date.now() > deadline)
+      throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`)
+    await sleep(250)
+  }
+}
+
+const topic = (cluster: string, name: string): KafkaTopic => ({
+  apiVersion,
+  kind: 'KafkaTopic',
+  metadata: { name, namespace, labels: label },
+  spec: { clusterRef: { name: cluster }, partitions: 1 },
+})
+
+async function createTopics(cluster: string, names: string[]): Promise<void> {
+  await mapLimit(names, 32, (name) =>
+    client.request('POST', collectionPath(KafkaTopics, namespace), { body: topic(cluster, name) }),
+  )
+}
+
+async function main(): Promise<void> {
+  await installCrds(client)
+  await apply(client, Namespaces, { metadata: { name: namespace } })
+  await apply(client, Namespaces, { metadata: { name: system } })
+  await apply(client, Secrets, {
+    metadata: { name: 'kafka-admin', namespace: system },
+    stringData: { username: env.kafka.admin.username, password: env.kafka.admin.password },
+  })
+  await apply(client, KafkaPools, {
+    metadata: { name: `bench-${id}`, labels: label },
+    spec: {
+      bootstrapServers: [env.kafka.bootstrapServers],
+      adminCredentialsSecretRef: { name: 'kafka-admin', namespace: system },
+      capacity: { maxPartitions: 100_000 },
+    },
+  })
+  const clusters: [string, string][] = [
+    ['fast', `bench-${id}`],
+    ['parked', 'no-such-pool'],
+  ]
+  for (const [name, pool] of clusters) {
+    await apply(client, KafkaClusters, {
+      metadata: { name, namespace, labels: label },
+      spec: { type: 'shared', provider: 'shared', poolRef: { name: pool } },
+    })
+  }
+  const operator = spawn(
+    process.execPath,
+    [
+      join(import.meta.dirname, '..', 'src', 'main.ts'),
+      '--kubeconfig',
+      env.kube.kubeconfig,
+      '--selector',
+      `fjord.dev/bench=${id}`,
+      '--lease-namespace',
+      namespace,
+      '--port',
+      '0',
+      '--topic-concurrency',
+      '256',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  )
+  try {
+    await until('the cluster to be Ready', async () => {
+      const c = await client.get<{ status?: { phase?: string } }>(
+        `${collectionPath(KafkaClusters, namespace)}/fast`,
+      )
+      return c.status?.phase === 'Ready'
+    })
+    const idle = rssMiB(operator)
+
+    const names = Array.from({ length: 1000 }, (_, i) => `t${i}`)
+    const started = performance.now()
+    await createTopics('fast', names)
+    const applied = performance.now()
+    await until(
+      '1,000 topics to be Ready',
+      async () => (await phases('fast')).get('Ready') === 1000,
+    )
+    const operatorMs = performance.now() - started
+    const at1k = rssMiB(operator)
+
+    const admin = new KafkaAdmin({
+      bootstrapServers: [env.kafka.bootstrapServers],
+      mechanism: 'SCRAM-SHA-512',
+      username: env.kafka.admin.username,
+      password: env.kafka.admin.password,
+    })
+    const floorNames = names.map((n) => `bench-${id}-floor.${n}`)
+    const floorStarted = performance.now()
+    const results = await admin.createTopics(
+      floorNames.map((name) => ({ name, partitions: 1, replicationFactor: 1, config: {} })),
+    )
+    const floorMs = performance.now() - floorStarted
+    const failed = [...results.values()].filter((r) => !r.ok).length
+
+    await createTopics(
+      'parked',
+      Array.from({ length: 9000 }, (_, i) => `p${i}`),
+    )
+    await until(
+      '9,000 more topics to be seen',
+      async () => (await phases('parked')).get('Pending') === 9000,
+    )
+    const at10k = rssMiB(operator)
+
+    process.stdout.write(`
+bench:operator (${new Date().toISOString()}, ${(await import('node:os')).cpus().length} cores)
+  1,000 KafkaTopics, apply until all Ready   ${seconds(operatorMs)}  (applying the resources alone: ${seconds(applied - started)})
+  one CreateTopics of 1,000 topics (floor)   ${seconds(floorMs)}${failed ? `  (${failed} failed)` : ''}
+  ratio operator / floor                     ${(operatorMs / floorMs).toFixed(2)}
+  topics per minute through the operator     ${Math.round(60_000 / (operatorMs / 1000))}
+  operator RSS idle / 1,000 / 10,000 topics  ${idle.toFixed(0)} / ${at1k.toFixed(0)} / ${at10k.toFixed(0)} MiB
+`)
+    await Promise.all(floorNames.map((n) => admin.deleteTopic(n)))
+    await admin.close()
+  } finally {
+    // Deleting the clusters deletes their topics; the operator's finalizers delete the 1,000
+    // Kafka topics before the clusters go.
+    for (const name of ['fast', 'parked'])
+      await deleteObject(client, KafkaClusters, name, namespace)
+    await until(
+      'the bench clusters to be gone',
+      async () =>
+        (await client.get<KubeList<unknown>>(collectionPath(KafkaClusters, namespace))).items
+          .length === 0,
+      300_000,
+    ).catch((e: Error) => process.stderr.write(`${e.message}\n`))
+    operator.kill('SIGTERM')
+    await deleteObject(client, KafkaPools, `bench-${id}`, undefined)
+    for (const ns of [namespace, system]) await deleteObject(client, Namespaces, ns, undefined)
+    client.close()
+  }
+}
+
+await main()
