@@ -2,6 +2,7 @@ import { PatchStrategy } from '@kubernetes/client-node'
 import {
   apiVersion,
   type FjordResource,
+  finalizer,
   type KafkaCluster,
   type KafkaPool,
   type KafkaTopic,
@@ -10,11 +11,13 @@ import {
 } from '../crds/types.ts'
 import type { TopicCreateBatcher } from '../kafka/batcher.ts'
 import type { KafkaConnections } from '../kafka/connections.ts'
+import { KafkaAdminError } from '../kafka/errors.ts'
 import { applyStatusIfChanged } from '../kube/apply.ts'
 import type { KubeClient, KubeObject } from '../kube/client.ts'
 import { setCondition } from '../kube/conditions.ts'
 import type { Logger } from '../kube/controller.ts'
 import type { Informer } from '../kube/informer.ts'
+import { kafkaAdminErrorsTotal } from '../kube/metrics.ts'
 import {
   controllerReference,
   defineResource,
@@ -131,26 +134,52 @@ export function clusterOf(
 }
 
 /**
- * Makes the cluster the controller owner of a topic or user, so deleting the cluster lets the
- * garbage collector delete them (and their finalizers clean Kafka up).
+ * Before anything is made in Kafka, one metadata patch (guarded by resourceVersion) puts on
+ * the cleanup finalizer, makes the cluster the controller owner (deleting the cluster lets
+ * the garbage collector delete its topics and users) and adds `annotations` that are not
+ * there yet. Nothing is written when all of it is already in place.
  */
-export async function ensureOwnedByCluster<T extends (KafkaTopic | KafkaUser) & KubeObject>(
+export async function prepare<T extends (KafkaTopic | KafkaUser) & KubeObject>(
   ctx: OperatorContext,
   type: ResourceType,
   resource: T,
   cluster: KafkaCluster & KubeObject,
+  annotations: Record<string, string> = {},
 ): Promise<T> {
-  const uid = cluster.metadata.uid
-  if (resource.metadata.ownerReferences?.some((o) => o.uid === uid)) return resource
-  // A merge patch, not an apply: an apply of metadata alone is refused for missing spec.
-  const { name, namespace, resourceVersion, ownerReferences = [] } = resource.metadata
+  const {
+    name,
+    namespace,
+    resourceVersion,
+    finalizers = [],
+    ownerReferences = [],
+  } = resource.metadata
+  const owned = ownerReferences.some((o) => o.uid === cluster.metadata.uid)
+  const missing = Object.fromEntries(
+    Object.entries(annotations).filter(([k]) => resource.metadata.annotations?.[k] === undefined),
+  )
+  if (finalizers.includes(finalizer) && owned && Object.keys(missing).length === 0) return resource
+  // A merge patch, not an apply: an apply of metadata alone is refused for its missing spec.
   return ctx.client.request<T>('PATCH', objectPath(type, name, namespace), {
     body: {
       metadata: {
         resourceVersion,
-        ownerReferences: [...ownerReferences, controllerReference(KafkaClusters, cluster)],
+        finalizers: finalizers.includes(finalizer) ? finalizers : [...finalizers, finalizer],
+        ownerReferences: owned
+          ? ownerReferences
+          : [...ownerReferences, controllerReference(KafkaClusters, cluster)],
+        ...(Object.keys(missing).length > 0 ? { annotations: missing } : {}),
       },
     },
     contentType: PatchStrategy.MergePatch,
   })
+}
+
+/** Counts a failed Kafka call in /metrics and names the condition reason for the failure. */
+export function failureReason(
+  kind: FjordResource['kind'],
+  error: unknown,
+): 'KafkaUnavailable' | 'ReconcileError' {
+  if (!(error instanceof KafkaAdminError)) return 'ReconcileError'
+  kafkaAdminErrorsTotal.inc({ operation: kind, error: error.id })
+  return 'KafkaUnavailable'
 }

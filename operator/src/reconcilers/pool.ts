@@ -1,5 +1,5 @@
 import type { Reconcile } from '../kube/controller.ts'
-import { failed, type OperatorContext, ready, writeStatus } from './context.ts'
+import { failed, failureReason, type OperatorContext, ready, writeStatus } from './context.ts'
 
 /** How often a pool's reachability is checked again while nothing changes. */
 const healthCheckMs = 60_000
@@ -19,6 +19,7 @@ export function poolReconciler(ctx: OperatorContext): Reconcile {
         clusters,
       })
     } catch (error) {
+      failureReason('KafkaPool', error)
       await writeStatus(ctx, pool, failed('KafkaUnreachable', (error as Error).message))
       throw error
     }

@@ -1,16 +1,16 @@
 import { finalizer, type KafkaUser } from '../crds/types.ts'
 import type { KafkaAdmin } from '../kafka/admin.ts'
-import { KafkaAdminError } from '../kafka/errors.ts'
-import { addFinalizer, getObject, removeFinalizer } from '../kube/apply.ts'
+import { getObject, removeFinalizer } from '../kube/apply.ts'
 import type { KubeObject } from '../kube/client.ts'
 import type { Reconcile } from '../kube/controller.ts'
 import { Secrets } from '../kube/resources.ts'
 import {
   clusterOf,
-  ensureOwnedByCluster,
   failed,
+  failureReason,
   KafkaUsers,
   type OperatorContext,
+  prepare,
   ready,
   waiting,
   writeStatus,
@@ -42,8 +42,7 @@ export function userReconciler(ctx: OperatorContext): Reconcile {
       await writeStatus(ctx, cached, where.outcome)
       return { requeueAfterMs: 2_000 }
     }
-    let user = await addFinalizer<User>(ctx.client, KafkaUsers, cached, finalizer)
-    user = await ensureOwnedByCluster(ctx, KafkaUsers, user, where.cluster)
+    const user = await prepare(ctx, KafkaUsers, cached, where.cluster)
     const username = kafkaUsername(where.prefix, user)
     const acls = desiredAcls(username, user.spec.acls ?? [], where.prefix)
     if ('refusal' in acls) {
@@ -76,7 +75,7 @@ export function userReconciler(ctx: OperatorContext): Reconcile {
       const quotas = planQuotas(desiredQuotas(user.spec.quotas), await admin.quotasOf(username))
       await admin.alterQuotas(username, quotas.set, quotas.remove)
     } catch (error) {
-      const reason = error instanceof KafkaAdminError ? 'KafkaUnavailable' : 'ReconcileError'
+      const reason = failureReason('KafkaUser', error)
       await writeStatus(
         ctx,
         user,
