@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { join } from 'node:path'
 import { vi } from 'vitest'
 import { readStackEnv } from '../../../stack/src/env.ts'
 import { installCrds } from '../../src/crds/install.ts'
@@ -35,10 +36,11 @@ export function stackKafka(): KafkaAdmin {
 }
 
 /**
- * A running operator scoped to one label, a namespace for its resources, and a Ready pool
- * on the stack's Kafka: everything one test file needs, torn down by `stop`.
+ * An operator scoped to one label (in this process, or none for tests that run their own as
+ * child processes), a namespace for its resources, and a pool on the stack's Kafka (Ready,
+ * when the operator runs here): everything one test file needs, torn down by `stop`.
  */
-export async function anOperatorWorld() {
+export async function anOperatorWorld({ inProcess = true }: { inProcess?: boolean } = {}) {
   const client = KubeClient.fromFile(env.kube.kubeconfig)
   await installCrds(client)
   const shard = unique('shard')
@@ -49,16 +51,37 @@ export async function anOperatorWorld() {
     metadata: { name: 'kafka-admin', namespace },
     stringData: { username: env.kafka.admin.username, password: env.kafka.admin.password },
   })
-  const stop = await startOperator({
-    kubeconfig: env.kube.kubeconfig,
-    installCrds: false,
-    leaseNamespace: namespace,
-    identity: unique('operator'),
-    port: 0,
-    topicConcurrency: 64,
-    resyncMs: 300_000,
-    selector: `fjord.dev/test-shard=${shard}`,
-  })
+  const selector = `fjord.dev/test-shard=${shard}`
+  const stop = inProcess
+    ? await startOperator({
+        kubeconfig: env.kube.kubeconfig,
+        installCrds: false,
+        leaseNamespace: namespace,
+        identity: unique('operator'),
+        port: 0,
+        topicConcurrency: 64,
+        resyncMs: 300_000,
+        selector,
+      })
+    : async () => {}
+  /** Another replica, as its own process: `npm run operator` with this world's scope. */
+  const spawnOperator = (identity: string): ChildProcess =>
+    spawn(
+      process.execPath,
+      [
+        join(import.meta.dirname, '..', '..', 'src', 'main.ts'),
+        ...[
+          '--kubeconfig',
+          env.kube.kubeconfig,
+          '--selector',
+          selector,
+          '--lease-namespace',
+          namespace,
+        ],
+        ...['--identity', identity, '--port', '0'],
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    )
   /** Applies the resource's spec as the test's own field manager, with the shard label. */
   const create = async <R extends FjordResource>(resource: R): Promise<R> => {
     const { name, annotations } = resource.metadata
@@ -87,8 +110,8 @@ export async function anOperatorWorld() {
       adminCredentialsSecretRef: { name: 'kafka-admin', namespace },
     }),
   )
-  await untilPhase(get, pool, 'Ready')
-  return { client, namespace, labels, pool, create, get, stop: async () => stop() }
+  if (inProcess) await untilPhase(get, pool, 'Ready')
+  return { client, namespace, labels, pool, create, get, spawnOperator, stop: async () => stop() }
 }
 
 type Getter = <R extends FjordResource>(resource: R) => Promise<R & KubeObject>

@@ -1,0 +1,105 @@
+import type { ChildProcess } from 'node:child_process'
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
+import type { KafkaCluster, KafkaTopic } from '../src/crds/types.ts'
+import { deleteObject } from '../src/kube/apply.ts'
+import { Leases, objectPath } from '../src/kube/resources.ts'
+import { KafkaClusters } from '../src/reconcilers/context.ts'
+import { aSharedCluster, aTopic, unique } from './support/builders.ts'
+import { anOperatorWorld, stackKafka, untilPhase } from './support/operator.ts'
+
+let world: Awaited<ReturnType<typeof anOperatorWorld>>
+const kafka = stackKafka()
+const replicas: ChildProcess[] = []
+const replica = (identity: string) => {
+  const child = world.spawnOperator(identity)
+  replicas.push(child)
+  return child
+}
+
+beforeAll(async () => {
+  world = await anOperatorWorld({ inProcess: false })
+})
+afterAll(async () => {
+  for (const child of replicas) child.kill('SIGKILL')
+  await world.stop()
+  await kafka.close()
+})
+
+async function leaseHolder(): Promise<string | undefined> {
+  const lease = await world.client
+    .get<{ spec?: { holderIdentity?: string } }>(
+      objectPath(Leases, 'fjord-operator', world.namespace),
+    )
+    .catch(() => undefined)
+  return lease?.spec?.holderIdentity ?? undefined
+}
+
+async function kafkaTopicsUnder(prefix: string): Promise<string[]> {
+  return (await kafka.listTopics()).filter((t) => t.startsWith(prefix)).sort()
+}
+
+describe('operator replicas as separate processes', () => {
+  test('converges after a SIGKILL in the middle of 300 topics, with no duplicate and no orphan', async () => {
+    const first = replica(unique('first'))
+    const cluster: KafkaCluster = await world.create(aSharedCluster(world.pool.metadata.name))
+    const prefix =
+      (await untilPhase(world.get, cluster, 'Ready', { timeout: 60_000 })).status?.kafkaPrefix ?? ''
+    const topics: KafkaTopic[] = Array.from({ length: 300 }, (_, i) =>
+      aTopic(cluster.metadata.name, { partitions: 1 }, `t${i}`),
+    )
+    await Promise.all(topics.map((t) => world.create(t)))
+    // Kill it once some, not all, of the topics are made.
+    await vi.waitFor(
+      async () => expect((await kafkaTopicsUnder(prefix)).length).toBeGreaterThan(20),
+      { timeout: 30_000, interval: 50 },
+    )
+    first.kill('SIGKILL')
+    const madeBeforeKill = (await kafkaTopicsUnder(prefix)).length
+
+    const second = replica(unique('second'))
+    for (const t of topics) await untilPhase(world.get, t, 'Ready', { timeout: 90_000 })
+    expect(await kafkaTopicsUnder(prefix)).toEqual(
+      topics.map((t) => `${prefix}${t.metadata.name}`).sort(),
+    )
+    expect(madeBeforeKill).toBeLessThan(300)
+
+    await deleteObject(world.client, KafkaClusters, cluster.metadata.name, world.namespace)
+    await vi.waitFor(async () => expect(await kafkaTopicsUnder(prefix)).toEqual([]), {
+      timeout: 90_000,
+      interval: 500,
+    })
+    // A graceful stop releases the lease for the next test.
+    second.kill('SIGTERM')
+    await new Promise((resolve) => second.once('exit', resolve))
+  })
+
+  test('a standby replica takes over within the lease duration when the leader dies', async () => {
+    const identities = [unique('a'), unique('b')]
+    const children = new Map(identities.map((id) => [id, replica(id)]))
+    const leader = await vi.waitFor(
+      async () => {
+        const holder = await leaseHolder()
+        if (!holder || !children.has(holder))
+          throw new Error(`no replica of this test leads yet (holder: ${holder})`)
+        return holder
+      },
+      { timeout: 30_000, interval: 200 },
+    )
+    const cluster = await world.create(aSharedCluster(world.pool.metadata.name))
+    await untilPhase(world.get, cluster, 'Ready', { timeout: 30_000 })
+
+    children.get(leader)?.kill('SIGKILL')
+    const killedAt = Date.now()
+    const standby = identities.find((id) => id !== leader)
+    await vi.waitFor(async () => expect(await leaseHolder()).toBe(standby), {
+      timeout: 45_000,
+      interval: 100,
+    })
+    const takeover = Date.now() - killedAt
+    // The standby may take the 15 s lease only once it has expired, at its next 2 s retry; the
+    // rest is slack for a loaded machine.
+    expect(takeover).toBeLessThan(15_000 + 2_000 + 5_000)
+    const topic = await world.create(aTopic(cluster.metadata.name, { partitions: 1 }))
+    await untilPhase(world.get, topic, 'Ready', { timeout: 30_000 })
+  })
+})
