@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from './config.ts'
 import { type StackEnv, stackEnvPath } from './env.ts'
 import { StackError, step } from './proc.ts'
+import { runProduct } from './product.ts'
 import { ensureDebianPackages } from './services/debian.ts'
 import { kafka, kafkaAdminUser } from './services/kafka.ts'
 import { kube, kubePaths } from './services/kube.ts'
@@ -18,6 +19,7 @@ kube-controller-manager; plus Helm, kcat and Chromium for tests.
 
 Commands:
   up        install what is missing, start every service, wait until each answers
+  start     up, then run the product on it in the foreground (api, operator); Ctrl-C stops all
   down      stop every service (data is kept)
   status    one line per service
   logs      the last lines of each service's log (or: logs <service> [-n lines])
@@ -36,7 +38,7 @@ function services(ctx: Context): Service[] {
   return [postgres(ctx), kafka(ctx), kube(ctx)]
 }
 
-async function up(ctx: Context): Promise<void> {
+async function up(ctx: Context): Promise<StackEnv> {
   const started = performance.now()
   await step('Debian packages (postgresql, kcat, chromium, openssl)', ensureDebianPackages)
   const all = services(ctx)
@@ -71,6 +73,7 @@ Fjord stack is up (${total}s).
 Secrets and connection details: ${stackEnvPath(ctx.config.stackDir)}
 Stop with \`npm run stack down\`; logs with \`npm run stack logs\`.
 `)
+  return env
 }
 
 async function down(ctx: Context): Promise<void> {
@@ -122,7 +125,10 @@ async function main(argv: string[]): Promise<void> {
   const ctx: Context = { config, secrets: loadSecrets(config.stackDir) }
   switch (command) {
     case 'up':
-      return up(ctx)
+      await up(ctx)
+      return
+    case 'start':
+      return runProduct(ctx, await up(ctx), () => down(ctx))
     case 'down':
       return down(ctx)
     case 'status':

@@ -1,0 +1,137 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdirSync, openSync } from 'node:fs'
+import { join } from 'node:path'
+import { installCrds } from '../../operator/src/crds/install.ts'
+import { apply } from '../../operator/src/kube/apply.ts'
+import { KubeClient } from '../../operator/src/kube/client.ts'
+import { Namespaces, Secrets } from '../../operator/src/kube/resources.ts'
+import { KafkaPools } from '../../operator/src/reconcilers/context.ts'
+import type { StackEnv } from './env.ts'
+import { info, StackError, step, waitFor } from './proc.ts'
+import type { Context } from './services/service.ts'
+
+export const productPorts = { api: 8080, operator: 8081 }
+const systemNamespace = 'fjord-system'
+
+/** The stack's Kafka as the default KafkaPool, with its admin credentials in a Secret. */
+async function registerLocalPool(client: KubeClient, env: StackEnv): Promise<void> {
+  await installCrds(client)
+  await apply(client, Namespaces, { metadata: { name: systemNamespace } })
+  await apply(client, Secrets, {
+    metadata: { name: 'local-kafka-admin', namespace: systemNamespace },
+    stringData: { username: env.kafka.admin.username, password: env.kafka.admin.password },
+  })
+  await apply(client, KafkaPools, {
+    metadata: { name: 'local' },
+    spec: {
+      bootstrapServers: [env.kafka.bootstrapServers],
+      adminCredentialsSecretRef: { name: 'local-kafka-admin', namespace: systemNamespace },
+      capacity: { maxPartitions: 10_000 },
+      region: 'local',
+    },
+  })
+}
+
+function launch(
+  ctx: Context,
+  name: string,
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): ChildProcess {
+  const logs = join(ctx.config.stackDir, 'logs')
+  mkdirSync(logs, { recursive: true })
+  const log = openSync(join(logs, `${name}.log`), 'a')
+  const child = spawn(process.execPath, [join(ctx.config.repoRoot, script), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', log, log],
+  })
+  child.once('exit', (code, signal) => {
+    if (!stopping)
+      process.stderr.write(`${name} exited (${signal ?? code}); see ${join(logs, `${name}.log`)}\n`)
+  })
+  return child
+}
+
+let stopping = false
+
+async function ready(url: string, child: ChildProcess, name: string): Promise<void> {
+  await waitFor(
+    name,
+    async () => {
+      if (child.exitCode !== null)
+        throw new StackError(`${name} exited while starting (code ${child.exitCode})`)
+      return (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok
+    },
+    { timeoutMs: 90_000 },
+  )
+}
+
+/**
+ * Runs the product on the stack in the foreground: registers the stack's Kafka as the pool
+ * `local`, starts the api (embedded PGlite under .stack/api) and the operator, prints where
+ * to go, and stops everything on Ctrl-C. Data is kept for the next start.
+ */
+export async function runProduct(
+  ctx: Context,
+  env: StackEnv,
+  stopStack: () => Promise<void>,
+): Promise<void> {
+  const client = KubeClient.fromFile(env.kube.kubeconfig)
+  await step('register the stack Kafka as KafkaPool "local"', () => registerLocalPool(client, env))
+  client.close()
+  const api = launch(ctx, 'api', 'api/src/main.ts', ['serve'], {
+    PORT: String(productPorts.api),
+    HOST: '127.0.0.1',
+    FJORD_DATA_DIR: join(ctx.config.stackDir, 'api'),
+    FJORD_DEFAULT_REPLICATION_FACTOR: '1',
+  })
+  const operator = launch(
+    ctx,
+    'operator',
+    'operator/src/main.ts',
+    [
+      '--kubeconfig',
+      env.kube.kubeconfig,
+      '--lease-namespace',
+      systemNamespace,
+      '--port',
+      String(productPorts.operator),
+    ],
+    {},
+  )
+  const children = [api, operator]
+  const stop = async () => {
+    if (stopping) return
+    stopping = true
+    process.stdout.write('\nstopping…\n')
+    for (const child of children) child.kill('SIGTERM')
+    await Promise.all(
+      children.map((c) =>
+        c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined,
+      ),
+    )
+    await stopStack()
+    process.exit(0)
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  await step('start api', () => ready(`http://127.0.0.1:${productPorts.api}/readyz`, api, 'api'))
+  await step('start operator', () =>
+    ready(`http://127.0.0.1:${productPorts.operator}/healthz`, operator, 'operator'),
+  )
+  const base = `http://127.0.0.1:${productPorts.api}`
+  process.stdout.write(`
+Fjord is running.
+  API              ${base}/v1   (reference: ${base}/docs)
+  operator         metrics at http://127.0.0.1:${productPorts.operator}/metrics
+  logs             ${join(ctx.config.stackDir, 'logs')}/{api,operator}.log
+Sign up:
+  curl -s -X POST ${base}/v1/auth/signup -H 'content-type: application/json' \\
+    -d '{"email":"you@example.com","password":"a long password","organization":{"name":"acme"}}'
+Ctrl-C stops everything; data is kept for the next start.
+`)
+  info(
+    'The web console and the provisioner that hands API writes to the operator are not built yet.',
+  )
+}
