@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { kcat } from '../../stack/test/support/kcat.ts'
 import type { KafkaCluster } from '../src/crds/types.ts'
 import { apply } from '../src/kube/apply.ts'
 import { Secrets } from '../src/kube/resources.ts'
 import { aSharedCluster, aTopic, aUser, unique } from './support/builders.ts'
-import { anOperatorWorld, kcat, stackKafka, types, untilPhase } from './support/operator.ts'
+import { anOperatorWorld, stackKafka, types, untilPhase } from './support/operator.ts'
 
 let world: Awaited<ReturnType<typeof anOperatorWorld>>
 const kafka = stackKafka()

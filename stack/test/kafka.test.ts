@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import { kafkaErrorIds } from '../../operator/src/kafka/errors.ts'
 import { upsertScramSha512 } from '../../operator/src/kafka/scram.ts'
 import { readStackEnv } from '../src/env.ts'
+import { kcat } from './support/kcat.ts'
 
 const env = readStackEnv()
 const bootstrapBrokers = [env.kafka.bootstrapServers]
@@ -188,33 +189,6 @@ describe('the stack Kafka (KRaft, SASL/SCRAM-SHA-512, StandardAuthorizer)', () =
   })
 
   describe('through kcat, outside Node', () => {
-    const kcat = (args: string[], input?: string) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        const child = execFile(
-          env.kcat.bin,
-          [
-            '-b',
-            env.kafka.bootstrapServers,
-            '-X',
-            'security.protocol=SASL_PLAINTEXT',
-            '-X',
-            'sasl.mechanisms=SCRAM-SHA-512',
-            ...args,
-          ],
-          { timeout: 30_000 },
-          (error, stdout, stderr) => {
-            resolve({ code: error ? Number(error.code ?? 1) || 1 : 0, stdout, stderr })
-          },
-        )
-        child.stdin?.end(input ?? '')
-      })
-    const as = (u: { username: string; password: string }) => [
-      '-X',
-      `sasl.username=${u.username}`,
-      '-X',
-      `sasl.password=${u.password}`,
-    ]
-
     test('runs with a librdkafka that can log in to Kafka 4', async () => {
       const version = await promisify(execFile)(env.kcat.bin, ['-V'])
       const librdkafka = version.stdout.match(/librdkafka ([\d.]+)/)?.[1] ?? ''
@@ -230,11 +204,10 @@ describe('the stack Kafka (KRaft, SASL/SCRAM-SHA-512, StandardAuthorizer)', () =
       const topic = unique('kcat')
       await adminClient.createTopics({ topics: [topic], partitions: 1, replicas: 1 })
 
-      const produced = await kcat([...as(admins), '-P', '-t', topic], 'hello from kcat\n')
+      const produced = await kcat(admins, ['-P', '-t', topic], 'hello from kcat\n')
       expect(produced.stderr).toBe('')
       expect(produced.code).toBe(0)
-      const consumed = await kcat([
-        ...as(admins),
+      const consumed = await kcat(admins, [
         '-C',
         '-t',
         topic,
@@ -247,18 +220,12 @@ describe('the stack Kafka (KRaft, SASL/SCRAM-SHA-512, StandardAuthorizer)', () =
       ])
       expect(consumed.stdout.trim()).toBe('hello from kcat')
 
-      const wrong = await kcat([
-        ...as({ username: admin.username, password: 'wrong' }),
-        '-L',
-        '-m',
-        '5',
-      ])
+      const wrong = await kcat({ username: admin.username, password: 'wrong' }, ['-L', '-m', '5'])
       expect(wrong.code).not.toBe(0)
       expect(wrong.stderr).toMatch(/[Aa]uthentication failed/)
 
       const user = await newUser()
-      const denied = await kcat([
-        ...as(user),
+      const denied = await kcat(user, [
         '-C',
         '-t',
         topic,
@@ -283,7 +250,7 @@ describe('the stack Kafka (KRaft, SASL/SCRAM-SHA-512, StandardAuthorizer)', () =
         .poll(
           async () =>
             (
-              await kcat([...as(user), '-C', '-t', topic, '-o', 'beginning', '-e', '-c', '1', '-q'])
+              await kcat(user, ['-C', '-t', topic, '-o', 'beginning', '-e', '-c', '1', '-q'])
             ).stdout.trim(),
           {
             timeout: 15_000,

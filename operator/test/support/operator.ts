@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { vi } from 'vitest'
 import { readStackEnv } from '../../../stack/src/env.ts'
@@ -141,29 +141,4 @@ export async function untilPhase<R extends FjordResource>(
     },
     { timeout, interval: 200 },
   )
-}
-
-/** Runs the stack's kcat with SASL/SCRAM as the given user. */
-export function kcat(user: { username: string; password: string }, args: string[], input = '') {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(
-      env.kcat.bin,
-      [
-        '-b',
-        env.kafka.bootstrapServers,
-        '-X',
-        'security.protocol=SASL_PLAINTEXT',
-        '-X',
-        'sasl.mechanisms=SCRAM-SHA-512',
-        '-X',
-        `sasl.username=${user.username}`,
-        '-X',
-        `sasl.password=${user.password}`,
-        ...args,
-      ],
-      { timeout: 30_000 },
-      (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }),
-    )
-    child.stdin?.end(input)
-  })
 }
