@@ -174,6 +174,15 @@ export async function prepare<T extends (KafkaTopic | KafkaUser) & KubeObject>(
   })
 }
 
+/**
+ * The phase while a change waits for Kafka to answer again: Updating for what already
+ * existed, Provisioning for what never became Ready. Never Ready, whose condition says False.
+ */
+export function retryingPhase(resource: FjordResource): Phase {
+  const phase = resource.status?.phase
+  return phase === 'Ready' || phase === 'Updating' ? 'Updating' : 'Provisioning'
+}
+
 /** Counts a failed Kafka call in /metrics and names the condition reason for the failure. */
 export function failureReason(
   kind: FjordResource['kind'],

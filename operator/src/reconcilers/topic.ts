@@ -11,6 +11,7 @@ import {
   type OperatorContext,
   prepare,
   ready,
+  retryingPhase,
   waiting,
   writeStatus,
 } from './context.ts'
@@ -58,7 +59,7 @@ export function topicReconciler(ctx: OperatorContext): Reconcile {
       await writeStatus(
         ctx,
         cached,
-        waiting(reason, `${(error as Error).message}; retrying`, cached.status?.phase ?? 'Pending'),
+        waiting(reason, `${(error as Error).message}; retrying`, retryingPhase(cached)),
       )
       throw error
     }

@@ -12,6 +12,7 @@ import {
   type OperatorContext,
   prepare,
   ready,
+  retryingPhase,
   waiting,
   writeStatus,
 } from './context.ts'
@@ -79,7 +80,7 @@ export function userReconciler(ctx: OperatorContext): Reconcile {
       await writeStatus(
         ctx,
         user,
-        waiting(reason, `${(error as Error).message}; retrying`, user.status?.phase ?? 'Pending'),
+        waiting(reason, `${(error as Error).message}; retrying`, retryingPhase(user)),
       )
       throw error
     }
