@@ -175,6 +175,24 @@ export async function prepare<T extends (KafkaTopic | KafkaUser) & KubeObject>(
 }
 
 /**
+ * The pool a topic or user being deleted lives on: its cluster waits for it (see the cluster
+ * reconciler), so the pool is known unless someone removed the cluster's finalizer by hand.
+ */
+export function poolOfDeleted(
+  ctx: OperatorContext,
+  resource: KafkaTopic | KafkaUser,
+  what: string,
+) {
+  const cluster = ctx.informers.clusters.get(
+    `${resource.metadata.namespace}/${resource.spec.clusterRef.name}`,
+  )
+  const pool = cluster?.status?.pool ? ctx.informers.pools.get(cluster.status.pool) : undefined
+  if (!pool)
+    throw new Error(`cannot clean up ${what}: the cluster or pool of this resource is gone`)
+  return pool
+}
+
+/**
  * The phase while a change waits for Kafka to answer again: Updating for what already
  * existed, Provisioning for what never became Ready. Never Ready, whose condition says False.
  */

@@ -9,6 +9,7 @@ import {
   failureReason,
   KafkaTopics,
   type OperatorContext,
+  poolOfDeleted,
   prepare,
   ready,
   retryingPhase,
@@ -127,13 +128,8 @@ async function deleteTopic(ctx: OperatorContext, topic: Topic) {
   if (!topic.metadata.finalizers?.includes(finalizer)) return
   const made = topic.metadata.annotations?.[kafkaNameAnnotation]
   if (made !== undefined) {
-    const cluster = ctx.informers.clusters.get(
-      `${topic.metadata.namespace}/${topic.spec.clusterRef.name}`,
-    )
-    const pool = cluster?.status?.pool ? ctx.informers.pools.get(cluster.status.pool) : undefined
-    if (!pool) throw new Error(`cannot delete ${made}: the cluster or pool of this topic is gone`)
     await writeStatus(ctx, topic, waiting('Deleting', `deleting ${made}`, 'Deleting'))
-    await (await ctx.kafka.forPool(pool)).deleteTopic(made)
+    await (await ctx.kafka.forPool(poolOfDeleted(ctx, topic, made))).deleteTopic(made)
   }
   await removeFinalizer(ctx.client, KafkaTopics, topic, finalizer)
 }

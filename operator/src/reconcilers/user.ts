@@ -10,6 +10,7 @@ import {
   failureReason,
   KafkaUsers,
   type OperatorContext,
+  poolOfDeleted,
   prepare,
   ready,
   retryingPhase,
@@ -106,14 +107,8 @@ async function deleteUser(ctx: OperatorContext, user: User) {
   if (!user.metadata.finalizers?.includes(finalizer)) return
   const username = user.status?.username
   if (username !== undefined) {
-    const cluster = ctx.informers.clusters.get(
-      `${user.metadata.namespace}/${user.spec.clusterRef.name}`,
-    )
-    const pool = cluster?.status?.pool ? ctx.informers.pools.get(cluster.status.pool) : undefined
-    if (!pool)
-      throw new Error(`cannot remove User:${username}: the cluster or pool of this user is gone`)
     await writeStatus(ctx, user, waiting('Deleting', `removing User:${username}`, 'Deleting'))
-    const admin = await ctx.kafka.forPool(pool)
+    const admin = await ctx.kafka.forPool(poolOfDeleted(ctx, user, `User:${username}`))
     await admin.deleteScram(username)
     await applyAcls(admin, username, [])
     await admin.alterQuotas(username, {}, Object.keys(await admin.quotasOf(username)) as QuotaKey[])
