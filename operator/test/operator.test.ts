@@ -1,8 +1,9 @@
+import { PatchStrategy } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { kcat } from '../../stack/test/support/kcat.ts'
 import type { KafkaCluster } from '../src/crds/types.ts'
 import { apply } from '../src/kube/apply.ts'
-import { Secrets } from '../src/kube/resources.ts'
+import { objectPath, Secrets, StatefulSets } from '../src/kube/resources.ts'
 import { aSharedCluster, aTopic, aUser, unique } from './support/builders.ts'
 import { anOperatorWorld, stackKafka, types, untilPhase } from './support/operator.ts'
 
@@ -216,6 +217,52 @@ describe('the operator on a shared cluster', () => {
     )
     const failed = await untilPhase(world.get, user, 'Failed')
     expect(failed.status?.conditions?.[0]?.reason).toBe('ClusterAclRefused')
+  })
+})
+
+describe('the operator on a dedicated kubernetes cluster', () => {
+  test('renders the KRaft workload, follows the StatefulSet status and cleans up with the cluster', async () => {
+    const name = unique('kraft').slice(0, 20)
+    const cluster = await world.create<KafkaCluster>({
+      ...aSharedCluster('unused', name),
+      spec: { type: 'dedicated', provider: 'kubernetes', dedicated: { brokers: 3 } },
+    })
+    const provisioning = await untilPhase(world.get, cluster, 'Provisioning')
+    expect(provisioning.status?.conditions?.[0]?.message).toMatch(/0\/3 brokers ready/)
+
+    // No kubelet runs here: report what the StatefulSet controller would.
+    const path = `${objectPath(StatefulSets, `${name}-broker`, world.namespace)}`
+    const set = await world.client.get<{
+      spec: { replicas: number }
+      metadata: { generation: number }
+    }>(path)
+    expect(set.spec.replicas).toBe(3)
+    await world.client.request('PATCH', `${path}/status`, {
+      body: {
+        status: { replicas: 3, readyReplicas: 3, observedGeneration: set.metadata.generation },
+      },
+      contentType: PatchStrategy.MergePatch,
+    })
+    const ready = await untilPhase(world.get, cluster, 'Ready', { timeout: 30_000 })
+    expect(ready.status?.bootstrapServers).toBe(
+      `${name}-kafka-bootstrap.${world.namespace}.svc.cluster.local:9092`,
+    )
+
+    const topic = await world.create(aTopic(name, { partitions: 1 }))
+    const refused = await untilPhase(world.get, topic, 'Failed')
+    expect(refused.status?.conditions?.[0]?.reason).toBe('DedicatedClusterNotSupported')
+
+    await world.client.request('DELETE', objectUrl('KafkaCluster', name))
+    await expect
+      .poll(
+        () =>
+          world.client.get(path).then(
+            () => 'present',
+            () => 'gone',
+          ),
+        { timeout: 30_000 },
+      )
+      .toBe('gone')
   })
 })
 

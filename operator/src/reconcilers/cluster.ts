@@ -2,6 +2,8 @@ import { finalizer, type KafkaCluster } from '../crds/types.ts'
 import { addFinalizer, deleteObject, removeFinalizer } from '../kube/apply.ts'
 import type { KubeObject } from '../kube/client.ts'
 import type { Reconcile } from '../kube/controller.ts'
+import { kubernetesProvider } from '../providers/kubernetes.ts'
+import type { ClusterProvider } from '../providers/provider.ts'
 import {
   failed,
   KafkaClusters,
@@ -18,26 +20,51 @@ export function sharedPrefix(namespace: string, name: string): string {
   return `${namespace}-${name}.`
 }
 
+type DedicatedProvider = Exclude<KafkaCluster['spec']['provider'], 'shared'>
+
+/**
+ * The providers of dedicated clusters, each made on first use: the AWS SDK is loaded only
+ * by an operator that has an aws-msk cluster to look after.
+ */
+function dedicatedProviders(
+  ctx: OperatorContext,
+): (name: DedicatedProvider) => Promise<ClusterProvider> {
+  const made = new Map<DedicatedProvider, Promise<ClusterProvider>>()
+  const make: Record<DedicatedProvider, () => Promise<ClusterProvider>> = {
+    kubernetes: async () => kubernetesProvider(ctx),
+    'aws-msk': async () => (await import('../providers/aws-msk.ts')).awsMskProvider(),
+  }
+  return (name) => {
+    let provider = made.get(name)
+    if (!provider) {
+      provider = make[name]()
+      made.set(name, provider)
+    }
+    return provider
+  }
+}
+
 /**
  * A shared cluster is a prefix on a pool: Ready with its bootstrap servers and prefix once
- * the pool is Ready. Dedicated clusters are not provisioned by this operator yet; they say so.
+ * the pool is Ready. A dedicated cluster is whatever its provider makes of it.
  */
 export function clusterReconciler(ctx: OperatorContext): Reconcile {
-  return async (key) => {
+  const providerFor = dedicatedProviders(ctx)
+  return async (key, signal) => {
     const cached = ctx.informers.clusters.get(key)
     if (!cached) return
-    if (cached.metadata.deletionTimestamp) return deleteCluster(ctx, cached)
+    if (cached.metadata.deletionTimestamp) {
+      const provider =
+        cached.spec.provider === 'shared' ? undefined : await providerFor(cached.spec.provider)
+      return deleteCluster(ctx, cached, provider, signal)
+    }
     const cluster = await addFinalizer(ctx.client, KafkaClusters, cached, finalizer)
-    if (cluster.spec.type !== 'shared') {
-      await writeStatus(
-        ctx,
-        cluster,
-        failed(
-          'ProviderNotSupported',
-          `provider ${cluster.spec.provider} is not provisioned by this version of the operator`,
-        ),
-      )
-      return
+    if (cluster.spec.provider !== 'shared') {
+      const result = await (await providerFor(cluster.spec.provider)).reconcile(cluster, signal)
+      await writeStatus(ctx, cluster, result.outcome, result.status)
+      return result.requeueAfterMs === undefined
+        ? undefined
+        : { requeueAfterMs: result.requeueAfterMs }
     }
     const poolName = cluster.spec.poolRef?.name ?? ''
     const pool = ctx.informers.pools.get(poolName)
@@ -66,10 +93,15 @@ export function clusterReconciler(ctx: OperatorContext): Reconcile {
 }
 
 /**
- * A cluster goes only after its topics and users: their finalizers need its prefix and pool
- * to clean Kafka up.
+ * A cluster goes only after its topics and users (their finalizers need its prefix and pool
+ * to clean Kafka up), and a dedicated one only after its provider removed what it made.
  */
-async function deleteCluster(ctx: OperatorContext, cluster: KafkaCluster & KubeObject) {
+async function deleteCluster(
+  ctx: OperatorContext,
+  cluster: KafkaCluster & KubeObject,
+  provider: ClusterProvider | undefined,
+  signal: AbortSignal,
+) {
   if (!cluster.metadata.finalizers?.includes(finalizer)) return
   const { namespace, name } = cluster.metadata
   const belongs = (r: {
@@ -101,6 +133,17 @@ async function deleteCluster(ctx: OperatorContext, cluster: KafkaCluster & KubeO
       ),
     )
     return { requeueAfterMs: 1_000 }
+  }
+  if (provider) {
+    const removal = await provider.remove(cluster, signal)
+    if (!removal.done) {
+      await writeStatus(
+        ctx,
+        cluster,
+        waiting('Deleting', `the ${cluster.spec.provider} cluster is being deleted`, 'Deleting'),
+      )
+      return { requeueAfterMs: removal.requeueAfterMs ?? 15_000 }
+    }
   }
   await removeFinalizer(ctx.client, KafkaClusters, cluster, finalizer)
 }

@@ -120,6 +120,14 @@ export function clusterOf(
   const cluster = ctx.informers.clusters.get(
     `${resource.metadata.namespace}/${resource.spec.clusterRef.name}`,
   )
+  if (cluster?.spec.type === 'dedicated') {
+    return {
+      outcome: failed(
+        'DedicatedClusterNotSupported',
+        `KafkaCluster ${cluster.metadata.name} is dedicated; this operator manages topics and users on shared clusters only`,
+      ),
+    }
+  }
   const prefix = cluster?.status?.kafkaPrefix
   const pool = cluster?.status?.pool ? ctx.informers.pools.get(cluster.status.pool) : undefined
   if (cluster?.status?.phase !== 'Ready' || prefix === undefined || !pool) {

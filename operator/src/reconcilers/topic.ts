@@ -44,7 +44,7 @@ export function topicReconciler(ctx: OperatorContext): Reconcile {
     const where = clusterOf(ctx, cached)
     if ('outcome' in where) {
       await writeStatus(ctx, cached, where.outcome)
-      return { requeueAfterMs: 2_000 }
+      return where.outcome.phase === 'Failed' ? undefined : { requeueAfterMs: 2_000 }
     }
     const admin = await ctx.kafka.forPool(where.pool)
     const desired: DesiredTopic = {

@@ -42,7 +42,7 @@ export function userReconciler(ctx: OperatorContext): Reconcile {
     const where = clusterOf(ctx, cached)
     if ('outcome' in where) {
       await writeStatus(ctx, cached, where.outcome)
-      return { requeueAfterMs: 2_000 }
+      return where.outcome.phase === 'Failed' ? undefined : { requeueAfterMs: 2_000 }
     }
     const user = await prepare(ctx, KafkaUsers, cached, where.cluster)
     const username = kafkaUsername(where.prefix, user)
