@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { readStackEnv } from '../../stack/src/env.ts'
+import { operatorNodeFlags } from '../src/config.ts'
 import { installCrds } from '../src/crds/install.ts'
 import { apiVersion, type KafkaTopic } from '../src/crds/types.ts'
 import { KafkaAdmin } from '../src/kafka/admin.ts'
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
   const operator = spawn(
     process.execPath,
     [
+      ...operatorNodeFlags,
       join(import.meta.dirname, '..', 'src', 'main.ts'),
       '--kubeconfig',
       env.kube.kubeconfig,

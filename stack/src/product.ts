@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
+import { operatorNodeFlags } from '../../operator/src/config.ts'
 import { installCrds } from '../../operator/src/crds/install.ts'
 import { apply } from '../../operator/src/kube/apply.ts'
 import { KubeClient } from '../../operator/src/kube/client.ts'
@@ -38,14 +39,19 @@ function launch(
   script: string,
   args: string[],
   env: NodeJS.ProcessEnv,
+  nodeFlags: string[] = [],
 ): ChildProcess {
   const logs = join(ctx.config.stackDir, 'logs')
   mkdirSync(logs, { recursive: true })
   const log = openSync(join(logs, `${name}.log`), 'a')
-  const child = spawn(process.execPath, [join(ctx.config.repoRoot, script), ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', log, log],
-  })
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, join(ctx.config.repoRoot, script), ...args],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', log, log],
+    },
+  )
   child.once('exit', (code, signal) => {
     if (!stopping)
       process.stderr.write(`${name} exited (${signal ?? code}); see ${join(logs, `${name}.log`)}\n`)
@@ -99,6 +105,7 @@ export async function runProduct(
       String(productPorts.operator),
     ],
     {},
+    operatorNodeFlags,
   )
   const children = [api, operator]
   const stop = async () => {

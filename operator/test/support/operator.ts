@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { vi } from 'vitest'
 import { readStackEnv } from '../../../stack/src/env.ts'
+import { operatorNodeFlags } from '../../src/config.ts'
 import { installCrds } from '../../src/crds/install.ts'
 import type { FjordResource } from '../../src/crds/types.ts'
 import { KafkaAdmin } from '../../src/kafka/admin.ts'
@@ -69,6 +70,7 @@ export async function anOperatorWorld({ inProcess = true }: { inProcess?: boolea
     spawn(
       process.execPath,
       [
+        ...operatorNodeFlags,
         join(import.meta.dirname, '..', '..', 'src', 'main.ts'),
         ...[
           '--kubeconfig',
