@@ -34,6 +34,8 @@ Environment:
   FJORD_KUBE_CONTROLLER_MANAGER_PORT (16444)
 `
 
+const commands: readonly string[] = ['up', 'start', 'down', 'status', 'logs', 'database', 'clean']
+
 function services(ctx: Context): Service[] {
   return [postgres(ctx), kafka(ctx), kube(ctx)]
 }
@@ -121,9 +123,10 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(usage)
     return
   }
+  if (!commands.includes(command)) throw new StackError(`unknown command "${command}"\n\n${usage}`)
   const config = loadConfig()
   const ctx: Context = { config, secrets: loadSecrets(config.stackDir) }
-  switch (command) {
+  switch (command as (typeof commands)[number]) {
     case 'up':
       await up(ctx)
       return
@@ -150,8 +153,6 @@ async function main(argv: string[]): Promise<void> {
       rmSync(config.stackDir, { recursive: true, force: true })
       process.stdout.write(`removed ${config.stackDir}\n`)
       return
-    default:
-      throw new StackError(`unknown command "${command}"\n\n${usage}`)
   }
 }
 

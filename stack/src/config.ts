@@ -1,5 +1,6 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { StackError } from './proc.ts'
 
 /** Pinned versions of every part the stack installs; the cache is keyed by them. */
 export const versions = {
@@ -33,7 +34,7 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback
   const value = Number(raw)
   if (!Number.isInteger(value) || value < 1024 || value > 65535) {
-    throw new Error(`${name} must be a port number between 1024 and 65535, got "${raw}"`)
+    throw new StackError(`${name} must be a port number between 1024 and 65535, got "${raw}"`)
   }
   return value
 }
