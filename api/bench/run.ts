@@ -182,6 +182,8 @@ async function main() {
        where o.name = $2`,
       [`${reader.org}-main.topic-`, reader.org],
     )
+    // As autovacuum would soon after a bulk load in production.
+    await pool.query('analyze topics')
     const page = await run('(b) GET a page of 100 of 10,000 topics', {
       url: `${base}/v1/orgs/${reader.org}/clusters/main/topics?limit=100&cursor=${Buffer.from(JSON.stringify(['topic-05000'])).toString('base64url')}`,
       headers: reader.auth,
