@@ -8,6 +8,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -186,7 +187,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-export function isAlive(pid: number): boolean {
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
   } catch {
@@ -203,7 +204,6 @@ export function isAlive(pid: number): boolean {
 
 /** True when something accepts TCP connections on 127.0.0.1:port. */
 export async function portInUse(port: number): Promise<boolean> {
-  const { connect } = await import('node:net')
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port })
     socket.once('connect', () => {
