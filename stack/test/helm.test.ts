@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node'
+import { AppsV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node'
 import { describe, expect, test } from 'vitest'
 import { loadConfig } from '../src/config.ts'
 import { readStackEnv } from '../src/env.ts'
@@ -27,22 +27,67 @@ describe('the chart under the stack Helm', () => {
     expect(stdout).toContain('replicas: 3')
   })
 
-  test('installs into the kube-apiserver and uninstalls', async () => {
+  test('installs into the kube-apiserver, giving the operator exactly the rights it needs, and uninstalls', async () => {
     const kc = new KubeConfig()
     kc.loadFromFile(env.kube.kubeconfig)
-    const namespace = `helm-test-${randomBytes(4).toString('hex')}`
-    await helm(['install', 'acme', chart, '--namespace', namespace, '--create-namespace'])
+    const suffix = randomBytes(4).toString('hex')
+    const namespace = `helm-test-${suffix}`
+    const release = `r${suffix}`
+    const operator = `system:serviceaccount:${namespace}:${release}-fjord-operator`
+    const may = async (
+      verb: string,
+      resource: string,
+      group = '',
+      ns?: string,
+      subresource?: string,
+    ) => {
+      const review = await kc.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
+        body: {
+          spec: {
+            user: operator,
+            groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`],
+            resourceAttributes: {
+              verb,
+              resource,
+              group,
+              ...(ns ? { namespace: ns } : {}),
+              ...(subresource ? { subresource } : {}),
+            },
+          },
+        },
+      })
+      return review.status?.allowed ?? false
+    }
+    await helm(['install', release, chart, '--namespace', namespace, '--create-namespace'])
     try {
-      const deployment = await kc
-        .makeApiClient(AppsV1Api)
-        .readNamespacedDeployment({ name: 'acme-fjord-api', namespace })
-      expect(deployment.spec?.replicas).toBe(2)
+      const apps = kc.makeApiClient(AppsV1Api)
+      expect(
+        (await apps.readNamespacedDeployment({ name: `${release}-fjord-api`, namespace })).spec
+          ?.replicas,
+      ).toBe(2)
+      const deployed = await apps.readNamespacedDeployment({
+        name: `${release}-fjord-operator`,
+        namespace,
+      })
+      expect(deployed.spec?.template.spec?.serviceAccountName).toBe(`${release}-fjord-operator`)
+
+      expect(await may('watch', 'kafkatopics', 'fjord.dev')).toBe(true)
+      expect(await may('patch', 'kafkatopics', 'fjord.dev', 'tenant-a', 'status')).toBe(true)
+      expect(await may('list', 'secrets', '', 'tenant-a')).toBe(true)
+      expect(await may('create', 'statefulsets', 'apps', 'tenant-a')).toBe(true)
+      expect(await may('update', 'leases', 'coordination.k8s.io', namespace)).toBe(true)
+      expect(await may('update', 'leases', 'coordination.k8s.io', 'kube-system')).toBe(false)
+      expect(await may('delete', 'secrets', '', 'tenant-a')).toBe(false)
+      expect(await may('create', 'namespaces')).toBe(false)
+      expect(await may('create', 'pods', '', 'tenant-a')).toBe(false)
     } finally {
-      await helm(['uninstall', 'acme', '--namespace', namespace])
+      await helm(['uninstall', release, '--namespace', namespace])
       await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace })
     }
     await expect(
-      kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'acme-fjord-api', namespace }),
+      kc
+        .makeApiClient(AppsV1Api)
+        .readNamespacedDeployment({ name: `${release}-fjord-api`, namespace }),
     ).rejects.toMatchObject({ code: 404 })
   })
 })
