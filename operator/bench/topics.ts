@@ -11,12 +11,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { readStackEnv } from '../../stack/src/env.ts'
 import { operatorNodeFlags } from '../src/config.ts'
 import { installCrds } from '../src/crds/install.ts'
+import { KafkaClusters, KafkaPools, KafkaTopics } from '../src/crds/resources.ts'
 import { apiVersion, type KafkaTopic } from '../src/crds/types.ts'
 import { KafkaAdmin } from '../src/kafka/admin.ts'
 import { apply, deleteObject } from '../src/kube/apply.ts'
 import { KubeClient, type KubeList } from '../src/kube/client.ts'
 import { collectionPath, Namespaces, Secrets } from '../src/kube/resources.ts'
-import { KafkaClusters, KafkaPools, KafkaTopics } from '../src/reconcilers/context.ts'
 
 const env = readStackEnv()
 const client = KubeClient.fromFile(env.kube.kubeconfig)

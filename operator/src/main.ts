@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { loadConfig, type OperatorConfig, usage } from './config.ts'
 import { installCrds } from './crds/install.ts'
+import { KafkaClusters, KafkaPools, KafkaTopics, KafkaUsers } from './crds/resources.ts'
 import { TopicCreateBatcher } from './kafka/batcher.ts'
 import { KafkaConnections } from './kafka/connections.ts'
 import { KubeClient, type KubeObject } from './kube/client.ts'
@@ -10,13 +11,7 @@ import { LeaderElector } from './kube/leader.ts'
 import { collectionPath, Secrets } from './kube/resources.ts'
 import { operatorReadiness, startHealthServer } from './kube/server.ts'
 import { clusterReconciler } from './reconcilers/cluster.ts'
-import {
-  KafkaClusters,
-  KafkaPools,
-  KafkaTopics,
-  KafkaUsers,
-  type OperatorContext,
-} from './reconcilers/context.ts'
+import type { OperatorContext } from './reconcilers/context.ts'
 import { poolReconciler } from './reconcilers/pool.ts'
 import { topicReconciler } from './reconcilers/topic.ts'
 import { passwordSecretLabel, userReconciler } from './reconcilers/user.ts'
@@ -79,7 +74,8 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
     }),
   ]
   // A password Secret labelled with its KafkaUser's name re-reconciles that user when it
-  // changes, so a rotated password reaches Kafka at once. Only metadata is cached.
+  // changes or goes, so a rotated or revoked password reaches Kafka at once. Only metadata
+  // is cached.
   const passwords = new Informer<KubeObject>(
     apiListWatch(client, collectionPath(Secrets), { labelSelector: passwordSecretLabel }),
     {
@@ -93,7 +89,7 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
     const user = secret.metadata.labels?.[passwordSecretLabel]
     if (user) userController?.enqueue(`${secret.metadata.namespace}/${user}`)
   }
-  passwords.onAdd(enqueueUser).onUpdate(enqueueUser)
+  passwords.onAdd(enqueueUser).onUpdate(enqueueUser).onDelete(enqueueUser)
   const informers = [
     ...Object.entries(ctx.informers).map(([name, informer]) => ({ name, informer })),
     { name: 'password secrets', informer: passwords },

@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
+import { KafkaClusters } from '../src/crds/resources.ts'
 import type { KafkaCluster, KafkaTopic } from '../src/crds/types.ts'
 import { deleteObject } from '../src/kube/apply.ts'
 import { Leases, objectPath } from '../src/kube/resources.ts'
-import { KafkaClusters } from '../src/reconcilers/context.ts'
 import { aSharedCluster, aTopic, unique } from './support/builders.ts'
 import { anOperatorWorld, stackKafka, untilPhase } from './support/operator.ts'
 

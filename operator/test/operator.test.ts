@@ -27,7 +27,7 @@ describe('the operator on a shared cluster', () => {
   test('gives the cluster its prefix and the pool bootstrap servers', async () => {
     const ready = await world.get(cluster)
     expect(ready.status).toMatchObject({
-      kafkaPrefix: `${world.namespace}-${cluster.metadata.name}.`,
+      kafkaPrefix: `${world.namespace}_${cluster.metadata.name}.`,
       bootstrapServers: world.pool.spec.bootstrapServers.join(','),
       observedGeneration: ready.metadata.generation,
     })
@@ -138,10 +138,11 @@ describe('the operator on a shared cluster', () => {
     const ready = await untilPhase(world.get, user, 'Ready')
     const username = ready.status?.username ?? ''
     expect(username).toBe(`${prefix}${user.metadata.name}`)
-    expect(await kafka.quotasOf(username)).toEqual({
-      producer_byte_rate: 1048576,
-      consumer_byte_rate: 2097152,
-    })
+    // The broker answers DescribeClientQuotas from its metadata image, which trails the
+    // controller's commit by a moment.
+    await expect
+      .poll(() => kafka.quotasOf(username), { timeout: 5_000 })
+      .toEqual({ producer_byte_rate: 1048576, consumer_byte_rate: 2097152 })
 
     const me = { username, password: 'first-password' }
     const produced = await kcat(me, ['-P', '-t', kafkaTopic], 'hello\n')
@@ -162,19 +163,26 @@ describe('the operator on a shared cluster', () => {
     // Rotation: a new password in the Secret replaces the old one in Kafka, nothing else needed.
     await apply(world.client, Secrets, passwordSecret('second-password'))
     const rotated = { username, password: 'second-password' }
-    await expect
-      .poll(async () => (await kcat(rotated, ['-L', '-t', kafkaTopic, '-m', '5'])).code, {
-        timeout: 20_000,
-      })
-      .toBe(0)
+    const canLogIn = async () => (await kcat(rotated, ['-L', '-t', kafkaTopic, '-m', '5'])).code
+    await expect.poll(canLogIn, { timeout: 20_000 }).toBe(0)
     expect((await kcat(me, ['-L', '-m', '5'])).stderr).toMatch(/[Aa]uthentication failed/)
+
+    // Revocation: without its Secret the principal keeps its ACLs but has no login.
+    await world.client.request('DELETE', objectPath(Secrets, secret, world.namespace))
+    await expect.poll(canLogIn, { timeout: 20_000 }).not.toBe(0)
+    const revoked = await world.get(user)
+    expect(revoked.status?.phase).toBe('Ready')
+    expect(revoked.status?.conditions?.[0]?.reason).toBe('NoPassword')
+    expect(await kafka.aclsOf(`User:${username}`)).not.toEqual([])
+    await apply(world.client, Secrets, passwordSecret('second-password'))
+    await expect.poll(canLogIn, { timeout: 20_000 }).toBe(0)
 
     await world.client.request('DELETE', objectUrl('KafkaUser', user.metadata.name))
     await expect
       .poll(async () => (await kcat(rotated, ['-L', '-m', '5'])).stderr, { timeout: 20_000 })
       .toMatch(/[Aa]uthentication failed/)
     expect(await kafka.aclsOf(`User:${username}`)).toEqual([])
-    expect(await kafka.quotasOf(username)).toEqual({})
+    await expect.poll(() => kafka.quotasOf(username), { timeout: 5_000 }).toEqual({})
   })
 
   test('keeps a principal of one shared cluster out of another cluster on the same pool', async () => {

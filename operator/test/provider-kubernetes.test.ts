@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadConfig, versions } from '../../stack/src/config.ts'
 import { readStackEnv } from '../../stack/src/env.ts'
 import { installCrds } from '../src/crds/install.ts'
+import { KafkaClusters } from '../src/crds/resources.ts'
 import type { KafkaClusterSpec } from '../src/crds/types.ts'
 import { apply, deleteObject, getObject } from '../src/kube/apply.ts'
 import { KubeClient, type KubeObject } from '../src/kube/client.ts'
@@ -32,7 +33,7 @@ import {
 } from '../src/providers/kubernetes-render.ts'
 import { renderStatefulSet } from '../src/providers/kubernetes-workload.ts'
 import type { Cluster } from '../src/providers/provider.ts'
-import { KafkaClusters, type OperatorContext } from '../src/reconcilers/context.ts'
+import type { OperatorContext } from '../src/reconcilers/context.ts'
 
 const PersistentVolumeClaims = defineResource(
   'v1',

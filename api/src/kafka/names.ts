@@ -18,9 +18,13 @@ export const TopicNameSchema = z
   .refine((name) => name !== '.' && name !== '..', 'cannot be "." or ".."')
   .refine((name) => !name.startsWith('__'), 'names starting with "__" are reserved for Kafka')
 
-/** The prefix every Kafka name of a shared cluster carries (`<org>-<cluster>.`). */
+/**
+ * The prefix every Kafka name of a shared cluster carries (`<org>_<cluster>.`): the org's
+ * namespace and the cluster's name, as the operator allocates it. Names never hold '_', so
+ * two clusters never share a prefix.
+ */
 export function kafkaPrefixFor(type: 'shared' | 'dedicated', org: string, cluster: string): string {
-  return type === 'shared' ? `${org}-${cluster}.` : ''
+  return type === 'shared' ? `${org}_${cluster}.` : ''
 }
 
 /** Kafka metric names turn '.' into '_', so two names equal after that would collide. */

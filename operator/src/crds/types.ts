@@ -131,6 +131,8 @@ export interface AclRule {
 
 export interface KafkaUserSpec {
   clusterRef: ClusterRef
+  /** Principal name in Kafka without the cluster prefix; defaults to metadata.name. */
+  username?: string
   authentication: { type: 'scram-sha-512'; passwordSecretRef: { name: string; key?: string } }
   acls?: AclRule[]
   quotas?: { producerByteRate?: number; consumerByteRate?: number; requestPercentage?: number }

@@ -1,7 +1,7 @@
+import { KafkaClusters } from '../crds/resources.ts'
 import type { ApplyObject } from '../kube/apply.ts'
 import type { OwnerReference } from '../kube/client.ts'
 import { controllerReference } from '../kube/resources.ts'
-import { KafkaClusters } from '../reconcilers/context.ts'
 import type { Cluster } from './provider.ts'
 
 /**

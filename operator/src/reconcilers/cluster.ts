@@ -1,23 +1,18 @@
+import { KafkaClusters, KafkaTopics, KafkaUsers } from '../crds/resources.ts'
 import { finalizer, type KafkaCluster } from '../crds/types.ts'
 import { addFinalizer, deleteObject, removeFinalizer } from '../kube/apply.ts'
 import type { KubeObject } from '../kube/client.ts'
 import type { Reconcile } from '../kube/controller.ts'
 import { kubernetesProvider } from '../providers/kubernetes.ts'
 import type { ClusterProvider } from '../providers/provider.ts'
-import {
-  failed,
-  KafkaClusters,
-  KafkaTopics,
-  KafkaUsers,
-  type OperatorContext,
-  ready,
-  waiting,
-  writeStatus,
-} from './context.ts'
+import { failed, type OperatorContext, ready, waiting, writeStatus } from './context.ts'
 
-/** Every Kafka name a shared cluster owns starts with this. */
+/**
+ * Every Kafka name a shared cluster owns starts with this. Namespaces and cluster names
+ * never hold '_', so no two clusters share a prefix ('a-b'/'c' and 'a'/'b-c' would with '-').
+ */
 export function sharedPrefix(namespace: string, name: string): string {
-  return `${namespace}-${name}.`
+  return `${namespace}_${name}.`
 }
 
 type DedicatedProvider = Exclude<KafkaCluster['spec']['provider'], 'shared'>

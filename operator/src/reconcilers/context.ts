@@ -1,6 +1,6 @@
 import { PatchStrategy } from '@kubernetes/client-node'
+import { KafkaClusters, KafkaPools, KafkaTopics, KafkaUsers } from '../crds/resources.ts'
 import {
-  apiVersion,
   type FjordResource,
   finalizer,
   type KafkaCluster,
@@ -18,17 +18,8 @@ import { setCondition } from '../kube/conditions.ts'
 import type { Logger } from '../kube/controller.ts'
 import type { Informer } from '../kube/informer.ts'
 import { kafkaAdminErrorsTotal } from '../kube/metrics.ts'
-import {
-  controllerReference,
-  defineResource,
-  objectPath,
-  type ResourceType,
-} from '../kube/resources.ts'
+import { controllerReference, objectPath, type ResourceType } from '../kube/resources.ts'
 
-export const KafkaPools = defineResource(apiVersion, 'KafkaPool', 'kafkapools', false)
-export const KafkaClusters = defineResource(apiVersion, 'KafkaCluster', 'kafkaclusters')
-export const KafkaTopics = defineResource(apiVersion, 'KafkaTopic', 'kafkatopics')
-export const KafkaUsers = defineResource(apiVersion, 'KafkaUser', 'kafkausers')
 const types = {
   KafkaPool: KafkaPools,
   KafkaCluster: KafkaClusters,

@@ -1,3 +1,4 @@
+import { KafkaTopics } from '../crds/resources.ts'
 import { finalizer, type KafkaTopic } from '../crds/types.ts'
 import type { KafkaAdmin } from '../kafka/admin.ts'
 import { removeFinalizer } from '../kube/apply.ts'
@@ -7,7 +8,6 @@ import {
   clusterOf,
   failed,
   failureReason,
-  KafkaTopics,
   type OperatorContext,
   poolOfDeleted,
   prepare,

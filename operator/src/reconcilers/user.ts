@@ -1,3 +1,4 @@
+import { KafkaUsers } from '../crds/resources.ts'
 import { finalizer, type KafkaUser } from '../crds/types.ts'
 import type { KafkaAdmin } from '../kafka/admin.ts'
 import { getObject, removeFinalizer } from '../kube/apply.ts'
@@ -8,7 +9,6 @@ import {
   clusterOf,
   failed,
   failureReason,
-  KafkaUsers,
   type OperatorContext,
   poolOfDeleted,
   prepare,
@@ -27,7 +27,7 @@ export const passwordSecretLabel = 'fjord.dev/kafka-user'
 
 /** The principal name in Kafka: on a shared cluster, under the cluster's prefix. */
 export function kafkaUsername(prefix: string, user: KafkaUser): string {
-  return `${prefix}${user.metadata.name}`
+  return `${prefix}${user.spec.username ?? user.metadata.name}`
 }
 
 /**
@@ -54,24 +54,21 @@ export function userReconciler(ctx: OperatorContext): Reconcile {
     const ref = user.spec.authentication.passwordSecretRef
     const secret = await getObject<Secret>(ctx.client, Secrets, ref.name, user.metadata.namespace)
     const encoded = secret?.data?.[ref.key ?? 'password']
-    if (!secret || encoded === undefined) {
-      await writeStatus(
-        ctx,
-        user,
-        failed(
-          'PasswordSecretNotFound',
-          `Secret ${ref.name} with key ${ref.key ?? 'password'} does not exist`,
-        ),
-      )
-      return { requeueAfterMs: 10_000 }
-    }
+    // No password means no login: a credential revoked by deleting its Secret leaves Kafka too.
+    const login =
+      secret && encoded !== undefined
+        ? { password: Buffer.from(encoded, 'base64').toString('utf8'), secret }
+        : undefined
     const admin = await ctx.kafka.forPool(where.pool)
     try {
-      if (
-        user.status?.secretResourceVersion !== secret.metadata.resourceVersion ||
+      if (!login) {
+        if (user.status?.secretResourceVersion !== undefined || user.status?.username !== username)
+          await admin.deleteScram(username)
+      } else if (
+        user.status?.secretResourceVersion !== login.secret.metadata.resourceVersion ||
         user.status?.username !== username
       ) {
-        await admin.upsertScram(username, Buffer.from(encoded, 'base64').toString('utf8'))
+        await admin.upsertScram(username, login.password)
       }
       await applyAcls(admin, username, acls.bindings)
       const quotas = planQuotas(desiredQuotas(user.spec.quotas), await admin.quotasOf(username))
@@ -85,10 +82,18 @@ export function userReconciler(ctx: OperatorContext): Reconcile {
       )
       throw error
     }
-    await writeStatus(ctx, user, ready(`User:${username} has ${acls.bindings.length} ACLs`), {
-      username,
-      secretResourceVersion: secret.metadata.resourceVersion,
-    })
+    const rules = `User:${username} has ${acls.bindings.length} ACLs`
+    await writeStatus(
+      ctx,
+      user,
+      login
+        ? ready(rules)
+        : ready(
+            `${rules} and no login: Secret ${ref.name} with key ${ref.key ?? 'password'} does not exist`,
+            'NoPassword',
+          ),
+      { username, secretResourceVersion: login?.secret.metadata.resourceVersion },
+    )
   }
 }
 

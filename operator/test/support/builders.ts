@@ -155,12 +155,13 @@ export const everyField = {
         replicationFactor: 1,
         config: { 'retention.ms': '604800000' },
       }),
-      status: { ...allStatus, topicName: 'ns-cluster.orders', topicId: 'abc', partitions: 3 },
+      status: { ...allStatus, topicName: 'ns_cluster.orders', topicId: 'abc', partitions: 3 },
     } satisfies KafkaTopic,
   ],
   KafkaUser: [
     {
       ...aUser('cluster', 'secret', {
+        username: 'app',
         authentication: {
           type: 'scram-sha-512',
           passwordSecretRef: { name: 'secret', key: 'password' },
@@ -175,7 +176,7 @@ export const everyField = {
         ],
         quotas: { producerByteRate: 1048576, consumerByteRate: 2097152, requestPercentage: 100 },
       }),
-      status: { ...allStatus, username: 'ns-cluster.user', secretResourceVersion: '42' },
+      status: { ...allStatus, username: 'ns_cluster.app', secretResourceVersion: '42' },
     } satisfies KafkaUser,
   ],
 }

@@ -4,18 +4,13 @@ import { vi } from 'vitest'
 import { readStackEnv } from '../../../stack/src/env.ts'
 import { operatorNodeFlags } from '../../src/config.ts'
 import { installCrds } from '../../src/crds/install.ts'
+import { KafkaClusters, KafkaPools, KafkaTopics, KafkaUsers } from '../../src/crds/resources.ts'
 import type { FjordResource } from '../../src/crds/types.ts'
 import { KafkaAdmin } from '../../src/kafka/admin.ts'
 import { apply } from '../../src/kube/apply.ts'
 import { KubeClient, type KubeObject } from '../../src/kube/client.ts'
 import { Namespaces, objectPath, Secrets } from '../../src/kube/resources.ts'
 import { startOperator } from '../../src/main.ts'
-import {
-  KafkaClusters,
-  KafkaPools,
-  KafkaTopics,
-  KafkaUsers,
-} from '../../src/reconcilers/context.ts'
 import { aPool, unique } from './builders.ts'
 
 export const env = readStackEnv()
