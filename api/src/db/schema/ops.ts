@@ -42,6 +42,12 @@ export const outbox = pgTable(
     payload: jsonb().$type<Record<string, unknown>>().notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     processedAt: timestamp({ withTimezone: true }),
+    // The provisioner's claim: a row is taken by one replica until lockedUntil, retried with
+    // backoff from nextAttemptAt, and its last failure kept for people to read.
+    attempts: integer().notNull().default(0),
+    nextAttemptAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    lockedUntil: timestamp({ withTimezone: true }),
+    lastError: text(),
   },
   (table) => [index().on(table.processedAt, table.id)],
 )
