@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { kcat } from '../../stack/test/support/kcat.ts'
 import type { KafkaCluster } from '../src/crds/types.ts'
 import { apply } from '../src/kube/apply.ts'
-import { objectPath, Secrets, StatefulSets } from '../src/kube/resources.ts'
+import { Namespaces, objectPath, Secrets, StatefulSets } from '../src/kube/resources.ts'
 import { aSharedCluster, aTopic, aUser, unique } from './support/builders.ts'
 import { anOperatorWorld, stackKafka, types, untilPhase } from './support/operator.ts'
 
@@ -27,7 +27,7 @@ describe('the operator on a shared cluster', () => {
   test('gives the cluster its prefix and the pool bootstrap servers', async () => {
     const ready = await world.get(cluster)
     expect(ready.status).toMatchObject({
-      kafkaPrefix: `${world.namespace}_${cluster.metadata.name}.`,
+      kafkaPrefix: `${world.namespace}-${cluster.metadata.name}.`,
       bootstrapServers: world.pool.spec.bootstrapServers.join(','),
       observedGeneration: ready.metadata.generation,
     })
@@ -183,6 +183,23 @@ describe('the operator on a shared cluster', () => {
       .toMatch(/[Aa]uthentication failed/)
     expect(await kafka.aclsOf(`User:${username}`)).toEqual([])
     await expect.poll(() => kafka.quotasOf(username), { timeout: 5_000 }).toEqual({})
+  })
+
+  test('refuses a cluster whose prefix another cluster on the pool already holds', async () => {
+    // Namespace <ns> with cluster <x>-c and namespace <ns>-<x> with cluster c: one prefix.
+    const x = unique('x')
+    const otherNamespace = `${world.namespace}-${x}`
+    await apply(world.client, Namespaces, { metadata: { name: otherNamespace } })
+    const holder = await world.create(aSharedCluster(world.pool.metadata.name, `${x}-c`))
+    const held = await untilPhase(world.get, holder, 'Ready')
+    const late = aSharedCluster(world.pool.metadata.name, 'c')
+    late.metadata.namespace = otherNamespace
+    const refused = await untilPhase(world.get, await world.create(late), 'Failed')
+    expect(refused.status?.conditions?.[0]).toMatchObject({
+      reason: 'PrefixTaken',
+      message: expect.stringContaining(held.status?.kafkaPrefix ?? '?'),
+    })
+    expect(refused.status?.kafkaPrefix).toBeUndefined()
   })
 
   test('keeps a principal of one shared cluster out of another cluster on the same pool', async () => {

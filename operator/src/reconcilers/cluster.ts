@@ -8,11 +8,11 @@ import type { ClusterProvider } from '../providers/provider.ts'
 import { failed, type OperatorContext, ready, waiting, writeStatus } from './context.ts'
 
 /**
- * Every Kafka name a shared cluster owns starts with this. Namespaces and cluster names
- * never hold '_', so no two clusters share a prefix ('a-b'/'c' and 'a'/'b-c' would with '-').
+ * Every Kafka name a shared cluster owns starts with this. Two clusters can come to the same
+ * prefix (namespace a-b with cluster c, namespace a with cluster b-c): the second is refused.
  */
 export function sharedPrefix(namespace: string, name: string): string {
-  return `${namespace}_${name}.`
+  return `${namespace}-${name}.`
 }
 
 type DedicatedProvider = Exclude<KafkaCluster['spec']['provider'], 'shared'>
@@ -79,9 +79,29 @@ export function clusterReconciler(ctx: OperatorContext): Reconcile {
       )
       return { requeueAfterMs: 2_000 }
     }
+    const prefix = sharedPrefix(cluster.metadata.namespace ?? '', cluster.metadata.name)
+    const holder = ctx.informers.clusters
+      .list()
+      .find(
+        (other) =>
+          other.metadata.uid !== cluster.metadata.uid &&
+          other.status?.pool === poolName &&
+          other.status?.kafkaPrefix === prefix,
+      )
+    if (holder) {
+      await writeStatus(
+        ctx,
+        cluster,
+        failed(
+          'PrefixTaken',
+          `KafkaCluster ${holder.metadata.namespace}/${holder.metadata.name} already holds the prefix ${prefix} on pool ${poolName}`,
+        ),
+      )
+      return { requeueAfterMs: 30_000 }
+    }
     await writeStatus(ctx, cluster, ready(`shared cluster on pool ${poolName}`), {
       bootstrapServers: pool.spec.bootstrapServers.join(','),
-      kafkaPrefix: sharedPrefix(cluster.metadata.namespace ?? '', cluster.metadata.name),
+      kafkaPrefix: prefix,
       pool: poolName,
     })
   }

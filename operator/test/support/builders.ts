@@ -155,7 +155,7 @@ export const everyField = {
         replicationFactor: 1,
         config: { 'retention.ms': '604800000' },
       }),
-      status: { ...allStatus, topicName: 'ns_cluster.orders', topicId: 'abc', partitions: 3 },
+      status: { ...allStatus, topicName: 'ns-cluster.orders', topicId: 'abc', partitions: 3 },
     } satisfies KafkaTopic,
   ],
   KafkaUser: [
@@ -176,7 +176,7 @@ export const everyField = {
         ],
         quotas: { producerByteRate: 1048576, consumerByteRate: 2097152, requestPercentage: 100 },
       }),
-      status: { ...allStatus, username: 'ns_cluster.app', secretResourceVersion: '42' },
+      status: { ...allStatus, username: 'ns-cluster.app', secretResourceVersion: '42' },
     } satisfies KafkaUser,
   ],
 }

@@ -86,7 +86,9 @@ export async function anOperatorWorld({ inProcess = true }: { inProcess?: boolea
       name,
       labels: { ...resource.metadata.labels, ...labels },
       ...(annotations ? { annotations } : {}),
-      ...(resource.kind === 'KafkaPool' ? {} : { namespace }),
+      ...(resource.kind === 'KafkaPool'
+        ? {}
+        : { namespace: resource.metadata.namespace ?? namespace }),
     }
     const body = { metadata, spec: resource.spec }
     return apply(client, types[resource.kind], body, {
@@ -98,7 +100,7 @@ export async function anOperatorWorld({ inProcess = true }: { inProcess?: boolea
       objectPath(
         types[resource.kind],
         resource.metadata.name,
-        resource.kind === 'KafkaPool' ? undefined : namespace,
+        resource.kind === 'KafkaPool' ? undefined : (resource.metadata.namespace ?? namespace),
       ),
     )
   const pool = await create(
