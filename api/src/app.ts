@@ -19,6 +19,7 @@ import { credentialRoutes } from './routes/credentials.ts'
 import { invitationRoutes } from './routes/invitations.ts'
 import { meRoutes } from './routes/me.ts'
 import { memberRoutes } from './routes/members.ts'
+import { meteringRoutes } from './routes/metering.ts'
 import { orgRoutes } from './routes/orgs.ts'
 import { quotaRoutes } from './routes/quotas.ts'
 import { serviceAccountRoutes } from './routes/service-accounts.ts'
@@ -76,6 +77,7 @@ export function createApp({ config, database, logger }: AppDeps): App {
 
   app.route('/', systemRoutes(database, metrics))
   app.route('/', authRoutes(loginLimiter))
+  app.route('/', meteringRoutes())
   for (const routes of [
     meRoutes,
     orgRoutes,

@@ -22,6 +22,8 @@ const configSchema = z.object({
   defaultReplicationFactor: z.coerce.number().int().min(1).max(5).default(3),
   loginAttemptsPerWindow: z.coerce.number().int().positive().default(10),
   loginWindowSeconds: z.coerce.number().int().positive().default(900),
+  // The operator's bearer token for the internal metering endpoint; unset, the endpoint is off.
+  meteringToken: z.string().min(16, 'must be at least 16 characters').optional(),
 })
 
 export type Config = z.infer<typeof configSchema>
@@ -38,6 +40,7 @@ const envNames: Record<keyof Config, string> = {
   defaultReplicationFactor: 'FJORD_DEFAULT_REPLICATION_FACTOR',
   loginAttemptsPerWindow: 'FJORD_LOGIN_ATTEMPTS_PER_WINDOW',
   loginWindowSeconds: 'FJORD_LOGIN_WINDOW_SECONDS',
+  meteringToken: 'FJORD_METERING_TOKEN',
 }
 
 /** Reads the configuration once from the environment; throws naming every bad variable. */

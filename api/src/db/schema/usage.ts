@@ -40,10 +40,19 @@ export const usageSamples = pgTable(
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
     ...usageScope(),
+    // The sender's id of a topic sample, so a replayed one is recognised; null for the
+    // cluster-wide rows the api adds up from them.
+    sampleId: text().unique(),
     sampledAt: timestamp({ withTimezone: true }).notNull(),
     ...usageMetrics(),
+    // The sum of the topic's partition end offsets; messagesIn is its rise since the last sample.
+    endOffsets: bigint({ mode: 'number' }),
   },
-  (table) => [index().on(table.orgId, table.sampledAt)],
+  (table) => [
+    index().on(table.orgId, table.sampledAt),
+    // One sample per topic (or cluster-wide row) and time; also finds a topic's latest sample.
+    unique().on(table.clusterId, table.topicId, table.sampledAt).nullsNotDistinct(),
+  ],
 )
 
 export const usageRollups = pgTable(
