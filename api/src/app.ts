@@ -1,6 +1,7 @@
 import { bodyLimit } from 'hono/body-limit'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import pino, { type Logger } from 'pino'
+import type { KubeClient } from '../../operator/src/kube/client.ts'
 import { authenticate } from './auth/middleware.ts'
 import { FixedWindowLimiter } from './auth/rate-limit.ts'
 import type { Config } from './config.ts'
@@ -21,6 +22,7 @@ import { meRoutes } from './routes/me.ts'
 import { memberRoutes } from './routes/members.ts'
 import { meteringRoutes } from './routes/metering.ts'
 import { orgRoutes } from './routes/orgs.ts'
+import { poolRoutes } from './routes/pools.ts'
 import { quotaRoutes } from './routes/quotas.ts'
 import { serviceAccountRoutes } from './routes/service-accounts.ts'
 import { systemRoutes } from './routes/system.ts'
@@ -32,13 +34,14 @@ export interface AppDeps {
   config: Config
   database: Database
   logger?: Logger
+  kube?: KubeClient
 }
 
 export interface App {
   app: ReturnType<typeof newRouter>
 }
 
-export function createApp({ config, database, logger }: AppDeps): App {
+export function createApp({ config, database, logger, kube }: AppDeps): App {
   const log = logger ?? pino({ level: config.logLevel })
   const metrics = createHttpMetrics()
   const loginLimiter = new FixedWindowLimiter(
@@ -51,6 +54,7 @@ export function createApp({ config, database, logger }: AppDeps): App {
   app.use(async (c, next) => {
     c.set('db', database.db)
     c.set('config', config)
+    c.set('kube', kube)
     await next()
   })
   app.use(
@@ -78,6 +82,7 @@ export function createApp({ config, database, logger }: AppDeps): App {
   app.route('/', systemRoutes(database, metrics))
   app.route('/', authRoutes(loginLimiter))
   app.route('/', meteringRoutes())
+  app.route('/', poolRoutes())
   for (const routes of [
     meRoutes,
     orgRoutes,

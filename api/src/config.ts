@@ -22,6 +22,22 @@ const configSchema = z.object({
   defaultReplicationFactor: z.coerce.number().int().min(1).max(5).default(3),
   loginAttemptsPerWindow: z.coerce.number().int().positive().default(10),
   loginWindowSeconds: z.coerce.number().int().positive().default(900),
+  // Where the provisioner and the status watcher reach Kubernetes: a kubeconfig file, or the
+  // pod's service account. Neither set: the api keeps the desired state and provisions nothing.
+  kubeconfig: z.string().min(1).optional(),
+  kubeInCluster: booleanFromEnv.default(false),
+  // Labels put on every custom resource the api makes, and required of the pools it places
+  // clusters on: several Fjord installations can then share one Kubernetes, each with an
+  // operator started with --selector on the same labels.
+  resourceLabels: z
+    .string()
+    .regex(/^([a-z0-9./-]+=[A-Za-z0-9._-]*)(,[a-z0-9./-]+=[A-Za-z0-9._-]*)*$/, 'k=v[,k=v...]')
+    .transform((value) => Object.fromEntries(value.split(',').map((pair) => pair.split('='))))
+    .optional(),
+  // Where the pools' admin Secrets live.
+  systemNamespace: z.string().min(1).max(63).default('fjord-system'),
+  // The platform admin's bearer token for /admin/v1 (pools); unset, those routes are off.
+  platformToken: z.string().min(16, 'must be at least 16 characters').optional(),
   // The operator's bearer token for the internal metering endpoint; unset, the endpoint is off.
   meteringToken: z.string().min(16, 'must be at least 16 characters').optional(),
 })
@@ -40,6 +56,11 @@ const envNames: Record<keyof Config, string> = {
   defaultReplicationFactor: 'FJORD_DEFAULT_REPLICATION_FACTOR',
   loginAttemptsPerWindow: 'FJORD_LOGIN_ATTEMPTS_PER_WINDOW',
   loginWindowSeconds: 'FJORD_LOGIN_WINDOW_SECONDS',
+  kubeconfig: 'FJORD_KUBECONFIG',
+  kubeInCluster: 'FJORD_KUBE_IN_CLUSTER',
+  systemNamespace: 'FJORD_SYSTEM_NAMESPACE',
+  resourceLabels: 'FJORD_RESOURCE_LABELS',
+  platformToken: 'FJORD_PLATFORM_TOKEN',
   meteringToken: 'FJORD_METERING_TOKEN',
 }
 

@@ -6,6 +6,9 @@ import { loadConfig } from './config.ts'
 import { openDatabase } from './db/client.ts'
 import { sweepExpired } from './db/maintenance.ts'
 import { ApiError } from './errors.ts'
+import { openKube } from './provisioner/kube.ts'
+import { Provisioner } from './provisioner/provisioner.ts'
+import { StatusWatcher } from './provisioner/status-watcher.ts'
 import { parseOverrideArguments, setQuotaOverride } from './quota/overrides.ts'
 
 const usage = 'usage: fjord-api [serve | migrate | quota ORG LIMIT=VALUE|plan ...]'
@@ -34,7 +37,16 @@ async function main(command: string, args: string[]): Promise<void> {
 
   // The embedded database has no separate migration step: it is brought up to date here.
   if (database.driver === 'pglite') await database.migrate()
-  const { app } = createApp({ config, database, logger })
+  const kube = openKube(config)
+  const { app } = createApp({ config, database, logger, kube })
+  // With a Kubernetes to provision into, this process also drains the outbox into custom
+  // resources and writes their status back; several replicas share the work safely.
+  const scope = { db: database.db, log: logger, resourceLabels: config.resourceLabels }
+  const provisioner = kube && new Provisioner({ ...scope, kube })
+  const watcher = kube && new StatusWatcher({ ...scope, kube })
+  provisioner?.start()
+  watcher?.start()
+  if (!kube) logger.warn('no Kubernetes configured (FJORD_KUBECONFIG): nothing will be provisioned')
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) =>
     logger.info({ address: info.address, port: info.port, driver: database.driver }, 'listening'),
   )
@@ -45,7 +57,12 @@ async function main(command: string, args: string[]): Promise<void> {
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down')
     clearInterval(sweeper)
-    server.close(() => void database.close().then(() => process.exit(0)))
+    server.close(async () => {
+      await Promise.all([provisioner?.stop(), watcher?.stop()])
+      kube?.close()
+      await database.close()
+      process.exit(0)
+    })
   }
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)

@@ -1,13 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { getObject } from '../../operator/src/kube/apply.ts'
+import { KubeClient, type KubeObject } from '../../operator/src/kube/client.ts'
+import { Secrets } from '../../operator/src/kube/resources.ts'
+import { readStackEnv } from '../../stack/src/env.ts'
 import { expectStatus, startTestApi, type TestApi } from './support/api.ts'
 import { aTenant, recordedChanges, withCluster } from './support/builders.ts'
 
 let api: TestApi
+const kube = KubeClient.fromFile(readStackEnv().kube.kubeconfig)
 
 beforeAll(async () => {
-  api = await startTestApi()
+  api = await startTestApi({}, { kube })
 })
-afterAll(() => api.close())
+afterAll(async () => {
+  await api.close()
+  kube.close()
+})
 
 describe('service account credentials', () => {
   it('shows the password once and keeps only metadata, a new one replacing the old', async () => {
@@ -55,11 +63,47 @@ describe('service account credentials', () => {
         createdAt: second.createdAt,
       },
     ])
+    // The password is kept only in the service account's Secret, where the operator reads it.
+    const secret = await getObject<KubeObject & { data: { password: string } }>(
+      kube,
+      Secrets,
+      `${cluster}.billing.password`,
+      tenant.org,
+    )
+    expect(Buffer.from(secret?.data.password ?? '', 'base64').toString()).toBe(second.password)
+    expect(second.connection).toMatchObject({
+      username: second.username,
+      password: second.password,
+      saslMechanism: 'SCRAM-SHA-512',
+      topicPrefix: `${tenant.org}-${cluster}.`,
+    })
     const { audit, outbox } = await recordedChanges(api, tenant)
     const everything = JSON.stringify({ audit, outbox })
     expect(everything).not.toContain(String(first.password))
     expect(everything).not.toContain(String(second.password))
-    expect(JSON.stringify(audit)).not.toContain('saltedPassword')
+    expect(everything).not.toContain('saltedPassword')
+  })
+
+  it('answers 503 and issues nothing when the api has no Kubernetes to keep the password in', async () => {
+    const alone = await startTestApi()
+    try {
+      const tenant = await aTenant(alone)
+      const cluster = await withCluster(alone, tenant)
+      const account = `/v1/orgs/${tenant.org}/clusters/${cluster}/service-accounts/billing`
+      await expectStatus(await alone.request('PUT', account, { as: tenant.owner, body: {} }), 201)
+      const problem = await expectStatus(
+        await alone.request('POST', `${account}/credentials`, { as: tenant.owner }),
+        503,
+      )
+      expect(problem.code).toBe('unavailable')
+      const listed = await expectStatus(
+        await alone.request('GET', `${account}/credentials`, { as: tenant.owner }),
+        200,
+      )
+      expect(listed.items).toEqual([])
+    } finally {
+      await alone.close()
+    }
   })
 
   it('gives a shared cluster principal the cluster prefix', async () => {

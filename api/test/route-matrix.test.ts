@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { KubeClient } from '../../operator/src/kube/client.ts'
+import { readStackEnv } from '../../stack/src/env.ts'
 import { type Role, roles } from '../src/auth/roles.ts'
 import { anonymous, type Caller, expectStatus, startTestApi, type TestApi } from './support/api.ts'
 import { aMember, aTenant, withRoomyQuota } from './support/builders.ts'
-import { type Input, type Scenario, scenarios } from './support/route-scenarios.ts'
+import { type Input, platformToken, type Scenario, scenarios } from './support/route-scenarios.ts'
 
 // The matrix is generated from the OpenAPI document: a route without a scenario in
 // support/route-scenarios.ts fails the first test, so no route skips these checks.
@@ -21,7 +23,10 @@ let api: TestApi
 let operations: { method: string; path: string; role: Role | undefined; secured: boolean }[] = []
 
 beforeAll(async () => {
-  api = await startTestApi()
+  api = await startTestApi(
+    { platformToken },
+    { kube: KubeClient.fromFile(readStackEnv().kube.kubeconfig) },
+  )
   const document = (await (await api.request('GET', '/v1/openapi.json')).json()) as {
     paths: Record<string, Record<string, { 'x-fjord-role'?: Role; security?: unknown[] }>>
   }

@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import type { Logger } from 'pino'
+import type { KubeClient } from '../../../operator/src/kube/client.ts'
 import type { Role } from '../auth/roles.ts'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
@@ -46,6 +47,8 @@ export interface AppEnv {
     log: Logger
     db: Db
     config: Config
+    /** Where credentials' Secrets and pools go; undefined when the api provisions nothing. */
+    kube: KubeClient | undefined
     principal: Principal | undefined
     /** A valid session cookie came with a write that lacked the CSRF token. */
     csrfRejected: boolean | undefined

@@ -7,6 +7,14 @@ export const ResourceNameSchema = z
   .max(40)
   .regex(/^[a-z][a-z0-9-]*[a-z0-9]$/, 'must be lowercase letters, digits and hyphens')
 
+// An org's name is its Kubernetes namespace: these belong to Kubernetes and to Fjord itself.
+const reservedNamespaces = /^(default|kube-.*|fjord-.*)$/
+
+export const OrgNameSchema = ResourceNameSchema.refine(
+  (name) => !reservedNamespaces.test(name),
+  'is reserved (default, kube-* and fjord-* name namespaces of Kubernetes and Fjord)',
+)
+
 const maxKafkaNameLength = 249
 const legalTopicCharacters = /^[a-zA-Z0-9._-]+$/
 
@@ -19,12 +27,12 @@ export const TopicNameSchema = z
   .refine((name) => !name.startsWith('__'), 'names starting with "__" are reserved for Kafka')
 
 /**
- * The prefix every Kafka name of a shared cluster carries (`<org>_<cluster>.`): the org's
- * namespace and the cluster's name, as the operator allocates it. Names never hold '_', so
- * two clusters never share a prefix.
+ * The prefix every Kafka name of a shared cluster carries (`<org>-<cluster>.`), as the
+ * operator allocates it from the org's namespace and the cluster's name. Org a-b's cluster c
+ * and org a's cluster b-c would share one, so prefixes are unique across all orgs.
  */
 export function kafkaPrefixFor(type: 'shared' | 'dedicated', org: string, cluster: string): string {
-  return type === 'shared' ? `${org}_${cluster}.` : ''
+  return type === 'shared' ? `${org}-${cluster}.` : ''
 }
 
 /** Kafka metric names turn '.' into '_', so two names equal after that would collide. */

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi'
 import { and, eq } from 'drizzle-orm'
 import type { Executor } from '../db/client.ts'
 import { clusters, serviceAccounts, topics } from '../db/schema/index.ts'
-import { notFound, parseOrFail, validationFailed } from '../errors.ts'
+import { conflict, isUniqueViolation, notFound, parseOrFail, validationFailed } from '../errors.ts'
 import type { Tenant } from '../http/context.ts'
 import { kafkaPrefixFor, ResourceNameSchema } from '../kafka/names.ts'
 import { assertWithinQuota } from '../quota/usage.ts'
@@ -100,17 +100,20 @@ export function clusterKind(
     parseSpec: (input) => parseClusterSpec(input),
     async create(tx, name, spec) {
       await assertWithinQuota(tx, tenant, { clusters: 1 })
-      const [row] = await tx
-        .insert(clusters)
-        .values({
-          orgId: tenant.orgId,
-          name,
-          ...spec,
-          kafkaPrefix: kafkaPrefixFor(spec.type, tenant.orgName, name),
-        })
-        .returning()
-      if (!row) throw new Error('insert returned nothing')
-      return row
+      const kafkaPrefix = kafkaPrefixFor(spec.type, tenant.orgName, name)
+      try {
+        const [row] = await tx
+          .insert(clusters)
+          .values({ orgId: tenant.orgId, name, ...spec, kafkaPrefix })
+          .returning()
+        if (!row) throw new Error('insert returned nothing')
+        return row
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error
+        throw conflict(
+          `Cluster name ${name} is not available: its Kafka prefix ${kafkaPrefix} is already taken`,
+        )
+      }
     },
     async update(tx, row, spec) {
       const changed = immutable.filter((field) => spec[field] !== row[field])

@@ -13,7 +13,7 @@ import { ApiError, conflict, isUniqueViolation } from '../errors.ts'
 import { clientIp } from '../http/client-ip.ts'
 import { jsonBody, jsonResponse, publicRoute } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
-import { ResourceNameSchema } from '../kafka/names.ts'
+import { OrgNameSchema } from '../kafka/names.ts'
 import { createOrganization } from '../resources/organizations.ts'
 import { EmailSchema, PasswordSchema, UserSchema } from './schemas.ts'
 
@@ -23,7 +23,7 @@ const SignupSchema = z
     password: PasswordSchema,
     name: z.string().min(1).max(200).optional(),
     organization: z.object({
-      name: ResourceNameSchema,
+      name: OrgNameSchema,
       displayName: z.string().min(1).max(200).optional(),
     }),
   })

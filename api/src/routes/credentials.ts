@@ -7,7 +7,14 @@ import { conflict, notFound } from '../errors.ts'
 import { type Tenant, tenantOf } from '../http/context.ts'
 import { jsonResponse, orgRoute } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
-import { saltScramPassword, scramMechanism } from '../kafka/scram.ts'
+import { scramMechanism } from '../kafka/scram.ts'
+import {
+  clientConfigs,
+  securityProtocolOf,
+  writePasswordSecret,
+} from '../provisioner/credentials.ts'
+import { kubeOf } from '../provisioner/kube.ts'
+import { namespaceOf, passwordSecret, passwordSecretName } from '../provisioner/resources.ts'
 import { recordChange } from '../resources/changes.ts'
 import { findClusterOr404 } from '../resources/clusters.ts'
 import { ServiceAccountParams } from './service-accounts.ts'
@@ -21,8 +28,40 @@ const CredentialSchema = z
   })
   .openapi('Credential')
 
+const ConnectionSchema = z
+  .object({
+    bootstrapServers: z.string().nullable().openapi({
+      description: 'Null until the cluster is Ready; GET the cluster for it then',
+    }),
+    securityProtocol: z.enum(['SASL_PLAINTEXT', 'SASL_SSL']),
+    saslMechanism: z.literal(scramMechanism),
+    username: z.string(),
+    password: z.string(),
+    topicPrefix: z.string().openapi({
+      description: 'Every topic, group and transactional id of a shared cluster starts with it',
+    }),
+  })
+  .openapi('Connection')
+
 const IssuedCredentialSchema = CredentialSchema.extend({
-  password: z.string().openapi({ description: 'Shown once; Fjord keeps only a salted form' }),
+  password: z.string().openapi({ description: 'Shown once; kept only in a Kubernetes Secret' }),
+  connection: ConnectionSchema,
+  clientConfig: z
+    .object({
+      kcat: z.string().openapi({ description: 'librdkafka properties: `kcat -F <file>`' }),
+      javaProperties: z.string().openapi({ description: 'For Java clients and the Kafka CLI' }),
+      node: z
+        .object({
+          bootstrapBrokers: z.array(z.string()),
+          sasl: z.object({
+            mechanism: z.literal(scramMechanism),
+            username: z.string(),
+            password: z.string(),
+          }),
+        })
+        .openapi({ description: 'Options for @platformatic/kafka clients' }),
+    })
+    .openapi('ClientConfig'),
 }).openapi('IssuedCredential')
 
 const CredentialParams = ServiceAccountParams.extend({
@@ -45,6 +84,8 @@ const issueCredential = orgRoute('developer', {
   path: collection,
   tags,
   summary: 'Issue a new SCRAM-SHA-512 password, replacing the previous one',
+  description:
+    'The password goes only into the Kubernetes Secret of the service account and this answer, with a client configuration ready to paste. Needs Kubernetes: 503 while it cannot be reached.',
   request: { params: ServiceAccountParams },
   responses: { 201: jsonResponse('Issued; the password is shown once', IssuedCredentialSchema) },
 })
@@ -103,8 +144,9 @@ export function credentialRoutes() {
 
   app.openapi(issueCredential, async (c) => {
     const tenant = tenantOf(c)
+    const kube = kubeOf(c)
     const password = randomToken(32)
-    const row = await c.get('db').transaction(async (tx) => {
+    const { row, cluster } = await c.get('db').transaction(async (tx) => {
       const { cluster, account } = await findServiceAccount(tx, tenant, c.req.valid('param'))
       if (account.deletionRequestedAt)
         throw conflict(`Service account ${account.name} is being deleted`)
@@ -127,23 +169,28 @@ export function credentialRoutes() {
         targetType: 'credential',
         targetName: issued.username,
         aggregateId: issued.id,
-        // The provisioner clears this once Kafka has the credential.
-        payload: {
-          username: issued.username,
-          serviceAccountId: account.id,
-          scram: saltScramPassword(password),
-        },
-        details: { username: issued.username, mechanism: scramMechanism },
+        payload: { username: issued.username, serviceAccountId: account.id },
       })
-      return issued
+      // Inside the transaction: when Kubernetes refuses, no credential row is left behind.
+      const org = { id: tenant.orgId, name: tenant.orgName }
+      await writePasswordSecret(kube, passwordSecret(org, cluster, account, issued.id, password))
+      return { row: issued, cluster }
     })
-    return c.json({ ...presentCredential(row), password }, 201)
+    const protocol = await securityProtocolOf(kube, cluster.pool)
+    return c.json(
+      {
+        ...presentCredential(row),
+        password,
+        ...clientConfigs(cluster, row.username, password, protocol),
+      },
+      201,
+    )
   })
 
   app.openapi(revokeCredential, async (c) => {
     const tenant = tenantOf(c)
     await c.get('db').transaction(async (tx) => {
-      const { account } = await findServiceAccount(tx, tenant, c.req.valid('param'))
+      const { cluster, account } = await findServiceAccount(tx, tenant, c.req.valid('param'))
       const [row] = await tx
         .delete(credentials)
         .where(
@@ -162,7 +209,12 @@ export function credentialRoutes() {
         targetType: 'credential',
         targetName: row.username,
         aggregateId: row.id,
-        payload: { username: row.username, mechanism: row.mechanism },
+        // The provisioner deletes the Secret, unless a newer credential replaced it.
+        payload: {
+          namespace: namespaceOf({ name: tenant.orgName }),
+          secret: passwordSecretName(cluster, account),
+          credentialId: row.id,
+        },
       })
     })
     return c.body(null, 204)

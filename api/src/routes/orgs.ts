@@ -5,7 +5,7 @@ import { conflict } from '../errors.ts'
 import { principalOf, tenantOf, userOf } from '../http/context.ts'
 import { jsonBody, jsonResponse, orgRoute, principalRoute, userRoute } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
-import { ResourceNameSchema } from '../kafka/names.ts'
+import { OrgNameSchema } from '../kafka/names.ts'
 import { plans } from '../quota/limits.ts'
 import { assertFitsPlan } from '../quota/usage.ts'
 import { recordChange } from '../resources/changes.ts'
@@ -19,7 +19,7 @@ import { decodeCursor, PageQuerySchema, pageFrom, pageOf } from '../resources/pa
 import { IfMatchHeaders, OrgParams } from './schemas.ts'
 
 const CreateOrgSchema = z
-  .object({ name: ResourceNameSchema, displayName: z.string().min(1).max(200).optional() })
+  .object({ name: OrgNameSchema, displayName: z.string().min(1).max(200).optional() })
   .openapi('CreateOrganization')
 
 const PatchOrgSchema = z

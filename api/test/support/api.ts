@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { KubeClient } from '../../../operator/src/kube/client.ts'
 import { createApp } from '../../src/app.ts'
 import { type Config, testConfig } from '../../src/config.ts'
 import { type Database, openDatabase } from '../../src/db/client.ts'
@@ -28,11 +29,14 @@ export interface TestApi {
  * A fresh api on PGlite in memory, or on the PostgreSQL of DATABASE_URL when it is set
  * (tests create their own tenants, so they share that database safely).
  */
-export async function startTestApi(overrides: Partial<Config> = {}): Promise<TestApi> {
+export async function startTestApi(
+  overrides: Partial<Config> = {},
+  deps: { kube?: KubeClient } = {},
+): Promise<TestApi> {
   const config = testConfig({ databaseUrl: process.env.DATABASE_URL || undefined, ...overrides })
   const database = openDatabase(config)
   await database.migrate()
-  const { app } = createApp({ config, database })
+  const { app } = createApp({ config, database, kube: deps.kube })
   return {
     database,
     async request(method, path, options = {}) {

@@ -57,7 +57,32 @@ const withSecondMember = async (api: TestApi, tenant: Tenant) => ({
 })
 const badName = { cluster: 'Not_A_Name' }
 
+/** The platform admin's token the route matrix's api is started with. */
+export const platformToken = 'platform-admin-token-for-tests'
+const platformAdmin: Caller = { kind: 'api_key', token: platformToken }
+
 export const scenarios: Record<string, Scenario> = {
+  'PUT /admin/v1/pools/{pool}': {
+    valid: async () => ({
+      as: platformAdmin,
+      params: { pool: uniqueName('pool') },
+      body: {
+        bootstrapServers: ['127.0.0.1:1'],
+        admin: { username: 'admin', password: 'secret' },
+        maxPartitions: 10,
+        region: 'nowhere',
+      },
+    }),
+    succeeds: 200,
+    invalid: { body: { bootstrapServers: ['no port'], maxPartitions: 0 } },
+    caller: 'anonymous',
+  },
+  'GET /admin/v1/pools': {
+    valid: async () => ({ as: platformAdmin }),
+    succeeds: 200,
+    invalid: { none: 'takes no input' },
+    caller: 'anonymous',
+  },
   'GET /healthz': {
     valid: noInput,
     succeeds: 200,

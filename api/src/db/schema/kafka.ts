@@ -1,4 +1,15 @@
-import { index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
+import {
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core'
 import { organizations } from './orgs.ts'
 
 export interface Condition {
@@ -47,9 +58,15 @@ export const clusters = pgTable(
     description: text().notNull().default(''),
     kafkaPrefix: text().notNull(),
     bootstrapServers: text(),
+    // The KafkaPool a shared cluster was placed on, once the provisioner chose one.
+    pool: text(),
     ...lifecycleColumns(),
   },
-  (table) => [unique().on(table.orgId, table.name)],
+  (table) => [
+    unique().on(table.orgId, table.name),
+    // Org a-b's cluster c and org a's cluster b-c would share a prefix: one of them only.
+    uniqueIndex().on(table.kafkaPrefix).where(sql`${table.kafkaPrefix} <> ''`),
+  ],
 )
 
 export const topics = pgTable(

@@ -1,0 +1,85 @@
+import { KafkaPools } from '../../../operator/src/crds/resources.ts'
+import type { KafkaPool } from '../../../operator/src/crds/types.ts'
+import { apply, getObject } from '../../../operator/src/kube/apply.ts'
+import type { KubeClient, KubeObject } from '../../../operator/src/kube/client.ts'
+import { Namespaces, Secrets } from '../../../operator/src/kube/resources.ts'
+import { ApiError } from '../errors.ts'
+import { scramMechanism } from '../kafka/scram.ts'
+import { fieldManager } from './provisioner.ts'
+import type { passwordSecret } from './resources.ts'
+
+type SecurityProtocol = 'SASL_PLAINTEXT' | 'SASL_SSL'
+
+/**
+ * Stores a password where the operator reads it: the service account's Secret, in the org's
+ * namespace (made here when the provisioner has not made it yet). This is the only place the
+ * password is kept.
+ */
+export async function writePasswordSecret(
+  kube: KubeClient,
+  secret: ReturnType<typeof passwordSecret>,
+): Promise<void> {
+  const { namespace } = secret.metadata
+  try {
+    await apply(kube, Namespaces, { metadata: { name: namespace } }, { fieldManager })
+    await apply(kube, Secrets, secret, { fieldManager })
+  } catch (error) {
+    throw new ApiError(
+      'unavailable',
+      `Kubernetes did not take the password, so no credential was issued; try again (${(error as Error).message})`,
+    )
+  }
+}
+
+/** How clients reach the pool a cluster lives on; plaintext SASL when that is not known yet. */
+export async function securityProtocolOf(
+  kube: KubeClient,
+  pool: string | null,
+): Promise<SecurityProtocol> {
+  const found = pool
+    ? await getObject<KafkaPool & KubeObject>(kube, KafkaPools, pool).catch(() => undefined)
+    : undefined
+  return found?.spec.securityProtocol ?? 'SASL_PLAINTEXT'
+}
+
+/** The connection settings of a credential, and the same as kcat, Java and Node want them. */
+export function clientConfigs(
+  cluster: { bootstrapServers: string | null; kafkaPrefix: string },
+  username: string,
+  password: string,
+  securityProtocol: SecurityProtocol,
+) {
+  const bootstrap = cluster.bootstrapServers ?? '<bootstrap servers: the cluster is not Ready yet>'
+  const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${username}" password="${password}";`
+  return {
+    connection: {
+      bootstrapServers: cluster.bootstrapServers,
+      securityProtocol,
+      saslMechanism: scramMechanism,
+      username,
+      password,
+      topicPrefix: cluster.kafkaPrefix,
+    },
+    clientConfig: {
+      kcat: [
+        `bootstrap.servers=${bootstrap}`,
+        `security.protocol=${securityProtocol}`,
+        `sasl.mechanisms=${scramMechanism}`,
+        `sasl.username=${username}`,
+        `sasl.password=${password}`,
+        '',
+      ].join('\n'),
+      javaProperties: [
+        `bootstrap.servers=${bootstrap}`,
+        `security.protocol=${securityProtocol}`,
+        `sasl.mechanism=${scramMechanism}`,
+        `sasl.jaas.config=${jaas}`,
+        '',
+      ].join('\n'),
+      node: {
+        bootstrapBrokers: bootstrap.split(','),
+        sasl: { mechanism: scramMechanism, username, password },
+      },
+    },
+  }
+}

@@ -1,0 +1,58 @@
+import { eq, isNotNull, sum } from 'drizzle-orm'
+import { KafkaPools } from '../../../operator/src/crds/resources.ts'
+import type { KafkaPool } from '../../../operator/src/crds/types.ts'
+import { listObjects } from '../../../operator/src/kube/apply.ts'
+import type { KubeClient, KubeObject } from '../../../operator/src/kube/client.ts'
+import type { Db } from '../db/client.ts'
+import { clusters, topics } from '../db/schema/index.ts'
+import { selectorOf } from './resources.ts'
+
+export type Pool = KafkaPool & KubeObject
+
+/** Partitions of the topics on each pool's clusters, as Postgres knows them. */
+async function partitionsByPool(db: Db): Promise<Map<string, number>> {
+  const rows = await db
+    .select({ pool: clusters.pool, partitions: sum(topics.partitions).mapWith(Number) })
+    .from(topics)
+    .innerJoin(clusters, eq(clusters.id, topics.clusterId))
+    .where(isNotNull(clusters.pool))
+    .groupBy(clusters.pool)
+  return new Map(rows.map((row) => [row.pool ?? '', row.partitions]))
+}
+
+/** Room left on each pool: its capacity less the partitions placed on it. */
+export function roomOf(pool: Pool, used: Map<string, number>): number {
+  return pool.spec.capacity.maxPartitions - (used.get(pool.metadata.name) ?? 0)
+}
+
+/**
+ * The pool a new shared cluster goes on: a Ready pool of its region (a pool without a
+ * region takes any), the one with the most room left; undefined when none has room.
+ */
+export async function choosePool(
+  db: Db,
+  kube: KubeClient,
+  region: string,
+  resourceLabels: Record<string, string> = {},
+): Promise<string | undefined> {
+  const pools = await listObjects<Pool>(kube, KafkaPools, {
+    labelSelector: selectorOf(resourceLabels),
+  })
+  const used = await partitionsByPool(db)
+  const [best] = pools
+    .filter(
+      (pool) =>
+        pool.status?.phase === 'Ready' &&
+        (pool.spec.region === undefined || pool.spec.region === region) &&
+        roomOf(pool, used) > 0,
+    )
+    .sort((a, b) => roomOf(b, used) - roomOf(a, used))
+  return best?.metadata.name
+}
+
+/** Pools with the room left on each, for the platform admin. */
+export async function describePools(db: Db, kube: KubeClient) {
+  const pools = await listObjects<Pool>(kube, KafkaPools)
+  const used = await partitionsByPool(db)
+  return pools.map((pool) => ({ pool, usedPartitions: used.get(pool.metadata.name) ?? 0 }))
+}

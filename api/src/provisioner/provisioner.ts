@@ -1,0 +1,438 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { and, eq, isNull, sql } from 'drizzle-orm'
+import type { Logger } from 'pino'
+import { KafkaClusters, KafkaTopics, KafkaUsers } from '../../../operator/src/crds/resources.ts'
+import { apply, deleteObject, getObject } from '../../../operator/src/kube/apply.ts'
+import type { KubeClient, KubeObject } from '../../../operator/src/kube/client.ts'
+import { isNotFound } from '../../../operator/src/kube/errors.ts'
+import {
+  Namespaces,
+  objectPath,
+  type ResourceType,
+  Secrets,
+} from '../../../operator/src/kube/resources.ts'
+import type { Db } from '../db/client.ts'
+import {
+  type Condition,
+  clusters,
+  organizations,
+  serviceAccounts,
+  topics,
+} from '../db/schema/index.ts'
+import { effectiveLimits } from '../quota/usage.ts'
+import { claim, complete, type OutboxEntry, retryLater } from './outbox.ts'
+import { choosePool } from './pools.ts'
+import {
+  clusterResource,
+  credentialAnnotation,
+  generationAnnotation,
+  labels,
+  namespaceObject,
+  namespaceOf,
+  passwordSecretName,
+  topicResource,
+  topicResourceName,
+  userResource,
+  userResourceName,
+} from './resources.ts'
+
+/** The field manager of everything the api applies; the operator applies as fjord-operator. */
+export const fieldManager = 'fjord-api'
+
+type Result = { done: true } | { done: false; reason: string; retryInMs?: number }
+const done: Result = { done: true }
+const later = (reason: string, retryInMs = 1_000): Result => ({ done: false, reason, retryInMs })
+
+interface Org {
+  id: string
+  name: string
+  plan: string
+}
+
+export interface ProvisionerOptions {
+  db: Db
+  kube: KubeClient
+  log: Logger
+  /** Put on every object made (see FJORD_RESOURCE_LABELS). */
+  resourceLabels?: Record<string, string>
+  batchSize?: number
+  concurrency?: number
+  idleMs?: number
+}
+
+/**
+ * Drains the outbox into custom resources. Every change is level-triggered: the row as it is
+ * now is applied, not the change that was recorded, so rows may be handled in any order, twice,
+ * or after a crash, and an older generation is never applied over a newer one (the applied
+ * object carries its generation, and the apply is guarded by the resourceVersion read).
+ */
+export class Provisioner {
+  readonly #db: Db
+  readonly #kube: KubeClient
+  readonly #log: Logger
+  readonly #batchSize: number
+  readonly #concurrency: number
+  readonly #idleMs: number
+  readonly #resourceLabels: Record<string, string>
+  readonly #namespaces = new Set<string>()
+  #stopped = false
+  #loop: Promise<void> | undefined
+  #wake: (() => void) | undefined
+
+  constructor(options: ProvisionerOptions) {
+    this.#db = options.db
+    this.#kube = options.kube
+    this.#log = options.log
+    this.#batchSize = options.batchSize ?? 200
+    this.#concurrency = options.concurrency ?? 16
+    this.#idleMs = options.idleMs ?? 250
+    this.#resourceLabels = options.resourceLabels ?? {}
+  }
+
+  start(): void {
+    this.#loop ??= this.#run()
+  }
+
+  /** Cuts the idle wait short: a write just committed. */
+  poke(): void {
+    this.#wake?.()
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    this.poke()
+    await this.#loop
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      let handled = 0
+      try {
+        handled = await this.drainOnce()
+      } catch (error) {
+        this.#log.warn({ err: error }, 'provisioner: claiming from the outbox failed')
+      }
+      if (handled === 0 && !this.#stopped) {
+        const idle = new AbortController()
+        this.#wake = () => idle.abort()
+        await sleep(this.#idleMs, undefined, { signal: idle.signal }).catch(() => {})
+        this.#wake = undefined
+      }
+    }
+  }
+
+  /** Claims one batch and handles it; answers how many rows it claimed. */
+  async drainOnce(): Promise<number> {
+    const entries = await claim(this.#db, this.#batchSize)
+    // One aggregate is handled once per batch, however many of its changes are waiting.
+    const groups = new Map<string, OutboxEntry[]>()
+    for (const entry of entries) {
+      const key = `${entry.aggregateType}/${entry.aggregateId}/${entry.action.startsWith('credential.') ? entry.id : ''}`
+      groups.set(key, [...(groups.get(key) ?? []), entry])
+    }
+    const queue = [...groups.values()]
+    const worker = async () => {
+      for (let group = queue.shift(); group; group = queue.shift()) await this.#handleGroup(group)
+    }
+    await Promise.all(Array.from({ length: this.#concurrency }, worker))
+    return entries.length
+  }
+
+  async #handleGroup(group: OutboxEntry[]): Promise<void> {
+    const latest = group.at(-1) as OutboxEntry
+    const ids = group.map((entry) => entry.id)
+    const attempts = Math.max(...group.map((entry) => entry.attempts))
+    let result: Result
+    try {
+      result = await this.#handle(latest)
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      this.#log.warn(
+        { aggregate: latest.aggregateType, id: latest.aggregateId, attempts, err: message },
+        'provisioner: change not applied yet; retrying',
+      )
+      await this.#noteRetrying(latest, message)
+      await retryLater(this.#db, ids, attempts, message)
+      return
+    }
+    if (result.done) await complete(this.#db, ids)
+    else await retryLater(this.#db, ids, attempts, result.reason, result.retryInMs)
+  }
+
+  #handle(entry: OutboxEntry): Promise<Result> {
+    switch (entry.aggregateType) {
+      case 'cluster':
+        return this.#syncCluster(entry.aggregateId)
+      case 'topic':
+        return this.#syncTopic(entry.aggregateId)
+      case 'service_account':
+        return this.#syncServiceAccount(entry.aggregateId)
+      case 'credential':
+        return entry.action === 'credential.delete' ? this.#revoke(entry.payload) : settled()
+      case 'organization':
+      case 'quota':
+        // A plan or quota change moves the byte rates of every principal of the org.
+        return entry.action === 'organization.delete'
+          ? this.#deleteNamespace(String(entry.payload.name))
+          : this.#syncOrgUsers(entry.orgId)
+      default:
+        return settled()
+    }
+  }
+
+  async #org(orgId: string): Promise<Org | undefined> {
+    const [org] = await this.#db
+      .select({ id: organizations.id, name: organizations.name, plan: organizations.plan })
+      .from(organizations)
+      .where(eq(organizations.id, orgId))
+    return org
+  }
+
+  async #ensureNamespace(org: Org): Promise<void> {
+    const name = namespaceOf(org)
+    if (this.#namespaces.has(name)) return
+    await apply(this.#kube, Namespaces, namespaceObject(org), { fieldManager })
+    this.#namespaces.add(name)
+  }
+
+  /**
+   * Applies `object` unless the object in Kubernetes belongs to another row (a resource of
+   * the same name still being deleted) or was made from a newer generation.
+   */
+  async #applyGuarded(
+    type: ResourceType,
+    org: Org,
+    object: { metadata: { name: string; namespace: string; labels: Record<string, string> } },
+    idLabel: string,
+    generation: number,
+  ): Promise<Result> {
+    await this.#ensureNamespace(org)
+    Object.assign(object.metadata.labels, this.#resourceLabels)
+    const { name, namespace } = object.metadata
+    const existing = await getObject(this.#kube, type, name, namespace)
+    if (existing) {
+      if (existing.metadata.labels?.[idLabel] !== object.metadata.labels[idLabel]) {
+        return later(`an earlier ${type.kind} ${name} is still being deleted`, 2_000)
+      }
+      if (existing.metadata.deletionTimestamp) {
+        return later(`${type.kind} ${name} is still being deleted`, 2_000)
+      }
+      const applied = Number(existing.metadata.annotations?.[generationAnnotation] ?? 0)
+      if (applied > generation) return done
+    }
+    try {
+      await apply(
+        this.#kube,
+        type,
+        existing
+          ? {
+              ...object,
+              metadata: { ...object.metadata, resourceVersion: existing.metadata.resourceVersion },
+            }
+          : object,
+        { fieldManager },
+      )
+    } catch (error) {
+      // The namespace went away behind our back: make it again next time.
+      if (isNotFound(error)) this.#namespaces.delete(namespace)
+      throw error
+    }
+    return done
+  }
+
+  /**
+   * Deletes the object made for a row that is being deleted; the row goes once the object
+   * is gone (the operator's finalizer holds it until Kafka let go).
+   */
+  async #deleteGuarded(
+    type: ResourceType,
+    name: string,
+    namespace: string,
+    idLabel: string,
+    id: string,
+    forget: () => Promise<unknown>,
+  ): Promise<Result> {
+    const existing = await getObject(this.#kube, type, name, namespace)
+    if (!existing || existing.metadata.labels?.[idLabel] !== id) {
+      await forget()
+      return done
+    }
+    if (!existing.metadata.deletionTimestamp) {
+      await deleteObject(this.#kube, type, name, namespace, { uid: existing.metadata.uid })
+    }
+    return later(`waiting for the operator to delete ${type.kind} ${name}`, 1_000)
+  }
+
+  async #syncCluster(id: string): Promise<Result> {
+    const [row] = await this.#db.select().from(clusters).where(eq(clusters.id, id))
+    const org = row && (await this.#org(row.orgId))
+    if (!row || !org) return done
+    if (row.deletionRequestedAt) {
+      return this.#deleteGuarded(
+        KafkaClusters,
+        row.name,
+        namespaceOf(org),
+        labels.clusterId,
+        id,
+        () => this.#db.delete(clusters).where(eq(clusters.id, id)),
+      )
+    }
+    let pool = row.pool ?? undefined
+    if (row.type === 'shared' && !pool) {
+      const existing = await getObject<KubeObject & { spec: { poolRef?: { name: string } } }>(
+        this.#kube,
+        KafkaClusters,
+        row.name,
+        namespaceOf(org),
+      )
+      pool =
+        existing?.spec.poolRef?.name ??
+        (await choosePool(this.#db, this.#kube, row.region, this.#resourceLabels))
+      if (!pool) return later(`no Ready KafkaPool in region ${row.region} has room`, 10_000)
+      await this.#db.update(clusters).set({ pool }).where(eq(clusters.id, id))
+    }
+    return this.#applyGuarded(
+      KafkaClusters,
+      org,
+      clusterResource(org, row, pool),
+      labels.clusterId,
+      row.generation,
+    )
+  }
+
+  async #syncTopic(id: string): Promise<Result> {
+    const [found] = await this.#db
+      .select({ topic: topics, cluster: clusters })
+      .from(topics)
+      .innerJoin(clusters, eq(clusters.id, topics.clusterId))
+      .where(eq(topics.id, id))
+    const org = found && (await this.#org(found.topic.orgId))
+    if (!found || !org) return done
+    const { topic, cluster } = found
+    if (topic.deletionRequestedAt) {
+      return this.#deleteGuarded(
+        KafkaTopics,
+        topicResourceName(cluster, topic),
+        namespaceOf(org),
+        labels.topicId,
+        id,
+        () => this.#db.delete(topics).where(eq(topics.id, id)),
+      )
+    }
+    return this.#applyGuarded(
+      KafkaTopics,
+      org,
+      topicResource(org, cluster, topic),
+      labels.topicId,
+      topic.generation,
+    )
+  }
+
+  async #syncServiceAccount(id: string): Promise<Result> {
+    const [found] = await this.#db
+      .select({ account: serviceAccounts, cluster: clusters })
+      .from(serviceAccounts)
+      .innerJoin(clusters, eq(clusters.id, serviceAccounts.clusterId))
+      .where(eq(serviceAccounts.id, id))
+    const org = found && (await this.#org(found.account.orgId))
+    if (!found || !org) return done
+    const { account, cluster } = found
+    const namespace = namespaceOf(org)
+    if (account.deletionRequestedAt) {
+      return this.#deleteGuarded(
+        KafkaUsers,
+        userResourceName(cluster, account),
+        namespace,
+        labels.serviceAccountId,
+        id,
+        async () => {
+          await deleteObject(this.#kube, Secrets, passwordSecretName(cluster, account), namespace)
+          await this.#db.delete(serviceAccounts).where(eq(serviceAccounts.id, id))
+        },
+      )
+    }
+    const limits = await effectiveLimits(this.#db, org.id, org.plan)
+    return this.#applyGuarded(
+      KafkaUsers,
+      org,
+      userResource(org, cluster, account, limits),
+      labels.serviceAccountId,
+      account.generation,
+    )
+  }
+
+  async #syncOrgUsers(orgId: string | null): Promise<Result> {
+    if (!orgId) return done
+    const accounts = await this.#db
+      .select({ id: serviceAccounts.id })
+      .from(serviceAccounts)
+      .where(and(eq(serviceAccounts.orgId, orgId), isNull(serviceAccounts.deletionRequestedAt)))
+    for (const { id } of accounts) {
+      const result = await this.#syncServiceAccount(id)
+      if (!result.done) return result
+    }
+    return done
+  }
+
+  /** Deletes a revoked credential's Secret, unless a newer credential replaced it meanwhile. */
+  async #revoke(payload: Record<string, unknown>): Promise<Result> {
+    const { namespace, secret, credentialId } = payload as Record<string, string>
+    if (!namespace || !secret) return done
+    const existing = await getObject(this.#kube, Secrets, secret, namespace)
+    if (!existing || existing.metadata.annotations?.[credentialAnnotation] !== credentialId) {
+      return done
+    }
+    try {
+      await this.#kube.request('DELETE', objectPath(Secrets, secret, namespace), {
+        body: {
+          apiVersion: 'v1',
+          kind: 'DeleteOptions',
+          preconditions: {
+            uid: existing.metadata.uid,
+            resourceVersion: existing.metadata.resourceVersion,
+          },
+        },
+      })
+    } catch (error) {
+      if (!isNotFound(error)) throw error
+    }
+    return done
+  }
+
+  async #deleteNamespace(name: string): Promise<Result> {
+    this.#namespaces.delete(name)
+    await deleteObject(this.#kube, Namespaces, name, undefined)
+    return done
+  }
+
+  /** Shows on the row why its change has not reached Kubernetes yet. */
+  async #noteRetrying(entry: OutboxEntry, message: string): Promise<void> {
+    const table = { cluster: clusters, topic: topics, service_account: serviceAccounts }[
+      entry.aggregateType
+    ]
+    if (!table) return
+    const condition: Condition = {
+      type: 'Ready',
+      status: 'False',
+      reason: 'ProvisioningRetrying',
+      message: `not handed to Kubernetes yet (${message}); retrying`,
+      lastTransitionTime: new Date().toISOString(),
+    }
+    await this.#db
+      .update(table)
+      .set({ conditions: [condition] })
+      .where(
+        and(
+          eq(table.id, entry.aggregateId),
+          sql`${table.observedGeneration} < ${table.generation}`,
+        ),
+      )
+      .catch((error: unknown) =>
+        this.#log.warn({ err: error }, 'provisioner: could not note the retry'),
+      )
+  }
+}
+
+function settled(): Promise<Result> {
+  return Promise.resolve(done)
+}

@@ -1,0 +1,141 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { KafkaPools } from '../../../operator/src/crds/resources.ts'
+import { apply } from '../../../operator/src/kube/apply.ts'
+import { Namespaces, Secrets } from '../../../operator/src/kube/resources.ts'
+import { requireServiceToken } from '../auth/service-token.ts'
+import { jsonBody, jsonResponse, problems } from '../http/openapi.ts'
+import { newRouter } from '../http/router.ts'
+import { kubeOf } from '../provisioner/kube.ts'
+import { describePools, type Pool, roomOf } from '../provisioner/pools.ts'
+import { fieldManager } from '../provisioner/provisioner.ts'
+
+const PoolNameSchema = z
+  .string()
+  .min(2)
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lowercase letters, digits and hyphens')
+
+const PoolSpecSchema = z
+  .object({
+    bootstrapServers: z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'host:port')).min(1),
+    securityProtocol: z.enum(['SASL_PLAINTEXT', 'SASL_SSL']).default('SASL_PLAINTEXT'),
+    saslMechanism: z.enum(['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN']).default('SCRAM-SHA-512'),
+    admin: z
+      .object({ username: z.string().min(1).max(200), password: z.string().min(1).max(500) })
+      .strict()
+      .openapi({ description: 'Kept only in a Kubernetes Secret beside the pool' }),
+    maxPartitions: z.number().int().min(1).max(1_000_000),
+    region: z.string().min(1).max(64).optional(),
+  })
+  .strict()
+  .openapi('PoolSpec')
+
+const PoolSchema = z
+  .object({
+    name: z.string(),
+    bootstrapServers: z.array(z.string()),
+    region: z.string().nullable(),
+    maxPartitions: z.number().int(),
+    usedPartitions: z.number().int(),
+    room: z.number().int(),
+    phase: z.string(),
+    message: z.string(),
+  })
+  .openapi('Pool')
+
+const platformOnly = () => [requireServiceToken((config) => config.platformToken)]
+const tags = ['platform']
+
+const putPool = createRoute({
+  method: 'put',
+  path: '/admin/v1/pools/{pool}',
+  tags,
+  summary: 'Register or update a Kafka pool shared clusters are placed on (platform admin)',
+  middleware: platformOnly(),
+  security: [{ bearer: [] }],
+  request: {
+    params: z.object({ pool: PoolNameSchema.openapi({ param: { name: 'pool', in: 'path' } }) }),
+    body: jsonBody(PoolSpecSchema),
+  },
+  responses: {
+    200: jsonResponse('The pool as Kubernetes has it now', PoolSchema),
+    ...problems(400, 401, 404, 413, 415, 422),
+  },
+})
+
+const listPools = createRoute({
+  method: 'get',
+  path: '/admin/v1/pools',
+  tags,
+  summary: 'The Kafka pools, with the partitions placed on each (platform admin)',
+  middleware: platformOnly(),
+  security: [{ bearer: [] }],
+  responses: {
+    200: jsonResponse('Pools', z.object({ items: z.array(PoolSchema) })),
+    ...problems(401, 404),
+  },
+})
+
+function presentPool(pool: Pool, usedPartitions: number): z.infer<typeof PoolSchema> {
+  const ready = pool.status?.conditions?.find((condition) => condition.type === 'Ready')
+  return {
+    name: pool.metadata.name,
+    bootstrapServers: pool.spec.bootstrapServers,
+    region: pool.spec.region ?? null,
+    maxPartitions: pool.spec.capacity.maxPartitions,
+    usedPartitions,
+    room: roomOf(pool, new Map([[pool.metadata.name, usedPartitions]])),
+    phase: pool.status?.phase ?? 'Pending',
+    message: ready?.message ?? '',
+  }
+}
+
+export function poolRoutes() {
+  const app = newRouter()
+
+  app.openapi(putPool, async (c) => {
+    const kube = kubeOf(c)
+    const { pool: name } = c.req.valid('param')
+    const spec = c.req.valid('json')
+    const namespace = c.get('config').systemNamespace
+    const secret = `${name}-kafka-admin`
+    await apply(kube, Namespaces, { metadata: { name: namespace } }, { fieldManager })
+    await apply(
+      kube,
+      Secrets,
+      { metadata: { name: secret, namespace }, stringData: spec.admin },
+      { fieldManager },
+    )
+    const pool = await apply<Pool>(
+      kube,
+      KafkaPools,
+      {
+        // The api's own labels, so that its operator (--selector) and its placement see it.
+        metadata: { name, labels: c.get('config').resourceLabels ?? {} },
+        spec: {
+          bootstrapServers: spec.bootstrapServers,
+          securityProtocol: spec.securityProtocol,
+          saslMechanism: spec.saslMechanism,
+          adminCredentialsSecretRef: { name: secret, namespace },
+          capacity: { maxPartitions: spec.maxPartitions },
+          ...(spec.region ? { region: spec.region } : {}),
+        },
+      },
+      { fieldManager },
+    )
+    const used = (await describePools(c.get('db'), kube)).find(
+      (entry) => entry.pool.metadata.name === name,
+    )
+    return c.json(presentPool(pool, used?.usedPartitions ?? 0), 200)
+  })
+
+  app.openapi(listPools, async (c) => {
+    const pools = await describePools(c.get('db'), kubeOf(c))
+    return c.json(
+      { items: pools.map(({ pool, usedPartitions }) => presentPool(pool, usedPartitions)) },
+      200,
+    )
+  })
+
+  return app
+}

@@ -1,0 +1,2 @@
+ALTER TABLE "clusters" ADD COLUMN "pool" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "clusters_kafka_prefix_index" ON "clusters" USING btree ("kafka_prefix") WHERE "clusters"."kafka_prefix" <> '';
