@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'quota_exceeded'
   | 'rate_limited'
   | 'unavailable'
+  | 'wait_timeout'
   | 'internal'
 
 export interface FieldError {
@@ -44,6 +45,7 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   quota_exceeded: 422,
   rate_limited: 429,
   unavailable: 503,
+  wait_timeout: 504,
   internal: 500,
 }
 
@@ -65,6 +67,7 @@ const titleByCode: Record<ErrorCode, string> = {
   quota_exceeded: 'Quota exceeded',
   rate_limited: 'Too many requests',
   unavailable: 'Service unavailable',
+  wait_timeout: 'Accepted, but not settled in time',
   internal: 'Internal error',
 }
 

@@ -272,11 +272,12 @@ describe('?wait=true', () => {
       as: tenant.owner,
       body: { partitions: 2 },
     })
-    expect(await expectStatus(response, 200)).toMatchObject({
-      generation: 2,
-      status: { observedGeneration: 1 },
+    const problem = await expectStatus(response, 504)
+    expect(problem).toMatchObject({
+      code: 'wait_timeout',
+      detail: expect.stringContaining('was accepted'),
+      resource: { generation: 2, status: { observedGeneration: 1 } },
     })
-    expect(response.headers.get('fjord-wait')).toBe('timeout')
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
   })
 })

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { z } from '@hono/zod-openapi'
 import type { Tx } from '../db/client.ts'
-import { conflict, notFound } from '../errors.ts'
+import { ApiError, conflict, notFound } from '../errors.ts'
 import type { AppContext, Tenant } from '../http/context.ts'
 import { recordChange } from './changes.ts'
 import { assertIfMatch, setEtag } from './etag.ts'
@@ -178,7 +178,8 @@ const pollIntervalMs = 250
 
 /**
  * With `?wait=true`, polls until the provisioner reports the current generation Ready or
- * Failed; the answer says how the wait ended in `Fjord-Wait: settled | timeout`.
+ * Failed (`Fjord-Wait: settled`). On timeout the answer is a `wait_timeout` problem carrying
+ * the resource as it is: the change was accepted and goes on without the caller.
  */
 async function settle<Row extends Stored & Settling, Spec, Shown>(
   c: AppContext,
@@ -194,11 +195,19 @@ async function settle<Row extends Stored & Settling, Spec, Shown>(
     if (!row) throw notFound(`${kind.label} ${name}`)
     const settled =
       ['Ready', 'Failed'].includes(row.phase) && row.observedGeneration >= row.generation
-    if (settled || Date.now() >= deadline) {
-      c.header('fjord-wait', settled ? 'settled' : 'timeout')
+    if (settled) {
+      c.header('fjord-wait', 'settled')
       const shown = kind.present(row)
       setEtag(c, shown)
       return shown
+    }
+    if (Date.now() >= deadline) {
+      const why = row.conditions.find((condition) => condition.type === 'Ready')?.message
+      throw new ApiError(
+        'wait_timeout',
+        `${kind.label} ${name} was accepted but is not Ready or Failed after ${options.timeoutSeconds} s (phase ${row.phase}${why ? `: ${why}` : ''}); it goes on, GET it to follow`,
+        { extra: { resource: kind.present(row) } },
+      )
     }
     await sleep(Math.min(pollIntervalMs, deadline - Date.now()))
   }
