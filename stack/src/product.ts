@@ -86,11 +86,17 @@ export async function runProduct(
   const client = KubeClient.fromFile(env.kube.kubeconfig)
   await step('register the stack Kafka as KafkaPool "local"', () => registerLocalPool(client, env))
   client.close()
+  const base = `http://127.0.0.1:${productPorts.api}`
   const api = launch(ctx, 'api', 'api/src/main.ts', ['serve'], {
     PORT: String(productPorts.api),
     HOST: '127.0.0.1',
     FJORD_DATA_DIR: join(ctx.config.stackDir, 'api'),
     FJORD_DEFAULT_REPLICATION_FACTOR: '1',
+    // The api provisions into the stack's Kubernetes: outbox → custom resources → status.
+    FJORD_KUBECONFIG: env.kube.kubeconfig,
+    FJORD_SYSTEM_NAMESPACE: systemNamespace,
+    FJORD_PLATFORM_TOKEN: ctx.secrets.platformToken,
+    FJORD_METERING_TOKEN: ctx.secrets.meteringToken,
   })
   const operator = launch(
     ctx,
@@ -104,7 +110,10 @@ export async function runProduct(
       '--port',
       String(productPorts.operator),
     ],
-    {},
+    {
+      FJORD_METERING_URL: `${base}/internal/v1/usage-samples`,
+      FJORD_METERING_TOKEN: ctx.secrets.meteringToken,
+    },
     operatorNodeFlags,
   )
   const children = [api, operator]
@@ -127,18 +136,18 @@ export async function runProduct(
   await step('start operator', () =>
     ready(`http://127.0.0.1:${productPorts.operator}/healthz`, operator, 'operator'),
   )
-  const base = `http://127.0.0.1:${productPorts.api}`
   process.stdout.write(`
 Fjord is running.
   API              ${base}/v1   (reference: ${base}/docs)
   operator         metrics at http://127.0.0.1:${productPorts.operator}/metrics
+  Kafka pool       "local" on ${env.kafka.bootstrapServers}
   logs             ${join(ctx.config.stackDir, 'logs')}/{api,operator}.log
+  platform token   in ${join(ctx.config.stackDir, 'secrets.json')} (platformToken), for /admin/v1/pools
 Sign up:
   curl -s -X POST ${base}/v1/auth/signup -H 'content-type: application/json' \\
     -d '{"email":"you@example.com","password":"a long password","organization":{"name":"acme"}}'
+Then follow docs/getting-started.md to your first message with kcat.
 Ctrl-C stops everything; data is kept for the next start.
 `)
-  info(
-    'The web console and the provisioner that hands API writes to the operator are not built yet.',
-  )
+  info('The web console is not built yet: use the API (curl, or any HTTP client).')
 }

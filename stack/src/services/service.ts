@@ -8,6 +8,10 @@ export interface Secrets {
   postgresPassword: string
   kafkaAdminPassword: string
   kubeAdminToken: string
+  /** The api's platform admin token (pools). */
+  platformToken: string
+  /** The operator's token for the api's metering endpoint. */
+  meteringToken: string
 }
 
 export interface Context {
@@ -30,14 +34,19 @@ export interface Service {
 
 export function loadSecrets(stackDir: string): Secrets {
   const path = join(stackDir, 'secrets.json')
-  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as Secrets
+  const kept: Partial<Secrets> = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {}
   const token = () => randomBytes(18).toString('base64url')
+  // A stack made by an older Fjord lacks the newer secrets: they are added, nothing changes.
   const secrets: Secrets = {
-    postgresPassword: token(),
-    kafkaAdminPassword: token(),
-    kubeAdminToken: token(),
+    postgresPassword: kept.postgresPassword ?? token(),
+    kafkaAdminPassword: kept.kafkaAdminPassword ?? token(),
+    kubeAdminToken: kept.kubeAdminToken ?? token(),
+    platformToken: kept.platformToken ?? token(),
+    meteringToken: kept.meteringToken ?? token(),
   }
-  mkdirSync(stackDir, { recursive: true })
-  writeFileSync(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 })
+  if (Object.keys(kept).length !== Object.keys(secrets).length) {
+    mkdirSync(stackDir, { recursive: true })
+    writeFileSync(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 })
+  }
   return secrets
 }
