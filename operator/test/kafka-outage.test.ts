@@ -42,7 +42,13 @@ beforeAll(async () => {
   })
   broker = kafkaService({
     config,
-    secrets: { kafkaAdminPassword: password, postgresPassword: '', kubeAdminToken: '' },
+    secrets: {
+      kafkaAdminPassword: password,
+      postgresPassword: '',
+      kubeAdminToken: '',
+      platformToken: '',
+      meteringToken: '',
+    },
   })
   await broker.install()
   await broker.up()
