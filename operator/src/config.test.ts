@@ -44,6 +44,37 @@ describe('operator configuration', () => {
     expect(() => loadConfig(argv, {})).toThrow(message)
   })
 
+  test('meters usage only with a URL, and then needs the token from the environment', () => {
+    expect(loadConfig([], {})).toMatchObject({ metering: undefined })
+    expect(
+      loadConfig(['--metering-interval-seconds', '30'], {
+        FJORD_METERING_URL: 'http://api:8080/internal/v1/usage-samples',
+        FJORD_METERING_TOKEN: 'secret',
+      }),
+    ).toMatchObject({
+      metering: {
+        url: 'http://api:8080/internal/v1/usage-samples',
+        token: 'secret',
+        intervalMs: 30_000,
+      },
+    })
+    expect(
+      loadConfig(['--metering-url', 'https://api/x'], {
+        FJORD_METERING_URL: 'http://other',
+        FJORD_METERING_TOKEN: 't',
+      }),
+    ).toMatchObject({ metering: { url: 'https://api/x', intervalMs: 60_000 } })
+  })
+
+  test.each([
+    [['--metering-url', 'http://api/x'], {}, /needs the api's token in FJORD_METERING_TOKEN/],
+    [['--metering-url', 'ftp://api/x'], { FJORD_METERING_TOKEN: 't' }, /http or https URL/],
+    [['--metering-url', 'api'], { FJORD_METERING_TOKEN: 't' }, /http or https URL, got "api"/],
+    [['--metering-interval-seconds', '0'], {}, /from 1 to 3600, got "0"/],
+  ])('refuses metering flags %j with %j', (argv, env, message) => {
+    expect(() => loadConfig(argv, env)).toThrow(message)
+  })
+
   test('refuses an unknown flag', () => {
     expect(() => loadConfig(['--colour'], {})).toThrow(/--colour/)
   })

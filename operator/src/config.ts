@@ -23,6 +23,9 @@ Options:
   --topic-concurrency N    KafkaTopic reconciles at once (default 64)
   --resync-seconds N       reconcile every object again this often (default 300)
   --selector LABELS        only reconcile resources with these labels (e.g. fjord.dev/shard=a)
+  --metering-url URL       post usage samples there (default: $FJORD_METERING_URL; unset: no
+                           metering), with the token in $FJORD_METERING_TOKEN
+  --metering-interval-seconds N  sample usage this often (default 60)
   -h, --help               this text
 `
 
@@ -35,6 +38,15 @@ export interface OperatorConfig {
   topicConcurrency: number
   resyncMs: number
   selector: string | undefined
+  /** Usage metering; off when undefined. */
+  metering?: MeteringConfig
+}
+
+export interface MeteringConfig {
+  /** The api's POST /internal/v1/usage-samples. */
+  url: string
+  token: string
+  intervalMs: number
 }
 
 function positiveInt(flag: string, raw: string | undefined, fallback: number, max: number): number {
@@ -59,6 +71,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       'topic-concurrency': { type: 'string' },
       'resync-seconds': { type: 'string' },
       selector: { type: 'string' },
+      'metering-url': { type: 'string' },
+      'metering-interval-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -72,5 +86,25 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
     topicConcurrency: positiveInt('--topic-concurrency', values['topic-concurrency'], 64, 1000),
     resyncMs: positiveInt('--resync-seconds', values['resync-seconds'], 300, 86400) * 1000,
     selector: values.selector,
+    metering: meteringConfig(
+      values['metering-url'] ?? env.FJORD_METERING_URL,
+      env.FJORD_METERING_TOKEN,
+      values['metering-interval-seconds'],
+    ),
   }
+}
+
+// The token comes from the environment only: a flag would show it to anyone who can run ps.
+function meteringConfig(
+  url: string | undefined,
+  token: string | undefined,
+  intervalSeconds: string | undefined,
+): MeteringConfig | undefined {
+  const intervalMs = positiveInt('--metering-interval-seconds', intervalSeconds, 60, 3600) * 1000
+  if (!url) return undefined
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    throw new Error(`--metering-url must be an http or https URL, got "${url}"`)
+  }
+  if (!token) throw new Error("--metering-url needs the api's token in FJORD_METERING_TOKEN")
+  return { url, token, intervalMs }
 }

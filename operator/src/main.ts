@@ -10,6 +10,7 @@ import { apiListWatch, Informer } from './kube/informer.ts'
 import { LeaderElector } from './kube/leader.ts'
 import { collectionPath, Secrets } from './kube/resources.ts'
 import { operatorReadiness, startHealthServer } from './kube/server.ts'
+import { usageMeter } from './metering/meter.ts'
 import { clusterReconciler } from './reconcilers/cluster.ts'
 import type { OperatorContext } from './reconcilers/context.ts'
 import { poolReconciler } from './reconcilers/pool.ts'
@@ -96,6 +97,7 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
   ]
   for (const { informer: i } of informers) i.start()
 
+  const meter = config.metering && usageMeter(ctx, config.metering)
   const elector = new LeaderElector({
     client,
     namespace: config.leaseNamespace,
@@ -103,7 +105,7 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
     identity: config.identity,
     onStartedLeading: (signal) => {
       log('info', 'leading', { identity: config.identity })
-      runWhileLeading(controllers, log)(signal)
+      runWhileLeading(meter ? [...controllers, meter] : controllers, log)(signal)
     },
     onStoppedLeading: () => log('info', 'stopped leading', { identity: config.identity }),
     onError: (error) => log('warn', 'leader election', { error: String(error) }),

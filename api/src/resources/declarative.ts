@@ -17,6 +17,7 @@ interface Settling {
   phase: string
   generation: number
   observedGeneration: number
+  conditions: { type: string; message: string }[]
 }
 
 /**

@@ -66,6 +66,17 @@ function toKafkaAcl(b: AclBinding) {
   } as const
 }
 
+/** What a topic holds now, for metering. */
+export interface TopicUsage {
+  partitions: number
+  /** The sum of the partitions' end offsets: every message ever written to the topic. */
+  endOffsets: bigint
+  storageBytes: bigint
+}
+
+// ListOffsets' timestamp for the end of a partition (its high watermark).
+const latestOffset = -1n
+
 /** Outcome of one topic in a batched CreateTopics. */
 export type CreateResult = { ok: true; topicId: string } | { ok: false; error: KafkaAdminError }
 
@@ -233,6 +244,60 @@ export class KafkaAdmin {
 
   async listTopics(): Promise<string[]> {
     return this.#call('list topics', () => this.#admin.listTopics({ includeInternals: false }))
+  }
+
+  /**
+   * Partitions, summed end offsets and bytes on the brokers' disks of each named topic that
+   * exists (absent from the answer otherwise). Bytes count every replica in every log dir,
+   * except a future replica being moved between dirs. Three requests per `chunk` topics.
+   */
+  async topicUsage(names: string[], chunk = 500): Promise<Map<string, TopicUsage>> {
+    const wanted = new Set(names)
+    const existing =
+      names.length === 0 ? [] : (await this.listTopics()).filter((n) => wanted.has(n))
+    const usage = new Map<string, TopicUsage>()
+    for (let start = 0; start < existing.length; start += chunk) {
+      const topics = existing.slice(start, start + chunk)
+      const metadata = await this.#call('describe topics', () =>
+        this.#admin.metadata({ topics, forceUpdate: true }),
+      )
+      const partitions = (name: string) =>
+        Array.from({ length: metadata.topics.get(name)?.partitionsCount ?? 0 }, (_, i) => i)
+      const [offsets, logDirs] = await Promise.all([
+        this.#call('list end offsets', () =>
+          this.#admin.listOffsets({
+            topics: topics.map((name) => ({
+              name,
+              partitions: partitions(name).map((partitionIndex) => ({
+                partitionIndex,
+                timestamp: latestOffset,
+              })),
+            })),
+          }),
+        ),
+        this.#call('describe log dirs', () =>
+          this.#admin.describeLogDirs({
+            topics: topics.map((name) => ({ name, partitions: partitions(name) })),
+          }),
+        ),
+      ])
+      for (const name of topics) {
+        usage.set(name, { partitions: partitions(name).length, endOffsets: 0n, storageBytes: 0n })
+      }
+      for (const topic of offsets) {
+        const entry = usage.get(topic.name)
+        if (entry) for (const p of topic.partitions) entry.endOffsets += p.offset
+      }
+      for (const { results } of logDirs) {
+        for (const topic of results.flatMap((dir) => dir.topics)) {
+          const entry = usage.get(topic.name)
+          for (const p of topic.partitions) {
+            if (entry && !p.isFutureKey) entry.storageBytes += p.partitionSize
+          }
+        }
+      }
+    }
+    return usage
   }
 
   async upsertScram(username: string, password: string): Promise<void> {
