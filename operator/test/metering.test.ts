@@ -62,7 +62,11 @@ async function produce(kafkaName: string, records: number) {
   expect(produced.stderr).toBe('')
 }
 
-function aMeter(url: string, topics: MeteredTopic[], overrides: { intervalMs?: number } = {}) {
+function aMeter(
+  url: string,
+  topics: MeteredTopic[],
+  overrides: { intervalMs?: number; maxQueued?: number } = {},
+) {
   return new UsageMeter({
     url,
     token,
@@ -71,6 +75,7 @@ function aMeter(url: string, topics: MeteredTopic[], overrides: { intervalMs?: n
     usageOf: (_pool, names) => kafka.topicUsage(names),
     log: quiet,
     backoff: { baseMs: 20, maxMs: 100 },
+    ...(overrides.maxQueued ? { maxQueued: overrides.maxQueued } : {}),
   })
 }
 
@@ -165,6 +170,19 @@ describe('the usage meter against the stack Kafka', () => {
     term.abort()
     await flushing
     expect(meter.queued.map((sample) => sample.topicId)).toEqual([topic.topicId])
+  })
+
+  test('drops the oldest unsent samples beyond its bound', async () => {
+    const receiver = await aReceiver()
+    await receiver.close()
+    const meter = aMeter(receiver.url, [await aTopicWithRecords(1, 1)], { maxQueued: 2 })
+    for (const minute of ['00', '01', '02']) {
+      await meter.sample(new Date(`2026-03-01T14:${minute}:00Z`))
+    }
+    expect(meter.queued.map((sample) => sample.sampledAt)).toEqual([
+      '2026-03-01T14:01:00.000Z',
+      '2026-03-01T14:02:00.000Z',
+    ])
   })
 
   test('samples at each interval boundary while running, and stops when the signal aborts', async () => {

@@ -99,7 +99,7 @@ export class UsageMeter {
       }
     }
     this.#queue.push(...sampled)
-    const excess = this.#queue.length - (this.#options.maxQueued ?? 100_000)
+    const excess = this.#queue.length - (this.#options.maxQueued ?? 20_000)
     if (excess > 0) {
       this.#queue.splice(0, excess)
       samplesTotal.inc({ result: 'dropped' }, excess)
