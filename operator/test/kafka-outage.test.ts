@@ -1,13 +1,6 @@
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import { loadConfig } from '../../stack/src/config.ts'
-import { portInUse } from '../../stack/src/proc.ts'
-import { kafkaAdminUser, kafka as kafkaService } from '../../stack/src/services/kafka.ts'
-import type { Service } from '../../stack/src/services/service.ts'
+import { aPrivateKafka } from '../../stack/test/support/private-kafka.ts'
 import type { KafkaTopic } from '../src/crds/types.ts'
 import { KafkaAdmin } from '../src/kafka/admin.ts'
 import { apply } from '../src/kube/apply.ts'
@@ -15,68 +8,35 @@ import { Secrets } from '../src/kube/resources.ts'
 import { aPool, aSharedCluster, aTopic } from './support/builders.ts'
 import { anOperatorWorld, untilPhase } from './support/operator.ts'
 
-/** Two free loopback ports, for a broker of this test's own. */
-async function freePorts(): Promise<[number, number]> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000)
-    if (!(await portInUse(base)) && !(await portInUse(base + 1))) return [base, base + 1]
-  }
-}
-
 let world: Awaited<ReturnType<typeof anOperatorWorld>>
-let broker: Service
-let stackDir: string
+let broker: Awaited<ReturnType<typeof aPrivateKafka>>
 let admin: KafkaAdmin
-let bootstrap: string
-const password = randomBytes(12).toString('base64url')
 
 // A broker of its own, so stopping it cannot disturb the tests that share the stack's Kafka.
 beforeAll(async () => {
-  stackDir = mkdtempSync(join(tmpdir(), 'fjord-outage-'))
-  const [port, controller] = await freePorts()
-  const config = loadConfig({
-    ...process.env,
-    FJORD_STACK_DIR: stackDir,
-    FJORD_KAFKA_PORT: String(port),
-    FJORD_KAFKA_CONTROLLER_PORT: String(controller),
-  })
-  broker = kafkaService({
-    config,
-    secrets: {
-      kafkaAdminPassword: password,
-      postgresPassword: '',
-      kubeAdminToken: '',
-      platformToken: '',
-      meteringToken: '',
-    },
-  })
-  await broker.install()
-  await broker.up()
-  bootstrap = `127.0.0.1:${port}`
+  broker = await aPrivateKafka()
   admin = new KafkaAdmin({
-    bootstrapServers: [bootstrap],
+    bootstrapServers: [broker.bootstrap],
     mechanism: 'SCRAM-SHA-512',
-    username: kafkaAdminUser,
-    password,
+    ...broker.admin,
   })
   world = await anOperatorWorld()
   await apply(world.client, Secrets, {
     metadata: { name: 'outage-admin', namespace: world.namespace },
-    stringData: { username: kafkaAdminUser, password },
+    stringData: broker.admin,
   })
 })
 afterAll(async () => {
   await world?.stop()
   await admin?.close()
-  await broker?.down()
-  rmSync(stackDir, { recursive: true, force: true })
+  await broker?.close()
 })
 
 describe('the operator when Kafka goes away', () => {
   test('reports a retrying condition while Kafka is stopped for 30 s, then converges by itself', async () => {
     const pool = await world.create(
       aPool({
-        bootstrapServers: [bootstrap],
+        bootstrapServers: [broker.bootstrap],
         adminCredentialsSecretRef: { name: 'outage-admin', namespace: world.namespace },
       }),
     )

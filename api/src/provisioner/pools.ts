@@ -26,8 +26,9 @@ export function roomOf(pool: Pool, used: Map<string, number>): number {
 }
 
 /**
- * The pool a new shared cluster goes on: a Ready pool of its region (a pool without a
- * region takes any), the one with the most room left; undefined when none has room.
+ * The pool a new shared cluster goes on: a Ready pool of its region before one without a
+ * region (which takes any), and among those the one with the most room left; undefined
+ * when none has room.
  */
 export async function choosePool(
   db: Db,
@@ -46,7 +47,11 @@ export async function choosePool(
         (pool.spec.region === undefined || pool.spec.region === region) &&
         roomOf(pool, used) > 0,
     )
-    .sort((a, b) => roomOf(b, used) - roomOf(a, used))
+    .sort(
+      (a, b) =>
+        Number(b.spec.region === region) - Number(a.spec.region === region) ||
+        roomOf(b, used) - roomOf(a, used),
+    )
   return best?.metadata.name
 }
 

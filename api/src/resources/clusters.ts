@@ -7,7 +7,7 @@ import type { Tenant } from '../http/context.ts'
 import { kafkaPrefixFor, ResourceNameSchema } from '../kafka/names.ts'
 import { assertWithinQuota } from '../quota/usage.ts'
 import type { ResourceKind } from './declarative.ts'
-import { MetadataShape, metadataOf, StatusSchema, statusOf } from './status.ts'
+import { MetadataShape, metadataOf, phaseAfterChange, StatusSchema, statusOf } from './status.ts'
 
 const providersByType = { shared: ['shared'], dedicated: ['kubernetes', 'aws-msk'] } as const
 
@@ -128,6 +128,7 @@ export function clusterKind(
         .set({
           description: spec.description,
           generation: row.generation + 1,
+          phase: phaseAfterChange(row),
           updatedAt: new Date(),
         })
         .where(eq(clusters.id, row.id))

@@ -4,7 +4,7 @@ import { type Acl, type clusters, serviceAccounts } from '../db/schema/index.ts'
 import { conflict, type FieldError, parseOrFail, validationFailed } from '../errors.ts'
 import type { Tenant } from '../http/context.ts'
 import type { ResourceKind } from './declarative.ts'
-import { MetadataShape, metadataOf, StatusSchema, statusOf } from './status.ts'
+import { MetadataShape, metadataOf, phaseAfterChange, StatusSchema, statusOf } from './status.ts'
 
 const operations = [
   'all',
@@ -150,7 +150,12 @@ export function serviceAccountKind(
       }
       const [updated] = await tx
         .update(serviceAccounts)
-        .set({ ...spec, generation: row.generation + 1, updatedAt: new Date() })
+        .set({
+          ...spec,
+          generation: row.generation + 1,
+          phase: phaseAfterChange(row),
+          updatedAt: new Date(),
+        })
         .where(eq(serviceAccounts.id, row.id))
         .returning()
       return updated

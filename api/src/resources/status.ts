@@ -43,6 +43,14 @@ interface Lifecycle {
   updatedAt: Date
 }
 
+/**
+ * The phase of a row whose spec just changed: Updating once it has been provisioned, still
+ * Pending when it never was.
+ */
+export function phaseAfterChange(row: { observedGeneration: number }): string {
+  return row.observedGeneration === 0 ? 'Pending' : 'Updating'
+}
+
 export function metadataOf(row: Lifecycle) {
   return {
     id: row.id,

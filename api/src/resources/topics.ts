@@ -16,7 +16,7 @@ import { diffTopicSpec, type TopicSpec, updateErrors } from '../kafka/topic-plan
 import type { PlannedChange } from '../quota/limits.ts'
 import { assertWithinQuota } from '../quota/usage.ts'
 import type { ResourceKind } from './declarative.ts'
-import { MetadataShape, metadataOf, StatusSchema, statusOf } from './status.ts'
+import { MetadataShape, metadataOf, phaseAfterChange, StatusSchema, statusOf } from './status.ts'
 
 const ConfigValue = z.union([z.string(), z.number(), z.boolean()])
 
@@ -155,7 +155,12 @@ export async function insertTopic(
 export async function updateTopic(tx: Tx, row: TopicRow, spec: TopicSpec) {
   const [updated] = await tx
     .update(topics)
-    .set({ ...spec, generation: row.generation + 1, updatedAt: new Date() })
+    .set({
+      ...spec,
+      generation: row.generation + 1,
+      phase: phaseAfterChange(row),
+      updatedAt: new Date(),
+    })
     .where(eq(topics.id, row.id))
     .returning()
   if (!updated) throw new Error('update returned nothing')

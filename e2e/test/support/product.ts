@@ -5,36 +5,67 @@ import { startTestApi } from '../../../api/test/support/api.ts'
 import { KubeClient } from '../../../operator/src/kube/client.ts'
 import { anOperatorWorld, env } from '../../../operator/test/support/operator.ts'
 
+export interface ProductOptions {
+  /** How the api reaches Kubernetes, when not directly (a proxy a test can stop). */
+  apiKube?: KubeClient
+  /** Run the provisioner and status watcher here (default), or leave them to another process. */
+  provision?: boolean
+  /** Another database than the default (PGlite in memory, or DATABASE_URL). */
+  databaseUrl?: string
+}
+
 /**
  * The product in one process, on the stack: the api (PGlite in memory, or the PostgreSQL
  * of DATABASE_URL) with its provisioner and status watcher, and an operator; all of them
  * scoped to one label, so test files running side by side never see each other's resources.
  */
-export async function aProduct() {
+export async function aProduct(options: ProductOptions = {}) {
   const world = await anOperatorWorld()
   const kube = KubeClient.fromFile(env.kube.kubeconfig)
+  const apiKube = options.apiKube ?? kube
   const resourceLabels = world.labels
+  const platformToken = 'platform-token-of-the-e2e-tests'
   const api = await startTestApi(
-    { kubeconfig: env.kube.kubeconfig, resourceLabels, defaultReplicationFactor: 1 },
-    { kube },
+    {
+      kubeconfig: env.kube.kubeconfig,
+      resourceLabels,
+      defaultReplicationFactor: 1,
+      platformToken,
+      ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    },
+    { kube: apiKube },
   )
   const log = pino({ level: process.env.FJORD_TEST_LOG ?? 'silent' })
-  const scope = { db: api.database.db, kube, log, resourceLabels }
-  const provisioner = new Provisioner(scope)
-  const watcher = new StatusWatcher(scope)
-  provisioner.start()
-  watcher.start()
+  const scope = { db: api.database.db, kube: apiKube, log, resourceLabels }
+  const running =
+    options.provision === false ? [] : [new Provisioner(scope), new StatusWatcher(scope)]
+  for (const part of running) part.start()
   return {
     api,
     world,
     kube,
-    provisioner,
+    resourceLabels,
+    platformAdmin: { kind: 'api_key' as const, token: platformToken },
     async stop() {
-      await provisioner.stop()
-      await watcher.stop()
+      for (const part of running) await part.stop()
       await world.stop()
       await api.close()
       kube.close()
     },
   }
+}
+
+/** The stack's kubeconfig, pointed at another address of the same apiserver. */
+export function kubeVia(port: number): KubeClient {
+  const direct = KubeClient.fromFile(env.kube.kubeconfig)
+  const config = direct.kubeConfig
+  direct.close()
+  const current = config.getCurrentCluster()
+  if (!current) throw new Error('the stack kubeconfig has no cluster')
+  const server = new URL(current.server)
+  server.port = String(port)
+  config.clusters = config.clusters.map((cluster) =>
+    cluster.name === current.name ? { ...cluster, server: server.origin } : cluster,
+  )
+  return new KubeClient(config)
 }

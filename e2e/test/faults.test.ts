@@ -1,0 +1,266 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { promisify } from 'node:util'
+import { and, eq, isNull } from 'drizzle-orm'
+import { afterAll, describe, expect, test, vi } from 'vitest'
+import { outbox, topics as topicRows } from '../../api/src/db/schema/index.ts'
+import { expectStatus } from '../../api/test/support/api.ts'
+import { aTenant, type Tenant, withRoomyQuota } from '../../api/test/support/builders.ts'
+import { KafkaTopics } from '../../operator/src/crds/resources.ts'
+import { KafkaAdmin } from '../../operator/src/kafka/admin.ts'
+import { listObjects } from '../../operator/src/kube/apply.ts'
+import { env } from '../../operator/test/support/operator.ts'
+import { aPrivateKafka } from '../../stack/test/support/private-kafka.ts'
+import { aProduct, kubeVia } from './support/product.ts'
+import { aProxy } from './support/proxy.ts'
+
+type Product = Awaited<ReturnType<typeof aProduct>>
+const cleanups: (() => Promise<unknown>)[] = []
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup()
+})
+
+interface Topic {
+  name: string
+  kafkaName: string
+  partitions: number
+  status: { phase: string; conditions: { reason: string; message: string }[] }
+}
+
+async function call(
+  product: Product,
+  tenant: Tenant,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Response> {
+  return product.api.request(method, `/v1/orgs/${tenant.org}${path}`, { as: tenant.owner, body })
+}
+
+async function topicsOf(product: Product, tenant: Tenant, cluster: string): Promise<Topic[]> {
+  const page = await expectStatus(
+    await call(product, tenant, 'GET', `/clusters/${cluster}/topics?limit=100`),
+    200,
+  )
+  return page.items as Topic[]
+}
+
+/** The Kafka topics under a prefix, as the broker lists them. */
+async function kafkaTopicsUnder(
+  prefix: string,
+  kafka = { bootstrap: env.kafka.bootstrapServers, admin: env.kafka.admin },
+) {
+  const admin = new KafkaAdmin({
+    bootstrapServers: [kafka.bootstrap],
+    mechanism: 'SCRAM-SHA-512',
+    ...kafka.admin,
+  })
+  try {
+    return (await admin.listTopics()).filter((name) => name.startsWith(prefix)).sort()
+  } finally {
+    await admin.close()
+  }
+}
+
+/** A database of its own on the stack's PostgreSQL, made by the stack's own command. */
+async function stackDatabase(name: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    'stack/src/cli.ts',
+    'database',
+    name,
+  ])
+  return stdout.trim()
+}
+
+/** `fjord-api serve` as a child process with the given environment. */
+function apiProcess(environment: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['api/src/main.ts', 'serve'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...environment },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+}
+
+describe('Fjord when a part of it goes away', () => {
+  test('accepts 50 topics while Kubernetes is unreachable, and makes each exactly once when it is back', async () => {
+    const target = new URL(env.kube.server)
+    const proxy = await aProxy({ host: target.hostname, port: Number(target.port) })
+    const product = await aProduct({ apiKube: kubeVia(proxy.port) })
+    cleanups.push(
+      () => product.stop(),
+      () => proxy.stop(),
+    )
+    const tenant = await aTenant(product.api)
+    await withRoomyQuota(product.api, tenant)
+    await expectStatus(
+      await call(product, tenant, 'PUT', '/clusters/main?wait=true', { type: 'shared' }),
+      201,
+    )
+
+    await proxy.stop()
+    const names = Array.from({ length: 50 }, (_, i) => `t${String(i).padStart(2, '0')}`)
+    for (const name of names) {
+      const created = await expectStatus(
+        await call(product, tenant, 'PUT', `/clusters/main/topics/${name}`, { partitions: 1 }),
+        201,
+      )
+      expect(created.status).toMatchObject({ phase: 'Pending' })
+    }
+    // The rows say why nothing happens yet.
+    await vi.waitFor(
+      async () => {
+        const [first] = await topicsOf(product, tenant, 'main')
+        expect(first?.status.conditions[0]?.reason).toBe('ProvisioningRetrying')
+      },
+      { timeout: 20_000, interval: 500 },
+    )
+
+    await proxy.start()
+    const back = Date.now()
+    await vi.waitFor(
+      async () => {
+        const phases = (await topicsOf(product, tenant, 'main')).map((t) => t.status.phase)
+        expect(phases).toEqual(names.map(() => 'Ready'))
+      },
+      { timeout: 60_000, interval: 500 },
+    )
+    expect(Date.now() - back).toBeLessThan(60_000)
+    const prefix = `${tenant.org}-main.`
+    expect(await kafkaTopicsUnder(prefix)).toEqual(names.map((name) => `${prefix}${name}`))
+    const resources = await listObjects(product.kube, KafkaTopics, { namespace: tenant.org })
+    expect(resources).toHaveLength(50)
+  })
+
+  test('finishes the drain when the api is killed in the middle of it and started again', async () => {
+    // The api under test runs as a process of its own, on the stack's PostgreSQL; this
+    // process only writes through the REST API.
+    const databaseUrl = await stackDatabase('fjord_e2e')
+    const product = await aProduct({ provision: false, databaseUrl })
+    cleanups.push(() => product.stop())
+    const tenant = await aTenant(product.api)
+    await withRoomyQuota(product.api, tenant)
+    const names = Array.from({ length: 200 }, (_, i) => `bulk-${String(i).padStart(3, '0')}`)
+    await expectStatus(await call(product, tenant, 'PUT', '/clusters/main', {}), 201)
+    const child = () =>
+      apiProcess({
+        DATABASE_URL: databaseUrl,
+        FJORD_KUBECONFIG: env.kube.kubeconfig,
+        FJORD_RESOURCE_LABELS: Object.entries(product.resourceLabels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
+      })
+    const first = child()
+    cleanups.push(async () => first.kill('SIGKILL'))
+    await expectStatus(
+      await call(product, tenant, 'PUT', '/clusters/main/topics', {
+        topics: names.map((name) => ({ name, partitions: 1 })),
+      }),
+      200,
+    )
+    const made = () => listObjects(product.kube, KafkaTopics, { namespace: tenant.org })
+    await vi.waitFor(async () => expect((await made()).length).toBeGreaterThan(0), {
+      timeout: 60_000,
+      interval: 20,
+    })
+    first.kill('SIGKILL')
+    await new Promise((resolve) => first.once('exit', resolve))
+    const pending = await product.api.database.db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(and(eq(outbox.orgId, tenant.orgId), isNull(outbox.processedAt)))
+    expect(pending.length).toBeGreaterThan(0)
+
+    const second = child()
+    cleanups.push(async () => second.kill('SIGTERM'))
+    await vi.waitFor(
+      async () => {
+        const rows = await product.api.database.db
+          .select({ phase: topicRows.phase })
+          .from(topicRows)
+          .where(eq(topicRows.orgId, tenant.orgId))
+        expect(rows.filter((row) => row.phase === 'Ready')).toHaveLength(names.length)
+      },
+      { timeout: 120_000, interval: 1_000 },
+    )
+    const prefix = `${tenant.org}-main.`
+    expect(await kafkaTopicsUnder(prefix)).toEqual(names.map((name) => `${prefix}${name}`))
+    expect(await made()).toHaveLength(names.length)
+  })
+
+  test('shows a retrying condition through the API while Kafka is stopped, then Ready', async () => {
+    const kafka = await aPrivateKafka()
+    const product = await aProduct()
+    cleanups.push(
+      () => kafka.close(),
+      () => product.stop(),
+    )
+    // A pool registered by the platform admin, in a region of its own.
+    const region = `outage-${product.world.namespace}`
+    const pool = `pool-${product.world.namespace}`
+    await expectStatus(
+      await product.api.request('PUT', `/admin/v1/pools/${pool}`, {
+        as: product.platformAdmin,
+        body: {
+          bootstrapServers: [kafka.bootstrap],
+          admin: kafka.admin,
+          maxPartitions: 100,
+          region,
+        },
+      }),
+      200,
+    )
+    await vi.waitFor(
+      async () => {
+        const pools = await expectStatus(
+          await product.api.request('GET', '/admin/v1/pools', { as: product.platformAdmin }),
+          200,
+        )
+        expect(pools.items).toContainEqual(expect.objectContaining({ name: pool, phase: 'Ready' }))
+      },
+      { timeout: 30_000, interval: 500 },
+    )
+    const tenant = await aTenant(product.api)
+    const cluster = await expectStatus(
+      await call(product, tenant, 'PUT', '/clusters/main?wait=true', { type: 'shared', region }),
+      201,
+    )
+    expect(cluster.bootstrapServers).toBe(kafka.bootstrap)
+    await expectStatus(
+      await call(product, tenant, 'PUT', '/clusters/main/topics/before?wait=true', {
+        partitions: 1,
+      }),
+      201,
+    )
+
+    await kafka.down()
+    await expectStatus(
+      await call(product, tenant, 'PUT', '/clusters/main/topics/during', { partitions: 2 }),
+      201,
+    )
+    await expectStatus(
+      await call(product, tenant, 'PATCH', '/clusters/main/topics/before', { partitions: 3 }),
+      200,
+    )
+    await vi.waitFor(
+      async () => {
+        const during = (await topicsOf(product, tenant, 'main')).find((t) => t.name === 'during')
+        expect(during?.status.conditions[0]).toMatchObject({
+          reason: 'KafkaUnavailable',
+          message: expect.stringMatching(/retrying/),
+        })
+      },
+      { timeout: 30_000, interval: 500 },
+    )
+
+    await kafka.up()
+    await vi.waitFor(
+      async () => {
+        const topics = await topicsOf(product, tenant, 'main')
+        expect(topics.map((t) => [t.name, t.status.phase, t.partitions])).toEqual([
+          ['before', 'Ready', 3],
+          ['during', 'Ready', 2],
+        ])
+      },
+      { timeout: 120_000, interval: 1_000 },
+    )
+    expect(await kafkaTopicsUnder(`${tenant.org}-main.`, kafka)).toHaveLength(2)
+  })
+})

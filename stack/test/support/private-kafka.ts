@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../../src/config.ts'
+import { portInUse } from '../../src/proc.ts'
+import { kafkaAdminUser, kafka as kafkaService } from '../../src/services/kafka.ts'
+
+/** Two free loopback ports, for a broker of a test's own. */
+async function freePorts(): Promise<[number, number]> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000)
+    if (!(await portInUse(base)) && !(await portInUse(base + 1))) return [base, base + 1]
+  }
+}
+
+/**
+ * A Kafka broker of a test's own, configured as the stack's is, so that stopping it cannot
+ * disturb the tests that share the stack's Kafka. `close` stops it and removes its data.
+ */
+export async function aPrivateKafka() {
+  const stackDir = mkdtempSync(join(tmpdir(), 'fjord-kafka-'))
+  const [port, controller] = await freePorts()
+  const password = randomBytes(12).toString('base64url')
+  const config = loadConfig({
+    ...process.env,
+    FJORD_STACK_DIR: stackDir,
+    FJORD_KAFKA_PORT: String(port),
+    FJORD_KAFKA_CONTROLLER_PORT: String(controller),
+  })
+  const broker = kafkaService({
+    config,
+    secrets: {
+      kafkaAdminPassword: password,
+      postgresPassword: '',
+      kubeAdminToken: '',
+      platformToken: '',
+      meteringToken: '',
+    },
+  })
+  await broker.install()
+  await broker.up()
+  return {
+    bootstrap: `127.0.0.1:${port}`,
+    admin: { username: kafkaAdminUser, password },
+    up: () => broker.up(),
+    down: () => broker.down(),
+    async close() {
+      await broker.down()
+      rmSync(stackDir, { recursive: true, force: true })
+    },
+  }
+}
