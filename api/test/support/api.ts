@@ -22,6 +22,8 @@ export interface RequestOptions {
 export interface TestApi {
   database: Database
   request(method: string, path: string, options?: RequestOptions): Promise<Response>
+  /** The app's fetch handler, to serve it on a port. */
+  fetch(request: Request): Response | Promise<Response>
   close(): Promise<void>
 }
 
@@ -39,6 +41,7 @@ export async function startTestApi(
   const { app } = createApp({ config, database, kube: deps.kube })
   return {
     database,
+    fetch: (request) => app.fetch(request),
     async request(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers }
       const caller = options.as ?? anonymous

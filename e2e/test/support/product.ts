@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
 import pino from 'pino'
 import { Provisioner } from '../../../api/src/provisioner/provisioner.ts'
 import { StatusWatcher } from '../../../api/src/provisioner/status-watcher.ts'
@@ -12,6 +14,8 @@ export interface ProductOptions {
   provision?: boolean
   /** Another database than the default (PGlite in memory, or DATABASE_URL). */
   databaseUrl?: string
+  /** Run the operator's usage metering this often; off when not given. */
+  meteringIntervalMs?: number
 }
 
 /**
@@ -20,7 +24,22 @@ export interface ProductOptions {
  * scoped to one label, so test files running side by side never see each other's resources.
  */
 export async function aProduct(options: ProductOptions = {}) {
-  const world = await anOperatorWorld()
+  // The api also listens on a port, for the operator's usage samples.
+  let fetchApi: (request: Request) => Response | Promise<Response> = () =>
+    new Response('starting', { status: 503 })
+  const server = serve({ fetch: (request) => fetchApi(request), hostname: '127.0.0.1', port: 0 })
+  await new Promise((resolve) => server.once('listening', resolve))
+  const { port } = server.address() as AddressInfo
+  const meteringToken = 'metering-token-of-the-e2e-tests'
+  const world = await anOperatorWorld({
+    metering: options.meteringIntervalMs
+      ? {
+          url: `http://127.0.0.1:${port}/internal/v1/usage-samples`,
+          token: meteringToken,
+          intervalMs: options.meteringIntervalMs,
+        }
+      : undefined,
+  })
   const kube = KubeClient.fromFile(env.kube.kubeconfig)
   const apiKube = options.apiKube ?? kube
   const resourceLabels = world.labels
@@ -31,10 +50,12 @@ export async function aProduct(options: ProductOptions = {}) {
       resourceLabels,
       defaultReplicationFactor: 1,
       platformToken,
+      meteringToken,
       ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     },
     { kube: apiKube },
   )
+  fetchApi = api.fetch
   const log = pino({ level: process.env.FJORD_TEST_LOG ?? 'silent' })
   const scope = { db: api.database.db, kube: apiKube, log, resourceLabels }
   const running =
@@ -46,9 +67,11 @@ export async function aProduct(options: ProductOptions = {}) {
     kube,
     resourceLabels,
     platformAdmin: { kind: 'api_key' as const, token: platformToken },
+    meteringToken,
     async stop() {
       for (const part of running) await part.stop()
       await world.stop()
+      await new Promise((resolve) => server.close(resolve))
       await api.close()
       kube.close()
     },

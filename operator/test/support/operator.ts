@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { vi } from 'vitest'
 import { readStackEnv } from '../../../stack/src/env.ts'
-import { operatorNodeFlags } from '../../src/config.ts'
+import { type MeteringConfig, operatorNodeFlags } from '../../src/config.ts'
 import { installCrds } from '../../src/crds/install.ts'
 import { KafkaClusters, KafkaPools, KafkaTopics, KafkaUsers } from '../../src/crds/resources.ts'
 import type { FjordResource } from '../../src/crds/types.ts'
@@ -36,7 +36,14 @@ export function stackKafka(): KafkaAdmin {
  * child processes), a namespace for its resources, and a pool on the stack's Kafka (Ready,
  * when the operator runs here): everything one test file needs, torn down by `stop`.
  */
-export async function anOperatorWorld({ inProcess = true }: { inProcess?: boolean } = {}) {
+export async function anOperatorWorld({
+  inProcess = true,
+  metering,
+}: {
+  inProcess?: boolean
+  /** Usage metering of the in-process operator; off when not given. */
+  metering?: MeteringConfig
+} = {}) {
   const client = KubeClient.fromFile(env.kube.kubeconfig)
   await installCrds(client)
   const shard = unique('shard')
@@ -58,6 +65,7 @@ export async function anOperatorWorld({ inProcess = true }: { inProcess?: boolea
         topicConcurrency: 64,
         resyncMs: 300_000,
         selector,
+        metering,
       })
     : async () => {}
   /** Another replica, as its own process: `npm run operator` with this world's scope. */

@@ -1,0 +1,173 @@
+import { and, eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
+import { usageSamples } from '../../api/src/db/schema/index.ts'
+import { expectStatus } from '../../api/test/support/api.ts'
+import { aTenant, type Tenant } from '../../api/test/support/builders.ts'
+import { env, stackKafka } from '../../operator/test/support/operator.ts'
+import { kcat, kcatWithProperties } from '../../stack/test/support/kcat.ts'
+import { aProduct } from './support/product.ts'
+
+const samplePeriodMs = 2_000
+let product: Awaited<ReturnType<typeof aProduct>>
+beforeAll(async () => {
+  product = await aProduct({ meteringIntervalMs: samplePeriodMs })
+})
+afterAll(() => product.stop())
+
+async function call(tenant: Tenant, method: string, path: string, body?: unknown) {
+  return product.api.request(method, `/v1/orgs/${tenant.org}${path}`, { as: tenant.owner, body })
+}
+
+/** A free-plan tenant with a Ready topic and the kcat configuration of a service account. */
+async function aProducer(topic: string, partitions: number) {
+  const tenant = await aTenant(product.api)
+  await expectStatus(await call(tenant, 'PUT', '/clusters/main?wait=true', {}), 201)
+  const made = await expectStatus(
+    await call(tenant, 'PUT', `/clusters/main/topics/${topic}?wait=true`, { partitions }),
+    201,
+  )
+  await expectStatus(
+    await call(tenant, 'PUT', '/clusters/main/service-accounts/app?wait=true', {
+      acls: [{ resourceType: 'topic', name: topic, operations: ['write', 'describe'] }],
+    }),
+    201,
+  )
+  const credential = await expectStatus(
+    await call(tenant, 'POST', '/clusters/main/service-accounts/app/credentials'),
+    201,
+  )
+  const config = (credential.clientConfig as { kcat: string }).kcat
+  const kafkaTopic = made.kafkaName as string
+  // The login reaches Kafka a moment after the Secret: wait until it works.
+  await expect
+    .poll(async () => (await kcatWithProperties(config, ['-L', '-t', kafkaTopic])).code, {
+      timeout: 20_000,
+    })
+    .toBe(0)
+  return {
+    tenant,
+    config,
+    kafkaTopic,
+    username: (credential.connection as { username: string }).username,
+  }
+}
+
+/** Seconds a producer takes to send `count` records of `size` bytes, and what it said. */
+async function timedProduce(
+  run: (args: string[], input: string) => Promise<{ code: number; stderr: string }>,
+  topic: string,
+  count: number,
+  size: number,
+): Promise<{ seconds: number; stderr: string }> {
+  const input = `${'x'.repeat(size)}\n`.repeat(count)
+  const started = performance.now()
+  const { code, stderr } = await run(['-P', '-t', topic, '-X', 'linger.ms=5'], input)
+  expect({ code, errors: stderr.match(/ERROR.*/g) }).toEqual({ code: 0, errors: null })
+  return { seconds: (performance.now() - started) / 1000, stderr }
+}
+
+describe('plan quotas and metering, end to end', () => {
+  test("the plan's produce byte rate is enforced by Kafka, and its partition limit by the API", async () => {
+    const { tenant, config, kafkaTopic, username } = await aProducer('firehose', 1)
+    const kafka = stackKafka()
+    try {
+      await expect
+        .poll(() => kafka.quotasOf(username), { timeout: 10_000 })
+        .toMatchObject({ producer_byte_rate: 1024 * 1024 })
+    } finally {
+      await kafka.close()
+    }
+    // The free plan allows 1 MiB/s in. Kafka measures the rate over about 10 s, so the first
+    // 10 MiB or so pass at once; 24 MiB must take well over 10 s.
+    const count = 2400
+    const size = 10 * 1024
+    const throttled = await timedProduce(
+      (args, input) => kcatWithProperties(config, args, input),
+      kafkaTopic,
+      count,
+      size,
+    )
+    // The same bytes as the platform admin, who has no quota: what the broker can do here.
+    const free = await timedProduce(
+      (args, input) => kcat(env.kafka.admin, args, input),
+      kafkaTopic,
+      count,
+      size,
+    )
+    const rateMiBs = (count * size) / 1024 / 1024 / throttled.seconds
+    expect(rateMiBs).toBeLessThan(2.2)
+    expect(throttled.seconds).toBeGreaterThan(free.seconds * 3)
+    // librdkafka reports the broker's throttle time: it is Kafka that slowed the producer.
+    expect(throttled.stderr).toMatch(/throttled/)
+    expect(free.stderr).not.toMatch(/throttled/)
+
+    const refused = await expectStatus(
+      await call(tenant, 'PUT', '/clusters/main/topics/wide', { partitions: 30 }),
+      422,
+    )
+    expect(refused).toMatchObject({
+      code: 'quota_exceeded',
+      limit: 'partitions',
+      current: 1,
+      maximum: 30,
+    })
+  })
+
+  test('usage shows the messages produced and the storage they take, and a replayed batch changes nothing', async () => {
+    const { tenant, config, kafkaTopic } = await aProducer('events', 2)
+    const produced = 1234
+    await kcatWithProperties(config, ['-P', '-t', kafkaTopic], 'event\n'.repeat(produced))
+    const from = new Date(Date.now() - 60 * 60 * 1000).toISOString()
+    const to = new Date(Date.now() + 60 * 60 * 1000).toISOString()
+    const usage = async (granularity: 'raw' | 'hour') => {
+      const answer = await expectStatus(
+        await call(
+          tenant,
+          'GET',
+          `/usage?granularity=${granularity}&from=${from}&to=${to}&cluster=main&topic=events`,
+        ),
+        200,
+      )
+      const points = answer.points as { messagesIn: number; storageBytes: number }[]
+      return {
+        messagesIn: points.reduce((total, point) => total + point.messagesIn, 0),
+        storageBytes: Math.max(0, ...points.map((point) => point.storageBytes)),
+      }
+    }
+    // Within a sample period or two of the produce.
+    await vi.waitFor(async () => expect((await usage('raw')).messagesIn).toBe(produced), {
+      timeout: 5 * samplePeriodMs + 10_000,
+      interval: 500,
+    })
+    const settled = await usage('raw')
+    expect(settled.storageBytes).toBeGreaterThan(0)
+    expect(await usage('hour')).toMatchObject({ messagesIn: produced })
+
+    // The operator's batches again, as a retry would send them: nothing changes.
+    const [topic] = (await expectStatus(await call(tenant, 'GET', '/clusters/main/topics'), 200))
+      .items as { id: string }[]
+    const rows = await product.api.database.db
+      .select()
+      .from(usageSamples)
+      .where(and(eq(usageSamples.orgId, tenant.orgId), eq(usageSamples.topicId, topic?.id ?? '')))
+    const replayed = await product.api.request('POST', '/internal/v1/usage-samples', {
+      as: { kind: 'api_key', token: product.meteringToken },
+      body: {
+        samples: rows.map((row) => ({
+          id: row.sampleId,
+          orgId: row.orgId,
+          clusterId: row.clusterId,
+          topicId: row.topicId,
+          sampledAt: row.sampledAt.toISOString(),
+          partitions: row.partitions,
+          storageBytes: row.storageBytes,
+          endOffsets: row.endOffsets,
+        })),
+      },
+    })
+    const answer = await expectStatus(replayed, 200)
+    expect(answer.stored).toBe(0)
+    expect(await usage('raw')).toMatchObject({ messagesIn: produced })
+    expect(await usage('hour')).toMatchObject({ messagesIn: produced })
+  })
+})
