@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { inArray, sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { testConfig } from '../src/config.ts'
+import { type Database, openDatabase } from '../src/db/client.ts'
+import { outbox } from '../src/db/schema/index.ts'
+import { claim, complete, retryLater } from '../src/provisioner/outbox.ts'
+
+// Replicas claim side by side on real PostgreSQL, in a database of this file's own, so the
+// outbox holds exactly what the test puts in it.
+let database: Database
+beforeAll(async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    'stack/src/cli.ts',
+    'database',
+    'fjord_outbox_test',
+  ])
+  database = openDatabase(testConfig({ databaseUrl: stdout.trim() }))
+  await database.migrate()
+})
+afterAll(() => database.close())
+
+async function freshOutbox(rows: number): Promise<number[]> {
+  await database.db.execute(sql`truncate outbox`)
+  const inserted = await database.db
+    .insert(outbox)
+    .values(
+      Array.from({ length: rows }, (_, i) => ({
+        aggregateType: 'topic',
+        aggregateId: `t${i}`,
+        action: 'topic.create',
+        payload: {},
+      })),
+    )
+    .returning({ id: outbox.id })
+  return inserted.map((row) => row.id)
+}
+
+describe('the outbox claims', () => {
+  it('never hand one row to two replicas claiming at the same time', async () => {
+    const ids = await freshOutbox(200)
+    const claims = await Promise.all(Array.from({ length: 8 }, () => claim(database.db, 40)))
+    const claimed = claims.flat().map((entry) => entry.id)
+    expect(new Set(claimed).size).toBe(claimed.length)
+    expect(claimed.sort((a, b) => a - b)).toEqual(ids)
+    // Claimed rows stay with their claimant until its lease runs out.
+    expect(await claim(database.db, 40)).toEqual([])
+  })
+
+  it('hands a row back after a failure only once its backoff is over, and never after it is done', async () => {
+    const [first, second] = await freshOutbox(2)
+    const claimed = await claim(database.db, 10)
+    expect(claimed.map((entry) => [entry.id, entry.attempts])).toEqual([
+      [first, 1],
+      [second, 1],
+    ])
+    await complete(database.db, [first as number])
+    await retryLater(database.db, [second as number], 1, 'kube-apiserver unreachable', 300)
+    expect(await claim(database.db, 10)).toEqual([])
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    const again = await claim(database.db, 10)
+    expect(again.map((entry) => [entry.id, entry.attempts])).toEqual([[second, 2]])
+    const [row] = await database.db
+      .select()
+      .from(outbox)
+      .where(inArray(outbox.id, [second as number]))
+    expect(row?.lastError).toBe('kube-apiserver unreachable')
+  })
+})
