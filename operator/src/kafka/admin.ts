@@ -9,6 +9,7 @@ import {
   ConfigSources,
   Connection,
   createTopicsV7,
+  describeConfigsV4,
   IncrementalAlterConfigOperationTypes,
   protocolErrorsCodesById,
   ResourcePatternTypes,
@@ -173,16 +174,34 @@ export class KafkaAdmin {
 
   /** The topic as Kafka has it, or undefined when it does not exist. */
   async describeTopic(name: string): Promise<(ActualTopic & { topicId: string }) | undefined> {
-    // DescribeConfigs first: it answers UNKNOWN_TOPIC_OR_PARTITION at once, where the
-    // client's metadata call retries an unknown topic before giving up.
-    let description: Awaited<ReturnType<Admin['describeConfigs']>>[number] | undefined
+    // DescribeConfigs first, on our own connection: the broker answers an unknown topic at
+    // once, where the client's calls retry it (a second's delay per new topic) before
+    // giving up.
+    type Response = describeConfigsV4.DescribeConfigsResponse
+    let response: Response
     try {
-      ;[description] = await this.#admin.describeConfigs({
-        resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: name }],
-      })
+      response = await describeConfigsV4.api.async(
+        await this.#raw(),
+        [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: name, configurationKeys: null }],
+        false,
+        false,
+      )
     } catch (error) {
-      if (kafkaErrorIds(error).includes('UNKNOWN_TOPIC_OR_PARTITION')) return undefined
-      throw new KafkaAdminError(`describe configs of ${name}`, error)
+      if (!(error instanceof ResponseError)) {
+        throw new KafkaAdminError(`describe configs of ${name}`, error)
+      }
+      response = (error as ResponseError & { response: Response }).response
+    }
+    const [description] = response.results
+    const failure = description?.errorCode
+      ? (protocolErrorsCodesById[description.errorCode] ?? `KAFKA_ERROR_${description.errorCode}`)
+      : undefined
+    if (failure === 'UNKNOWN_TOPIC_OR_PARTITION') return undefined
+    if (failure) {
+      throw new KafkaAdminError(`describe configs of ${name}`, {
+        apiId: failure,
+        message: description?.errorMessage,
+      })
     }
     const metadata = await this.#call(`describe topic ${name}`, () =>
       this.#admin.metadata({ topics: [name], forceUpdate: true }),
