@@ -27,24 +27,26 @@ describe('the chart under the stack Helm', () => {
     expect(stdout).toContain('replicas: 3')
   })
 
-  test('installs into the kube-apiserver, giving the operator exactly the rights it needs, and uninstalls', async () => {
+  test('installs into the kube-apiserver, giving the operator and the api exactly the rights they need, and uninstalls', async () => {
     const kc = new KubeConfig()
     kc.loadFromFile(env.kube.kubeconfig)
     const suffix = randomBytes(4).toString('hex')
     const namespace = `helm-test-${suffix}`
     const release = `r${suffix}`
     const operator = `system:serviceaccount:${namespace}:${release}-fjord-operator`
+    const api = `system:serviceaccount:${namespace}:${release}-fjord-api`
     const may = async (
       verb: string,
       resource: string,
       group = '',
       ns?: string,
       subresource?: string,
+      user = operator,
     ) => {
       const review = await kc.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
         body: {
           spec: {
-            user: operator,
+            user,
             groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`],
             resourceAttributes: {
               verb,
@@ -80,6 +82,25 @@ describe('the chart under the stack Helm', () => {
       expect(await may('delete', 'secrets', '', 'tenant-a')).toBe(false)
       expect(await may('create', 'namespaces')).toBe(false)
       expect(await may('create', 'pods', '', 'tenant-a')).toBe(false)
+
+      // The api provisions: namespaces, the resources' specs, password Secrets; no status.
+      const apiMay = (verb: string, resource: string, group = '', ns?: string, sub?: string) =>
+        may(verb, resource, group, ns, sub, api)
+      expect(deployed.spec?.template.spec?.containers[0]?.env).toContainEqual(
+        expect.objectContaining({ name: 'FJORD_METERING_URL' }),
+      )
+      expect(await apiMay('create', 'namespaces')).toBe(true)
+      expect(await apiMay('patch', 'kafkatopics', 'fjord.dev', 'acme')).toBe(true)
+      expect(await apiMay('watch', 'kafkausers', 'fjord.dev')).toBe(true)
+      expect(await apiMay('create', 'kafkapools', 'fjord.dev')).toBe(true)
+      expect(await apiMay('patch', 'secrets', '', 'acme')).toBe(true)
+      expect(await apiMay('patch', 'kafkatopics', 'fjord.dev', 'acme', 'status')).toBe(false)
+      expect(await apiMay('list', 'secrets', '', 'acme')).toBe(false)
+      expect(await apiMay('create', 'pods', '', 'acme')).toBe(false)
+      const tokens = await kc
+        .makeApiClient(CoreV1Api)
+        .readNamespacedSecret({ name: `${release}-fjord-tokens`, namespace })
+      expect(Object.keys(tokens.data ?? {}).sort()).toEqual(['metering-token', 'platform-token'])
     } finally {
       await helm(['uninstall', release, '--namespace', namespace])
       await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace })
