@@ -1,0 +1,234 @@
+/**
+ * bench:e2e — how long from a PUT of a topic on the REST API until a produce to it succeeds,
+ * through the whole product (api → outbox → provisioner → KafkaTopic → operator → Kafka),
+ * for 100 topics made one by one and 1,000 made with one bulk apply; and the same through
+ * direct Kafka admin calls on the same broker (the floor). Runs against the stack (the api on
+ * the stack's PostgreSQL); prints figures, asserts none.
+ */
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Producer, stringSerializers } from '@platformatic/kafka'
+import pino from 'pino'
+import { createApp } from '../../api/src/app.ts'
+import { testConfig } from '../../api/src/config.ts'
+import { openDatabase } from '../../api/src/db/client.ts'
+import { quotaOverrides } from '../../api/src/db/schema/index.ts'
+import { Provisioner } from '../../api/src/provisioner/provisioner.ts'
+import { StatusWatcher } from '../../api/src/provisioner/status-watcher.ts'
+import { installCrds } from '../../operator/src/crds/install.ts'
+import { KafkaPools } from '../../operator/src/crds/resources.ts'
+import { KafkaAdmin } from '../../operator/src/kafka/admin.ts'
+import { apply } from '../../operator/src/kube/apply.ts'
+import { KubeClient } from '../../operator/src/kube/client.ts'
+import { Namespaces, Secrets } from '../../operator/src/kube/resources.ts'
+import { startOperator } from '../../operator/src/main.ts'
+import { readStackEnv } from '../../stack/src/env.ts'
+
+const env = readStackEnv()
+const id = randomBytes(3).toString('hex')
+const labels = { 'fjord.dev/bench': id }
+const system = `bench-e2e-${id}`
+const org = `bench-${id}`
+const kube = KubeClient.fromFile(env.kube.kubeconfig)
+const log = pino({ level: 'silent' })
+
+// The platform: a pool on the stack's Kafka and an operator, both scoped to this run's label.
+await installCrds(kube)
+await apply(kube, Namespaces, { metadata: { name: system } })
+await apply(kube, Secrets, {
+  metadata: { name: 'kafka-admin', namespace: system },
+  stringData: env.kafka.admin,
+})
+await apply(kube, KafkaPools, {
+  metadata: { name: system, labels },
+  spec: {
+    bootstrapServers: [env.kafka.bootstrapServers],
+    adminCredentialsSecretRef: { name: 'kafka-admin', namespace: system },
+    capacity: { maxPartitions: 100_000 },
+  },
+})
+const stopOperator = await startOperator({
+  kubeconfig: env.kube.kubeconfig,
+  installCrds: false,
+  leaseNamespace: system,
+  identity: `bench-${id}`,
+  port: 0,
+  topicConcurrency: 64,
+  resyncMs: 300_000,
+  selector: `fjord.dev/bench=${id}`,
+})
+
+// The api, as `fjord-api serve` runs it, on the stack's PostgreSQL.
+const databaseUrl = execFileSync(process.execPath, [
+  'stack/src/cli.ts',
+  'database',
+  'fjord_bench_e2e',
+])
+  .toString()
+  .trim()
+const config = testConfig({ databaseUrl, resourceLabels: labels, defaultReplicationFactor: 1 })
+const database = openDatabase(config)
+await database.migrate()
+const { app } = createApp({ config, database, kube, logger: log })
+const scope = { db: database.db, kube, log, resourceLabels: labels }
+const provisioner = new Provisioner(scope)
+const watcher = new StatusWatcher(scope)
+provisioner.start()
+watcher.start()
+
+let cookie = ''
+let csrf = ''
+async function call(method: string, path: string, body?: unknown) {
+  const response = await app.request(`/v1/orgs/${org}${path}`, {
+    method,
+    headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  if (response.status >= 300) throw new Error(`${method} ${path}: ${await response.text()}`)
+  return (await response.json()) as Record<string, unknown> & { status?: { phase: string } }
+}
+
+const signup = await app.request('/v1/auth/signup', {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({
+    email: `${org}@example.com`,
+    password: 'a long bench password',
+    organization: { name: org },
+  }),
+})
+cookie = signup.headers
+  .getSetCookie()
+  .map((header) => header.split(';')[0])
+  .join('; ')
+csrf = ((await signup.json()) as { csrfToken: string }).csrfToken
+const [orgRow] = await database.db.query.organizations.findMany({
+  where: (organizations, { eq }) => eq(organizations.name, org),
+})
+await database.db
+  .insert(quotaOverrides)
+  .values({ orgId: orgRow?.id ?? '', topics: 100_000, partitions: 1_000_000 })
+await call('PUT', '/clusters/main?wait=true', {})
+await call('PUT', '/clusters/main/service-accounts/bench?wait=true', {
+  acls: [
+    {
+      resourceType: 'topic',
+      patternType: 'prefixed',
+      name: 't',
+      operations: ['write', 'describe'],
+    },
+  ],
+})
+const credential = (await call('POST', '/clusters/main/service-accounts/bench/credentials')) as {
+  connection: { username: string; password: string; topicPrefix: string }
+}
+const prefix = credential.connection.topicPrefix
+
+const producer = new Producer({
+  clientId: `bench-${id}`,
+  bootstrapBrokers: [env.kafka.bootstrapServers],
+  sasl: {
+    mechanism: 'SCRAM-SHA-512',
+    username: credential.connection.username,
+    password: credential.connection.password,
+  },
+  serializers: stringSerializers,
+  retries: 0,
+})
+
+/** Produces one record until it succeeds: the moment the topic is usable. */
+async function usable(topic: string): Promise<void> {
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    try {
+      await producer.send({ messages: [{ topic, value: 'x' }] })
+      return
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await sleep(10)
+    }
+  }
+}
+
+const admin = new KafkaAdmin({
+  bootstrapServers: [env.kafka.bootstrapServers],
+  mechanism: 'SCRAM-SHA-512',
+  ...env.kafka.admin,
+})
+const spec = (name: string) => ({ name, partitions: 1, replicationFactor: 1, config: {} })
+const names = (kind: string, count: number) =>
+  Array.from({ length: count }, (_, i) => `t${kind}-${String(i).padStart(4, '0')}`)
+
+await call('PUT', '/clusters/main/topics/twarmup?wait=true', { partitions: 1 })
+await usable(`${prefix}twarmup`)
+
+async function oneByOne(kind: string, make: (name: string) => Promise<unknown>) {
+  const times: number[] = []
+  for (const name of names(kind, 100)) {
+    const started = performance.now()
+    await make(name)
+    await usable(`${prefix}${name}`)
+    times.push(performance.now() - started)
+  }
+  return times.sort((a, b) => a - b)
+}
+
+async function inBulk(kind: string, make: (all: string[]) => Promise<unknown>) {
+  const all = names(kind, 1_000)
+  const started = performance.now()
+  await make(all)
+  for (const name of all) await usable(`${prefix}${name}`)
+  return performance.now() - started
+}
+
+/** Follows a topic through the API, as a client would, until it is Ready. */
+async function ready(name: string): Promise<void> {
+  while ((await call('GET', `/clusters/main/topics/${name}`)).status?.phase !== 'Ready')
+    await sleep(10)
+}
+
+const single = await oneByOne('s', async (name) => {
+  await call('PUT', `/clusters/main/topics/${name}`, { partitions: 1 })
+  await ready(name)
+})
+const singleFloor = await oneByOne('f', (name) => admin.createTopics([spec(`${prefix}${name}`)]))
+const bulk = await inBulk('b', async (all) => {
+  await call('PUT', '/clusters/main/topics', {
+    topics: all.map((name) => ({ name, partitions: 1 })),
+  })
+  for (const name of all) await ready(name)
+})
+const bulkFloor = await inBulk('g', (all) =>
+  admin.createTopics(all.map((name) => spec(`${prefix}${name}`))),
+)
+
+const at = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
+const ms = (value: number) => `${value.toFixed(0)} ms`
+console.log(`
+bench:e2e — PUT of a topic until a produce to it succeeds (stack: one broker, 2 cores)
+
+100 topics one by one      p50 ${ms(at(single, 0.5))}  p95 ${ms(at(single, 0.95))}  (target p95 <= 1500 ms)
+  floor (CreateTopics)     p50 ${ms(at(singleFloor, 0.5))}  p95 ${ms(at(singleFloor, 0.95))}
+  ratio p95                ${(at(single, 0.95) / at(singleFloor, 0.95)).toFixed(1)}
+1,000 topics, one apply    ${ms(bulk)} until all usable
+  floor (one CreateTopics) ${ms(bulkFloor)}
+  ratio                    ${(bulk / bulkFloor).toFixed(1)}  (target <= 2)
+`)
+
+// Tidy up: the cluster's deletion makes the operator delete its topics in Kafka.
+await call('DELETE', '/clusters/main')
+for (const name of [...names('f', 100), ...names('g', 1_000)]) {
+  await admin.deleteTopic(`${prefix}${name}`)
+}
+const deadline = Date.now() + 300_000
+while ((await admin.listTopics()).some((name) => name.startsWith(prefix)) && Date.now() < deadline)
+  await sleep(1_000)
+await producer.close()
+await admin.close()
+await provisioner.stop()
+await watcher.stop()
+await stopOperator()
+await database.close()
+kube.close()
