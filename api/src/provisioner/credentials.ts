@@ -1,5 +1,6 @@
-import { KafkaPools } from '../../../operator/src/crds/resources.ts'
-import type { KafkaPool } from '../../../operator/src/crds/types.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { KafkaPools, KafkaUsers } from '../../../operator/src/crds/resources.ts'
+import type { KafkaPool, KafkaUser } from '../../../operator/src/crds/types.ts'
 import { apply, getObject } from '../../../operator/src/kube/apply.ts'
 import type { KubeClient, KubeObject } from '../../../operator/src/kube/client.ts'
 import { Namespaces, Secrets } from '../../../operator/src/kube/resources.ts'
@@ -18,16 +19,42 @@ type SecurityProtocol = 'SASL_PLAINTEXT' | 'SASL_SSL'
 export async function writePasswordSecret(
   kube: KubeClient,
   secret: ReturnType<typeof passwordSecret>,
-): Promise<void> {
+): Promise<KubeObject> {
   const { namespace } = secret.metadata
   try {
     await apply(kube, Namespaces, { metadata: { name: namespace } }, { fieldManager })
-    await apply(kube, Secrets, secret, { fieldManager })
+    return await apply(kube, Secrets, secret, { fieldManager })
   } catch (error) {
     throw new ApiError(
       'unavailable',
       `Kubernetes did not take the password, so no credential was issued; try again (${(error as Error).message})`,
     )
+  }
+}
+
+/**
+ * Waits (a few seconds at most) until the operator has set the password of this version of
+ * the Secret in Kafka, so that a credential works the moment it is handed out. Answers
+ * whether it did; a service account not provisioned yet gets its login later.
+ */
+export async function loginSettled(
+  kube: KubeClient,
+  user: { name: string; namespace: string },
+  secretVersion: string | undefined,
+  timeoutMs = 10_000,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const found = await getObject<KafkaUser & KubeObject>(
+      kube,
+      KafkaUsers,
+      user.name,
+      user.namespace,
+    ).catch(() => undefined)
+    if (!found) return false
+    if (found.status?.secretResourceVersion === secretVersion) return true
+    if (Date.now() >= deadline) return false
+    await sleep(100)
   }
 }
 

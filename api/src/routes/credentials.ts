@@ -10,11 +10,17 @@ import { newRouter } from '../http/router.ts'
 import { scramMechanism } from '../kafka/scram.ts'
 import {
   clientConfigs,
+  loginSettled,
   securityProtocolOf,
   writePasswordSecret,
 } from '../provisioner/credentials.ts'
 import { kubeOf } from '../provisioner/kube.ts'
-import { namespaceOf, passwordSecret, passwordSecretName } from '../provisioner/resources.ts'
+import {
+  namespaceOf,
+  passwordSecret,
+  passwordSecretName,
+  userResourceName,
+} from '../provisioner/resources.ts'
 import { recordChange } from '../resources/changes.ts'
 import { findClusterOr404 } from '../resources/clusters.ts'
 import { ServiceAccountParams } from './service-accounts.ts'
@@ -45,6 +51,10 @@ const ConnectionSchema = z
 
 const IssuedCredentialSchema = CredentialSchema.extend({
   password: z.string().openapi({ description: 'Shown once; kept only in a Kubernetes Secret' }),
+  loginReady: z.boolean().openapi({
+    description:
+      'Kafka takes this password already (the answer waits up to 10 s for it); false while the service account is still being provisioned',
+  }),
   connection: ConnectionSchema,
   clientConfig: z
     .object({
@@ -146,7 +156,7 @@ export function credentialRoutes() {
     const tenant = tenantOf(c)
     const kube = kubeOf(c)
     const password = randomToken(32)
-    const { row, cluster } = await c.get('db').transaction(async (tx) => {
+    const made = await c.get('db').transaction(async (tx) => {
       const { cluster, account } = await findServiceAccount(tx, tenant, c.req.valid('param'))
       if (account.deletionRequestedAt)
         throw conflict(`Service account ${account.name} is being deleted`)
@@ -173,14 +183,21 @@ export function credentialRoutes() {
       })
       // Inside the transaction: when Kubernetes refuses, no credential row is left behind.
       const org = { id: tenant.orgId, name: tenant.orgName }
-      await writePasswordSecret(kube, passwordSecret(org, cluster, account, issued.id, password))
-      return { row: issued, cluster }
+      const secret = await writePasswordSecret(
+        kube,
+        passwordSecret(org, cluster, account, issued.id, password),
+      )
+      const user = { name: userResourceName(cluster, account), namespace: namespaceOf(org) }
+      return { row: issued, cluster, user, secretVersion: secret.metadata.resourceVersion }
     })
+    const { row, cluster } = made
+    const loginReady = await loginSettled(kube, made.user, made.secretVersion)
     const protocol = await securityProtocolOf(kube, cluster.pool)
     return c.json(
       {
         ...presentCredential(row),
         password,
+        loginReady,
         ...clientConfigs(cluster, row.username, password, protocol),
       },
       201,

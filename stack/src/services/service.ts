@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { StackConfig } from '../config.ts'
 
@@ -46,7 +46,11 @@ export function loadSecrets(stackDir: string): Secrets {
   }
   if (Object.keys(kept).length !== Object.keys(secrets).length) {
     mkdirSync(stackDir, { recursive: true })
-    writeFileSync(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 })
+    // Written aside and renamed into place: a command reading it at the same moment sees
+    // the old file or the new one, never half of one.
+    const aside = `${path}.${process.pid}`
+    writeFileSync(aside, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 })
+    renameSync(aside, path)
   }
   return secrets
 }
