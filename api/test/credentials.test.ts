@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getObject } from '../../operator/src/kube/apply.ts'
 import { KubeClient, type KubeObject } from '../../operator/src/kube/client.ts'
-import { Secrets } from '../../operator/src/kube/resources.ts'
+import { Namespaces, Secrets } from '../../operator/src/kube/resources.ts'
 import { readStackEnv } from '../../stack/src/env.ts'
 import { expectStatus, startTestApi, type TestApi } from './support/api.ts'
 import { aTenant, recordedChanges, withCluster } from './support/builders.ts'
@@ -71,6 +71,9 @@ describe('service account credentials', () => {
       tenant.org,
     )
     expect(Buffer.from(secret?.data.password ?? '', 'base64').toString()).toBe(second.password)
+    // In the org's namespace, labelled as the provisioner labels it.
+    const namespace = await getObject(kube, Namespaces, tenant.org)
+    expect(namespace?.metadata.labels).toMatchObject({ 'fjord.dev/org-id': tenant.orgId })
     expect(second.connection).toMatchObject({
       username: second.username,
       password: second.password,

@@ -1,22 +1,16 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { inArray, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testConfig } from '../src/config.ts'
 import { type Database, openDatabase } from '../src/db/client.ts'
 import { outbox } from '../src/db/schema/index.ts'
 import { claim, complete, retryLater } from '../src/provisioner/outbox.ts'
+import { stackDatabase } from './support/api.ts'
 
 // Replicas claim side by side on real PostgreSQL, in a database of this file's own, so the
 // outbox holds exactly what the test puts in it.
 let database: Database
 beforeAll(async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, [
-    'stack/src/cli.ts',
-    'database',
-    'fjord_outbox_test',
-  ])
-  database = openDatabase(testConfig({ databaseUrl: stdout.trim() }))
+  database = openDatabase(testConfig({ databaseUrl: await stackDatabase('fjord_outbox_test') }))
   await database.migrate()
 })
 afterAll(() => database.close())

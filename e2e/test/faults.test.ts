@@ -1,9 +1,8 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { promisify } from 'node:util'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { and, eq, isNull } from 'drizzle-orm'
 import { afterAll, describe, expect, test, vi } from 'vitest'
 import { outbox, topics as topicRows } from '../../api/src/db/schema/index.ts'
-import { expectStatus } from '../../api/test/support/api.ts'
+import { expectStatus, stackDatabase } from '../../api/test/support/api.ts'
 import { aTenant, type Tenant, withRoomyQuota } from '../../api/test/support/builders.ts'
 import { KafkaTopics } from '../../operator/src/crds/resources.ts'
 import { KafkaAdmin } from '../../operator/src/kafka/admin.ts'
@@ -59,16 +58,6 @@ async function kafkaTopicsUnder(
   } finally {
     await admin.close()
   }
-}
-
-/** A database of its own on the stack's PostgreSQL, made by the stack's own command. */
-async function stackDatabase(name: string): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [
-    'stack/src/cli.ts',
-    'database',
-    name,
-  ])
-  return stdout.trim()
 }
 
 /** `fjord-api serve` as a child process with the given environment. */

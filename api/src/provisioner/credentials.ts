@@ -7,7 +7,7 @@ import { Namespaces, Secrets } from '../../../operator/src/kube/resources.ts'
 import { ApiError } from '../errors.ts'
 import { scramMechanism } from '../kafka/scram.ts'
 import { fieldManager } from './provisioner.ts'
-import type { passwordSecret } from './resources.ts'
+import { namespaceObject, type passwordSecret } from './resources.ts'
 
 type SecurityProtocol = 'SASL_PLAINTEXT' | 'SASL_SSL'
 
@@ -18,11 +18,13 @@ type SecurityProtocol = 'SASL_PLAINTEXT' | 'SASL_SSL'
  */
 export async function writePasswordSecret(
   kube: KubeClient,
+  org: { id: string; name: string },
   secret: ReturnType<typeof passwordSecret>,
 ): Promise<KubeObject> {
-  const { namespace } = secret.metadata
   try {
-    await apply(kube, Namespaces, { metadata: { name: namespace } }, { fieldManager })
+    // The whole namespace as the provisioner applies it: an apply that left its labels out
+    // would take them away.
+    await apply(kube, Namespaces, namespaceObject(org), { fieldManager })
     return await apply(kube, Secrets, secret, { fieldManager })
   } catch (error) {
     throw new ApiError(

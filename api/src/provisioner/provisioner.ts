@@ -155,8 +155,12 @@ export class Provisioner {
       await retryLater(this.#db, ids, attempts, message)
       return
     }
-    if (result.done) await complete(this.#db, ids)
-    else await retryLater(this.#db, ids, attempts, result.reason, result.retryInMs)
+    if (result.done) {
+      await complete(this.#db, ids)
+      return
+    }
+    await this.#noteRetrying(latest, result.reason)
+    await retryLater(this.#db, ids, attempts, result.reason, result.retryInMs)
   }
 
   #handle(entry: OutboxEntry): Promise<Result> {

@@ -185,6 +185,7 @@ export function credentialRoutes() {
       const org = { id: tenant.orgId, name: tenant.orgName }
       const secret = await writePasswordSecret(
         kube,
+        org,
         passwordSecret(org, cluster, account, issued.id, password),
       )
       const user = { name: userResourceName(cluster, account), namespace: namespaceOf(org) }

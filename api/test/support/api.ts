@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { promisify } from 'node:util'
 import type { KubeClient } from '../../../operator/src/kube/client.ts'
 import { createApp } from '../../src/app.ts'
 import { type Config, testConfig } from '../../src/config.ts'
@@ -85,4 +87,17 @@ export async function expectStatus(
     throw new Error(`expected ${status}, got ${response.status}: ${text.slice(0, 500)}`)
   }
   return text ? (JSON.parse(text) as Record<string, unknown>) : {}
+}
+
+/**
+ * A database of a test file's own on the stack's PostgreSQL (made by the stack's command
+ * unless it exists), for tests that need to know everything in a table.
+ */
+export async function stackDatabase(name: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    'stack/src/cli.ts',
+    'database',
+    name,
+  ])
+  return stdout.trim()
 }
