@@ -84,8 +84,8 @@ export class Provisioner {
     this.#kube = options.kube
     this.#log = options.log
     this.#batchSize = options.batchSize ?? 200
-    this.#concurrency = options.concurrency ?? 16
-    this.#idleMs = options.idleMs ?? 250
+    this.#concurrency = options.concurrency ?? 64
+    this.#idleMs = options.idleMs ?? 100
     this.#resourceLabels = options.resourceLabels ?? {}
   }
 
