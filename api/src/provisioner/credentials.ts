@@ -21,11 +21,14 @@ export async function writePasswordSecret(
   org: { id: string; name: string },
   secret: ReturnType<typeof passwordSecret>,
 ): Promise<KubeObject> {
+  // The caller holds a database transaction meanwhile: a Kubernetes that does not answer
+  // must not hold it for the client's default 30 s.
+  const options = { fieldManager, signal: AbortSignal.timeout(5_000) }
   try {
     // The whole namespace as the provisioner applies it: an apply that left its labels out
     // would take them away.
-    await apply(kube, Namespaces, namespaceObject(org), { fieldManager })
-    return await apply(kube, Secrets, secret, { fieldManager })
+    await apply(kube, Namespaces, namespaceObject(org), options)
+    return await apply(kube, Secrets, secret, options)
   } catch (error) {
     throw new ApiError(
       'unavailable',
