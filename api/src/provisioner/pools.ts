@@ -20,9 +20,9 @@ async function partitionsByPool(db: Db): Promise<Map<string, number>> {
   return new Map(rows.map((row) => [row.pool ?? '', row.partitions]))
 }
 
-/** Room left on each pool: its capacity less the partitions placed on it. */
-export function roomOf(pool: Pool, used: Map<string, number>): number {
-  return pool.spec.capacity.maxPartitions - (used.get(pool.metadata.name) ?? 0)
+/** Room left on a pool: its capacity less the partitions placed on it. */
+export function roomOf(pool: Pool, usedPartitions: number): number {
+  return pool.spec.capacity.maxPartitions - usedPartitions
 }
 
 /**
@@ -40,17 +40,17 @@ export async function choosePool(
     labelSelector: selectorOf(resourceLabels),
   })
   const used = await partitionsByPool(db)
+  const room = (pool: Pool) => roomOf(pool, used.get(pool.metadata.name) ?? 0)
   const [best] = pools
     .filter(
       (pool) =>
         pool.status?.phase === 'Ready' &&
         (pool.spec.region === undefined || pool.spec.region === region) &&
-        roomOf(pool, used) > 0,
+        room(pool) > 0,
     )
     .sort(
       (a, b) =>
-        Number(b.spec.region === region) - Number(a.spec.region === region) ||
-        roomOf(b, used) - roomOf(a, used),
+        Number(b.spec.region === region) - Number(a.spec.region === region) || room(b) - room(a),
     )
   return best?.metadata.name
 }

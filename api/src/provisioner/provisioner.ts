@@ -43,11 +43,9 @@ type Result = { done: true } | { done: false; reason: string; retryInMs?: number
 const done: Result = { done: true }
 const later = (reason: string, retryInMs = 1_000): Result => ({ done: false, reason, retryInMs })
 
-interface Org {
-  id: string
-  name: string
-  plan: string
-}
+// What the provisioner needs of an org, read with each aggregate's own row.
+const orgColumns = { id: organizations.id, name: organizations.name, plan: organizations.plan }
+type Org = { id: string; name: string; plan: string }
 
 export interface ProvisionerOptions {
   db: Db
@@ -93,14 +91,9 @@ export class Provisioner {
     this.#loop ??= this.#run()
   }
 
-  /** Cuts the idle wait short: a write just committed. */
-  poke(): void {
-    this.#wake?.()
-  }
-
   async stop(): Promise<void> {
     this.#stopped = true
-    this.poke()
+    this.#wake?.()
     await this.#loop
   }
 
@@ -163,7 +156,7 @@ export class Provisioner {
     await retryLater(this.#db, ids, attempts, result.reason, result.retryInMs)
   }
 
-  #handle(entry: OutboxEntry): Promise<Result> {
+  async #handle(entry: OutboxEntry): Promise<Result> {
     switch (entry.aggregateType) {
       case 'cluster':
         return this.#syncCluster(entry.aggregateId)
@@ -172,7 +165,7 @@ export class Provisioner {
       case 'service_account':
         return this.#syncServiceAccount(entry.aggregateId)
       case 'credential':
-        return entry.action === 'credential.delete' ? this.#revoke(entry.payload) : settled()
+        return entry.action === 'credential.delete' ? this.#revoke(entry.payload) : done
       case 'organization':
       case 'quota':
         // A plan or quota change moves the byte rates of every principal of the org.
@@ -180,16 +173,8 @@ export class Provisioner {
           ? this.#deleteNamespace(String(entry.payload.name))
           : this.#syncOrgUsers(entry.orgId)
       default:
-        return settled()
+        return done
     }
-  }
-
-  async #org(orgId: string): Promise<Org | undefined> {
-    const [org] = await this.#db
-      .select({ id: organizations.id, name: organizations.name, plan: organizations.plan })
-      .from(organizations)
-      .where(eq(organizations.id, orgId))
-    return org
   }
 
   async #ensureNamespace(org: Org): Promise<void> {
@@ -268,9 +253,13 @@ export class Provisioner {
   }
 
   async #syncCluster(id: string): Promise<Result> {
-    const [row] = await this.#db.select().from(clusters).where(eq(clusters.id, id))
-    const org = row && (await this.#org(row.orgId))
-    if (!row || !org) return done
+    const [found] = await this.#db
+      .select({ row: clusters, org: orgColumns })
+      .from(clusters)
+      .innerJoin(organizations, eq(organizations.id, clusters.orgId))
+      .where(eq(clusters.id, id))
+    if (!found) return done
+    const { row, org } = found
     if (row.deletionRequestedAt) {
       return this.#deleteGuarded(
         KafkaClusters,
@@ -306,13 +295,13 @@ export class Provisioner {
 
   async #syncTopic(id: string): Promise<Result> {
     const [found] = await this.#db
-      .select({ topic: topics, cluster: clusters })
+      .select({ topic: topics, cluster: clusters, org: orgColumns })
       .from(topics)
       .innerJoin(clusters, eq(clusters.id, topics.clusterId))
+      .innerJoin(organizations, eq(organizations.id, topics.orgId))
       .where(eq(topics.id, id))
-    const org = found && (await this.#org(found.topic.orgId))
-    if (!found || !org) return done
-    const { topic, cluster } = found
+    if (!found) return done
+    const { topic, cluster, org } = found
     if (topic.deletionRequestedAt) {
       return this.#deleteGuarded(
         KafkaTopics,
@@ -334,13 +323,13 @@ export class Provisioner {
 
   async #syncServiceAccount(id: string): Promise<Result> {
     const [found] = await this.#db
-      .select({ account: serviceAccounts, cluster: clusters })
+      .select({ account: serviceAccounts, cluster: clusters, org: orgColumns })
       .from(serviceAccounts)
       .innerJoin(clusters, eq(clusters.id, serviceAccounts.clusterId))
+      .innerJoin(organizations, eq(organizations.id, serviceAccounts.orgId))
       .where(eq(serviceAccounts.id, id))
-    const org = found && (await this.#org(found.account.orgId))
-    if (!found || !org) return done
-    const { account, cluster } = found
+    if (!found) return done
+    const { account, cluster, org } = found
     const namespace = namespaceOf(org)
     if (account.deletionRequestedAt) {
       return this.#deleteGuarded(
@@ -435,8 +424,4 @@ export class Provisioner {
         this.#log.warn({ err: error }, 'provisioner: could not note the retry'),
       )
   }
-}
-
-function settled(): Promise<Result> {
-  return Promise.resolve(done)
 }

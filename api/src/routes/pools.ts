@@ -84,7 +84,7 @@ function presentPool(pool: Pool, usedPartitions: number): z.infer<typeof PoolSch
     region: pool.spec.region ?? null,
     maxPartitions: pool.spec.capacity.maxPartitions,
     usedPartitions,
-    room: roomOf(pool, new Map([[pool.metadata.name, usedPartitions]])),
+    room: roomOf(pool, usedPartitions),
     phase: pool.status?.phase ?? 'Pending',
     message: ready?.message ?? '',
   }
