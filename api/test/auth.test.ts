@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { anonymous, expectStatus, startTestApi, type TestApi } from './support/api.ts'
+import { anonymous, expectStatus, startTestApi, type TestApi, uniqueName } from './support/api.ts'
 import { aMember, anApiKey, aPassword, aTenant, aTopic, withCluster } from './support/builders.ts'
 
 let api: TestApi
@@ -54,6 +54,26 @@ describe('sessions', () => {
       expect(response.headers.getSetCookie().join('\n')).toMatch(/fjord_session=[^\n]*Secure/)
     } finally {
       await tls.close()
+    }
+  })
+
+  it('refuses an org name that is a namespace of Kubernetes or Fjord, creating nobody', async () => {
+    for (const name of ['default', 'kube-system', 'fjord-system']) {
+      const email = `${uniqueName('reserved')}@example.com`
+      const problem = await expectStatus(
+        await api.request('POST', '/v1/auth/signup', {
+          body: { email, password: aPassword, organization: { name } },
+        }),
+        422,
+      )
+      expect(problem).toMatchObject({
+        code: 'validation_failed',
+        errors: [{ path: 'organization.name', message: expect.stringContaining('reserved') }],
+      })
+      await expectStatus(
+        await api.request('POST', '/v1/auth/login', { body: { email, password: aPassword } }),
+        401,
+      )
     }
   })
 

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { topics as topicTable } from '../src/db/schema/index.ts'
-import { expectStatus, startTestApi, type TestApi } from './support/api.ts'
+import { expectStatus, startTestApi, type TestApi, uniqueName } from './support/api.ts'
 import {
   aTenant,
   aTopic,
@@ -114,6 +114,34 @@ describe('ETag and If-Match', () => {
       headers: { 'if-match': '"anything"' },
     })
     await expectStatus(response, 412)
+  })
+})
+
+describe('Kafka prefixes', () => {
+  it("refuses a cluster whose prefix another org's cluster already holds, writing nothing", async () => {
+    // Org <base>-b with cluster cc and org <base> with cluster b-cc: both <base>-b-cc.
+    const base = uniqueName('p')
+    const first = await aTenant(api, { org: `${base}-b` })
+    const held = await expectStatus(
+      await api.request('PUT', `/v1/orgs/${first.org}/clusters/cc`, { as: first.owner, body: {} }),
+      201,
+    )
+    const second = await aTenant(api, { org: base })
+    const problem = await expectStatus(
+      await api.request('PUT', `/v1/orgs/${second.org}/clusters/b-cc`, {
+        as: second.owner,
+        body: {},
+      }),
+      409,
+    )
+    expect(problem.detail).toContain(`${held.kafkaPrefix} is already taken`)
+    await expectStatus(
+      await api.request('GET', `/v1/orgs/${second.org}/clusters/b-cc`, { as: second.owner }),
+      404,
+    )
+    expect((await recordedChanges(api, second)).outbox).toEqual([
+      expect.objectContaining({ action: 'organization.create' }),
+    ])
   })
 })
 

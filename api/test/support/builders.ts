@@ -27,8 +27,11 @@ function sessionFrom(response: Response, csrfToken: string): Caller & { kind: 's
 }
 
 /** Signs up a new user with a new org; the user is its owner. */
-export async function aTenant(api: TestApi, overrides: { email?: string } = {}): Promise<Tenant> {
-  const org = uniqueName('org')
+export async function aTenant(
+  api: TestApi,
+  overrides: { email?: string; org?: string } = {},
+): Promise<Tenant> {
+  const org = overrides.org ?? uniqueName('org')
   const email = overrides.email ?? `${uniqueName('user')}@example.com`
   const response = await api.request('POST', '/v1/auth/signup', {
     body: { email, password: aPassword, organization: { name: org } },
