@@ -2,6 +2,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import pino, { type Logger } from 'pino'
 import type { KubeClient } from '../../operator/src/kube/client.ts'
+import { AccessCache } from './auth/access-cache.ts'
 import { authenticate } from './auth/middleware.ts'
 import { FixedWindowLimiter } from './auth/rate-limit.ts'
 import type { Config } from './config.ts'
@@ -39,6 +40,8 @@ export interface AppDeps {
 
 export interface App {
   app: ReturnType<typeof newRouter>
+  /** Stops listening for the database's notifications; the database stays open. */
+  close(): Promise<void>
 }
 
 export function createApp({ config, database, logger, kube }: AppDeps): App {
@@ -48,11 +51,14 @@ export function createApp({ config, database, logger, kube }: AppDeps): App {
     config.loginAttemptsPerWindow,
     config.loginWindowSeconds * 1000,
   )
+  const access = new AccessCache()
+  const stopFollowing = access.follow(database, log)
   const app = newRouter()
 
   app.use(observe(log, metrics))
   app.use(async (c, next) => {
     c.set('db', database.db)
+    c.set('access', access)
     c.set('config', config)
     c.set('kube', kube)
     await next()
@@ -104,5 +110,5 @@ export function createApp({ config, database, logger, kube }: AppDeps): App {
   serveApiDocs(app)
   app.notFound((c) => problemResponse(c, new ApiError('not_found', `No route for ${c.req.path}`)))
   app.onError(handleError)
-  return { app }
+  return { app, close: stopFollowing }
 }

@@ -38,7 +38,7 @@ async function main(command: string, args: string[]): Promise<void> {
   // The embedded database has no separate migration step: it is brought up to date here.
   if (database.driver === 'pglite') await database.migrate()
   const kube = openKube(config)
-  const { app } = createApp({ config, database, logger, kube })
+  const { app, close: closeApp } = createApp({ config, database, logger, kube })
   // With a Kubernetes to provision into, this process also drains the outbox into custom
   // resources and writes their status back; several replicas share the work safely.
   const scope = { db: database.db, log: logger, resourceLabels: config.resourceLabels }
@@ -58,7 +58,7 @@ async function main(command: string, args: string[]): Promise<void> {
     logger.info({ signal }, 'shutting down')
     clearInterval(sweeper)
     server.close(async () => {
-      await Promise.all([provisioner?.stop(), watcher?.stop()])
+      await Promise.all([provisioner?.stop(), watcher?.stop(), closeApp()])
       kube?.close()
       await database.close()
       process.exit(0)

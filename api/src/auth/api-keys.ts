@@ -1,7 +1,8 @@
-import { eq } from 'drizzle-orm'
-import type { Executor } from '../db/client.ts'
+import { eq, sql } from 'drizzle-orm'
+import { type Executor, preparedQuery } from '../db/client.ts'
 import { apiKeys } from '../db/schema/index.ts'
 import type { ApiKeyPrincipal } from '../http/context.ts'
+import type { AccessCache } from './access-cache.ts'
 import type { Role } from './roles.ts'
 import { randomToken, sha256Hex } from './tokens.ts'
 
@@ -26,21 +27,30 @@ export function looksLikeApiKey(token: string): boolean {
   return token.startsWith(tokenPrefix)
 }
 
-export async function authenticateApiKey(
-  db: Executor,
-  token: string,
-): Promise<ApiKeyPrincipal | null> {
-  const [key] = await db
+const keyBySecretHash = preparedQuery((db) =>
+  db
     .select()
     .from(apiKeys)
-    .where(eq(apiKeys.secretHash, sha256Hex(token)))
+    .where(eq(apiKeys.secretHash, sql.placeholder('secretHash')))
+    .prepare('api_key_by_secret_hash'),
+)
+
+export async function authenticateApiKey(
+  db: Executor,
+  access: AccessCache,
+  token: string,
+): Promise<ApiKeyPrincipal | null> {
+  const secretHash = sha256Hex(token)
+  const key = await access.get(`api-key:${secretHash}`, async () => {
+    const [found] = await keyBySecretHash(db).execute({ secretHash })
+    return found
+  })
   if (!key) return null
   const now = Date.now()
   if (!key.lastUsedAt || now - key.lastUsedAt.getTime() > lastUsedResolutionMs) {
-    await db
-      .update(apiKeys)
-      .set({ lastUsedAt: new Date(now) })
-      .where(eq(apiKeys.id, key.id))
+    // Kept on the cached key too, so the next minute's requests do not write it again.
+    key.lastUsedAt = new Date(now)
+    await db.update(apiKeys).set({ lastUsedAt: key.lastUsedAt }).where(eq(apiKeys.id, key.id))
   }
   return {
     kind: 'api_key',

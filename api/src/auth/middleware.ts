@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { createMiddleware } from 'hono/factory'
+import { preparedQuery } from '../db/client.ts'
 import { memberships, organizations } from '../db/schema/index.ts'
 import { ApiError, notFound } from '../errors.ts'
 import { type AppEnv, actorOf, principalOf, userOf } from '../http/context.ts'
@@ -18,19 +19,20 @@ const csrfHeader = 'x-csrf-token'
  */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const db = c.get('db')
+  const access = c.get('access')
   const authorization = c.req.header('authorization')
   if (authorization !== undefined) {
     const [scheme, token] = authorization.split(' ')
     const principal =
       scheme?.toLowerCase() === 'bearer' && token && looksLikeApiKey(token)
-        ? await authenticateApiKey(db, token)
+        ? await authenticateApiKey(db, access, token)
         : null
     if (!principal) throw new ApiError('unauthorized', 'The API key is invalid or revoked')
     c.set('principal', principal)
     return next()
   }
   const token = readSessionToken(c)
-  const valid = token ? await validateSessionToken(db, token) : null
+  const valid = token ? await validateSessionToken(db, access, token) : null
   if (token && valid) {
     const sent = c.req.header(csrfHeader) ?? ''
     if (!safeMethods.has(c.req.method) && !constantTimeEqual(sent, valid.session.csrfToken)) {
@@ -49,6 +51,19 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   return next()
 })
 
+/**
+ * For routes whose writes change who may do what (sessions, passwords, keys, members, orgs):
+ * this replica forgets what it cached before the answer goes out, so the very next request
+ * sees the change; other replicas hear of it from the database (see AccessCache).
+ */
+export const changesAccess = createMiddleware<AppEnv>(async (c, next) => {
+  try {
+    await next()
+  } finally {
+    if (!safeMethods.has(c.req.method)) c.get('access').forget()
+  }
+})
+
 export const requirePrincipal = createMiddleware<AppEnv>(async (c, next) => {
   principalOf(c)
   return next()
@@ -59,6 +74,22 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   return next()
 })
 
+// One round trip: the org and, for a user, their membership in it.
+const orgWithMembership = preparedQuery((db) =>
+  db
+    .select({ org: organizations, memberRole: memberships.role })
+    .from(organizations)
+    .leftJoin(
+      memberships,
+      and(
+        eq(memberships.orgId, organizations.id),
+        eq(memberships.userId, sql.placeholder('userId')),
+      ),
+    )
+    .where(eq(organizations.name, sql.placeholder('orgName')))
+    .prepare('org_with_membership'),
+)
+
 /**
  * Resolves `{org}` for the caller and checks the role. An org the caller cannot see answers
  * 404, exactly like one that does not exist.
@@ -67,19 +98,11 @@ export function orgAccess(required: Role) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const principal = principalOf(c)
     const orgName = c.req.param('org') ?? ''
-    // One round trip: the org and, for a user, their membership in it.
-    const [row] = await c
-      .get('db')
-      .select({ org: organizations, memberRole: memberships.role })
-      .from(organizations)
-      .leftJoin(
-        memberships,
-        and(
-          eq(memberships.orgId, organizations.id),
-          eq(memberships.userId, principal.kind === 'user' ? principal.userId : sql`null`),
-        ),
-      )
-      .where(eq(organizations.name, orgName))
+    const userId = principal.kind === 'user' ? principal.userId : null
+    const row = await c.get('access').get(`org:${orgName}:${userId ?? ''}`, async () => {
+      const [found] = await orgWithMembership(c.get('db')).execute({ orgName, userId })
+      return found
+    })
     const org = row?.org
     let role = (row?.memberRole as Role | null | undefined) ?? undefined
     if (principal.kind === 'api_key')

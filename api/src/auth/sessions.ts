@@ -1,8 +1,9 @@
-import { and, eq, ne } from 'drizzle-orm'
+import { and, eq, ne, sql } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import type { Executor } from '../db/client.ts'
+import { type Executor, preparedQuery } from '../db/client.ts'
 import { sessions, users } from '../db/schema/index.ts'
+import type { AccessCache } from './access-cache.ts'
 import { randomToken, sha256Hex } from './tokens.ts'
 
 // Sessions follow the Lucia guide: a random token in the cookie, its SHA-256 as the row id,
@@ -41,15 +42,25 @@ export interface ValidSession {
   renewed: boolean
 }
 
-export async function validateSessionToken(
-  db: Executor,
-  token: string,
-): Promise<ValidSession | null> {
-  const [row] = await db
+const sessionById = preparedQuery((db) =>
+  db
     .select({ session: sessions, user: { id: users.id, email: users.email, name: users.name } })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.id, sha256Hex(token)))
+    .where(eq(sessions.id, sql.placeholder('id')))
+    .prepare('session_by_id'),
+)
+
+export async function validateSessionToken(
+  db: Executor,
+  access: AccessCache,
+  token: string,
+): Promise<ValidSession | null> {
+  const id = sha256Hex(token)
+  const row = await access.get(`session:${id}`, async () => {
+    const [found] = await sessionById(db).execute({ id })
+    return found
+  })
   if (!row) return null
   const { session, user } = row
   const now = Date.now()

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { sql } from 'drizzle-orm'
@@ -17,10 +18,22 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 /** Anything that runs queries: the database itself or an open transaction. */
 export type Executor = Db | Tx
 
+/** What a subscriber to a NOTIFY channel is told. */
+export interface NotificationHandlers {
+  /** A notification arrived. */
+  notified(): void
+  /** Listening (again): whatever was sent before this may have been missed. */
+  listening(): void
+  /** No longer listening: notifications are missed until `listening` comes again. */
+  lost(error: unknown): void
+}
+
 export interface Database {
   db: Db
   driver: 'pglite' | 'postgres'
   migrate(): Promise<void>
+  /** Listens on a channel, reconnecting after a lost connection; stop with the returned call. */
+  subscribe(channel: string, handlers: NotificationHandlers): () => Promise<void>
   close(): Promise<void>
 }
 
@@ -51,7 +64,50 @@ function openPostgres(url: string): Database {
         client.release()
       }
     },
+    subscribe: (channel, handlers) => subscribePostgres(url, channel, handlers),
     close: () => pool.end(),
+  }
+}
+
+const resubscribeDelayMs = 1000
+
+/** A connection of its own that LISTENs, and is opened again whenever it is lost. */
+function subscribePostgres(
+  url: string,
+  channel: string,
+  handlers: NotificationHandlers,
+): () => Promise<void> {
+  const stop = new AbortController()
+  const listen = async () => {
+    while (!stop.signal.aborted) {
+      const client = new pg.Client({
+        connectionString: url,
+        application_name: 'fjord-listener',
+        connectionTimeoutMillis: 5000,
+      })
+      const ended = new Promise<unknown>((resolve) => {
+        client.on('error', resolve)
+        client.on('end', () => resolve(new Error('the listening connection ended')))
+        stop.signal.addEventListener('abort', () => resolve(undefined), { once: true })
+      })
+      client.on('notification', () => handlers.notified())
+      try {
+        await client.connect()
+        await client.query(`LISTEN ${client.escapeIdentifier(channel)}`)
+        handlers.listening()
+        const reason = await ended
+        if (!stop.signal.aborted) handlers.lost(reason)
+      } catch (error) {
+        if (!stop.signal.aborted) handlers.lost(error)
+      }
+      await client.end().catch(() => {})
+      await sleep(resubscribeDelayMs, undefined, { signal: stop.signal }).catch(() => {})
+    }
+  }
+  const running = listen()
+  return async () => {
+    stop.abort()
+    await running
   }
 }
 
@@ -63,7 +119,35 @@ function openPglite(dataDir: string | undefined): Database {
     db: db as unknown as Db,
     driver: 'pglite',
     migrate: () => migratePglite(db, { migrationsFolder }),
+    subscribe(channel, handlers) {
+      // In-process: the listener cannot be lost, only closed with the database.
+      const unlisten = client.listen(channel, () => handlers.notified())
+      unlisten.then(
+        () => handlers.listening(),
+        (error: unknown) => handlers.lost(error),
+      )
+      return async () => {
+        if (!client.closed) await (await unlisten)()
+      }
+    },
     close: () => client.close(),
+  }
+}
+
+/**
+ * A hot query, built by drizzle once per database (or transaction) and sent as a named
+ * statement, so neither drizzle nor PostgreSQL builds or plans it again on each request. Values
+ * go in through `sql.placeholder`.
+ */
+export function preparedQuery<Query>(build: (db: Executor) => Query): (db: Executor) => Query {
+  const built = new WeakMap<Executor, Query>()
+  return (db) => {
+    let query = built.get(db)
+    if (!query) {
+      query = build(db)
+      built.set(db, query)
+    }
+    return query
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { Logger } from 'pino'
 import type { KubeClient } from '../../../operator/src/kube/client.ts'
+import type { AccessCache } from '../auth/access-cache.ts'
 import type { Role } from '../auth/roles.ts'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
@@ -46,6 +47,7 @@ export interface AppEnv {
     requestId: string
     log: Logger
     db: Db
+    access: AccessCache
     config: Config
     /** Where credentials' Secrets and pools go; undefined when the api provisions nothing. */
     kube: KubeClient | undefined

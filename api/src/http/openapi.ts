@@ -1,5 +1,5 @@
 import { createRoute, type RouteConfig, z } from '@hono/zod-openapi'
-import { orgAccess, requirePrincipal, requireUser } from '../auth/middleware.ts'
+import { changesAccess, orgAccess, requirePrincipal, requireUser } from '../auth/middleware.ts'
 import type { Role } from '../auth/roles.ts'
 
 export const ProblemSchema = z
@@ -59,39 +59,51 @@ export const jsonResponse = <T extends z.ZodType>(description: string, schema: T
 const security: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }]
 type RouteInput = Omit<RouteConfig, 'middleware' | 'security'>
 
+export interface RouteOptions {
+  /** Its writes change who may do what: see `changesAccess`. */
+  changesAccess?: boolean
+}
+
+const accessChanges = (options: RouteOptions) => (options.changesAccess ? [changesAccess] : [])
+
 /** A route anyone may call (sign-up, login, health). */
-export function publicRoute<const R extends RouteInput>(route: R) {
+export function publicRoute<const R extends RouteInput>(route: R, options: RouteOptions = {}) {
   return createRoute({
     ...route,
+    middleware: accessChanges(options),
     responses: { ...route.responses, ...problems(400, 413, 415, 422, 429) },
   })
 }
 
 /** A route for any authenticated caller, user or API key. */
-export function principalRoute<const R extends RouteInput>(route: R) {
+export function principalRoute<const R extends RouteInput>(route: R, options: RouteOptions = {}) {
   return createRoute({
     ...route,
-    middleware: [requirePrincipal] as const,
+    middleware: [requirePrincipal, ...accessChanges(options)],
     security,
     responses: { ...route.responses, ...problems(400, 401, 403, 413, 415, 422) },
   })
 }
 
 /** A route for a signed-in user only (not an API key). */
-export function userRoute<const R extends RouteInput>(route: R) {
+export function userRoute<const R extends RouteInput>(route: R, options: RouteOptions = {}) {
   return createRoute({
     ...route,
-    middleware: [requireUser] as const,
+    middleware: [requireUser, ...accessChanges(options)],
     security,
     responses: { ...route.responses, ...problems(400, 401, 403, 413, 415, 422) },
   })
 }
 
 /** A route inside `/v1/orgs/{org}` that needs at least `role` there. */
-export function orgRoute<const R extends RouteInput>(role: Role, route: R) {
+export function orgRoute<const R extends RouteInput>(
+  role: Role,
+  route: R,
+  options: RouteOptions = {},
+) {
   return createRoute({
     ...route,
-    middleware: [orgAccess(role)] as const,
+    middleware: [orgAccess(role), ...accessChanges(options)],
     security,
     'x-fjord-role': role,
     responses: { ...route.responses, ...problems(400, 401, 403, 404, 409, 412, 413, 415, 422) },

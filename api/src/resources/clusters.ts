@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
-import { and, eq } from 'drizzle-orm'
-import type { Executor } from '../db/client.ts'
+import { and, eq, sql } from 'drizzle-orm'
+import { type Executor, preparedQuery } from '../db/client.ts'
 import { clusters, serviceAccounts, topics } from '../db/schema/index.ts'
 import { conflict, isUniqueViolation, notFound, parseOrFail, validationFailed } from '../errors.ts'
 import type { Tenant } from '../http/context.ts'
@@ -65,11 +65,18 @@ export function presentCluster(row: ClusterRow): z.infer<typeof ClusterSchema> {
 }
 
 /** The tenant's cluster by name, or 404: topics and service accounts live under it. */
-export async function findClusterOr404(db: Executor, tenant: Tenant, name: string) {
-  const [cluster] = await db
+const clusterByName = preparedQuery((db) =>
+  db
     .select()
     .from(clusters)
-    .where(and(eq(clusters.orgId, tenant.orgId), eq(clusters.name, name)))
+    .where(
+      and(eq(clusters.orgId, sql.placeholder('orgId')), eq(clusters.name, sql.placeholder('name'))),
+    )
+    .prepare('cluster_by_name'),
+)
+
+export async function findClusterOr404(db: Executor, tenant: Tenant, name: string) {
+  const [cluster] = await clusterByName(db).execute({ orgId: tenant.orgId, name })
   if (!cluster) throw notFound(`Cluster ${name}`)
   return cluster
 }

@@ -69,14 +69,18 @@ const getApiKey = orgRoute('admin', {
   responses: { 200: jsonResponse('The API key', ApiKeySchema) },
 })
 
-const deleteApiKey = orgRoute('admin', {
-  method: 'delete',
-  path: item,
-  tags,
-  summary: 'Revoke an API key; it stops working at once',
-  request: { params: ApiKeyParams },
-  responses: { 204: { description: 'Revoked' } },
-})
+const deleteApiKey = orgRoute(
+  'admin',
+  {
+    method: 'delete',
+    path: item,
+    tags,
+    summary: 'Revoke an API key; it stops working at once',
+    request: { params: ApiKeyParams },
+    responses: { 204: { description: 'Revoked' } },
+  },
+  { changesAccess: true },
+)
 
 type ApiKeyRow = typeof apiKeys.$inferSelect
 

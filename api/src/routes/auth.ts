@@ -58,13 +58,16 @@ const login = publicRoute({
   responses: { 200: jsonResponse('Signed in', SessionSchema) },
 })
 
-const logout = publicRoute({
-  method: 'post',
-  path: '/v1/auth/logout',
-  tags: ['auth'],
-  summary: 'End the current session',
-  responses: { 204: { description: 'Signed out' } },
-})
+const logout = publicRoute(
+  {
+    method: 'post',
+    path: '/v1/auth/logout',
+    tags: ['auth'],
+    summary: 'End the current session',
+    responses: { 204: { description: 'Signed out' } },
+  },
+  { changesAccess: true },
+)
 
 export function authRoutes(loginLimiter: FixedWindowLimiter) {
   const app = newRouter()

@@ -65,18 +65,21 @@ const deleteInvitation = orgRoute('admin', {
   responses: { 204: { description: 'Revoked' } },
 })
 
-const acceptInvitation = userRoute({
-  method: 'post',
-  path: '/v1/invitations/accept',
-  tags,
-  summary: 'Join an organization with an invitation sent to your email',
-  request: {
-    body: jsonBody(z.object({ token: z.string().min(1).max(200) }).openapi('AcceptInvitation')),
+const acceptInvitation = userRoute(
+  {
+    method: 'post',
+    path: '/v1/invitations/accept',
+    tags,
+    summary: 'Join an organization with an invitation sent to your email',
+    request: {
+      body: jsonBody(z.object({ token: z.string().min(1).max(200) }).openapi('AcceptInvitation')),
+    },
+    responses: {
+      200: jsonResponse('Joined', z.object({ organization: z.string(), role: RoleSchema })),
+    },
   },
-  responses: {
-    200: jsonResponse('Joined', z.object({ organization: z.string(), role: RoleSchema })),
-  },
-})
+  { changesAccess: true },
+)
 
 type InvitationRow = typeof invitations.$inferSelect
 

@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi'
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { hashPassword, verifyPassword } from '../auth/password.ts'
 import { createSession, invalidateUserSessions, setSessionCookies } from '../auth/sessions.ts'
+import { preparedQuery } from '../db/client.ts'
 import { memberships, organizations, users } from '../db/schema/index.ts'
 import { ApiError } from '../errors.ts'
 import { principalOf, userOf } from '../http/context.ts'
@@ -31,19 +32,32 @@ const getMe = principalRoute({
   responses: { 200: jsonResponse('The caller', MeSchema) },
 })
 
-const changePassword = userRoute({
-  method: 'post',
-  path: '/v1/me/password',
-  tags: ['auth'],
-  summary: 'Change the password; every other session is signed out',
-  request: { body: jsonBody(PasswordChangeSchema) },
-  responses: {
-    200: jsonResponse(
-      'Changed; a fresh session replaces the current one',
-      z.object({ csrfToken: z.string() }),
-    ),
+const changePassword = userRoute(
+  {
+    method: 'post',
+    path: '/v1/me/password',
+    tags: ['auth'],
+    summary: 'Change the password; every other session is signed out',
+    request: { body: jsonBody(PasswordChangeSchema) },
+    responses: {
+      200: jsonResponse(
+        'Changed; a fresh session replaces the current one',
+        z.object({ csrfToken: z.string() }),
+      ),
+    },
   },
-})
+  { changesAccess: true },
+)
+
+const membershipsOfUser = preparedQuery((db) =>
+  db
+    .select({ organization: organizations.name, role: memberships.role })
+    .from(memberships)
+    .innerJoin(organizations, eq(organizations.id, memberships.orgId))
+    .where(eq(memberships.userId, sql.placeholder('userId')))
+    .orderBy(organizations.name)
+    .prepare('memberships_of_user'),
+)
 
 export function meRoutes() {
   const app = newRouter()
@@ -66,18 +80,17 @@ export function meRoutes() {
         200,
       )
     }
-    const rows = await db
-      .select({ organization: organizations.name, role: memberships.role })
-      .from(memberships)
-      .innerJoin(organizations, eq(organizations.id, memberships.orgId))
-      .where(eq(memberships.userId, principal.userId))
-      .orderBy(organizations.name)
+    const rows = await c
+      .get('access')
+      .get(`memberships:${principal.userId}`, () =>
+        membershipsOfUser(db).execute({ userId: principal.userId }),
+      )
     return c.json(
       {
         kind: 'user' as const,
         user: { id: principal.userId, email: principal.email, name: principal.name },
         apiKey: null,
-        memberships: rows.map((row) => ({ ...row, role: RoleSchema.parse(row.role) })),
+        memberships: (rows ?? []).map((row) => ({ ...row, role: RoleSchema.parse(row.role) })),
       },
       200,
     )

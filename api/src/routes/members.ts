@@ -47,27 +47,35 @@ const getMember = orgRoute('viewer', {
   responses: { 200: jsonResponse('The member', MemberSchema) },
 })
 
-const patchMember = orgRoute('admin', {
-  method: 'patch',
-  path: item,
-  tags,
-  summary: "Change a member's role (only owners grant or take away owner)",
-  request: {
-    params: MemberParams,
-    headers: IfMatchHeaders,
-    body: jsonBody(z.object({ role: RoleSchema }).strict().openapi('MemberPatch')),
+const patchMember = orgRoute(
+  'admin',
+  {
+    method: 'patch',
+    path: item,
+    tags,
+    summary: "Change a member's role (only owners grant or take away owner)",
+    request: {
+      params: MemberParams,
+      headers: IfMatchHeaders,
+      body: jsonBody(z.object({ role: RoleSchema }).strict().openapi('MemberPatch')),
+    },
+    responses: { 200: jsonResponse('Updated', MemberSchema) },
   },
-  responses: { 200: jsonResponse('Updated', MemberSchema) },
-})
+  { changesAccess: true },
+)
 
-const deleteMember = orgRoute('admin', {
-  method: 'delete',
-  path: item,
-  tags,
-  summary: 'Remove a member (the last owner stays)',
-  request: { params: MemberParams, headers: IfMatchHeaders },
-  responses: { 204: { description: 'Removed' } },
-})
+const deleteMember = orgRoute(
+  'admin',
+  {
+    method: 'delete',
+    path: item,
+    tags,
+    summary: 'Remove a member (the last owner stays)',
+    request: { params: MemberParams, headers: IfMatchHeaders },
+    responses: { 204: { description: 'Removed' } },
+  },
+  { changesAccess: true },
+)
 
 const memberColumns = {
   userId: users.id,

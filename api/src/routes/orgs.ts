@@ -36,14 +36,17 @@ const listOrgs = principalRoute({
   responses: { 200: jsonResponse('A page of organizations', pageOf(OrganizationSchema)) },
 })
 
-const createOrg = userRoute({
-  method: 'post',
-  path: '/v1/orgs',
-  tags: ['organizations'],
-  summary: 'Create an organization; the caller becomes its owner',
-  request: { body: jsonBody(CreateOrgSchema) },
-  responses: { 201: jsonResponse('Created', OrganizationSchema) },
-})
+const createOrg = userRoute(
+  {
+    method: 'post',
+    path: '/v1/orgs',
+    tags: ['organizations'],
+    summary: 'Create an organization; the caller becomes its owner',
+    request: { body: jsonBody(CreateOrgSchema) },
+    responses: { 201: jsonResponse('Created', OrganizationSchema) },
+  },
+  { changesAccess: true },
+)
 
 const getOrg = orgRoute('viewer', {
   method: 'get',
@@ -54,23 +57,31 @@ const getOrg = orgRoute('viewer', {
   responses: { 200: jsonResponse('The organization', OrganizationSchema) },
 })
 
-const patchOrg = orgRoute('owner', {
-  method: 'patch',
-  path: '/v1/orgs/{org}',
-  tags: ['organizations'],
-  summary: 'Rename or change the plan (a downgrade must fit the current use)',
-  request: { params: OrgParams, headers: IfMatchHeaders, body: jsonBody(PatchOrgSchema) },
-  responses: { 200: jsonResponse('Updated', OrganizationSchema) },
-})
+const patchOrg = orgRoute(
+  'owner',
+  {
+    method: 'patch',
+    path: '/v1/orgs/{org}',
+    tags: ['organizations'],
+    summary: 'Rename or change the plan (a downgrade must fit the current use)',
+    request: { params: OrgParams, headers: IfMatchHeaders, body: jsonBody(PatchOrgSchema) },
+    responses: { 200: jsonResponse('Updated', OrganizationSchema) },
+  },
+  { changesAccess: true },
+)
 
-const deleteOrg = orgRoute('owner', {
-  method: 'delete',
-  path: '/v1/orgs/{org}',
-  tags: ['organizations'],
-  summary: 'Delete an organization that has no clusters left',
-  request: { params: OrgParams, headers: IfMatchHeaders },
-  responses: { 204: { description: 'Deleted' } },
-})
+const deleteOrg = orgRoute(
+  'owner',
+  {
+    method: 'delete',
+    path: '/v1/orgs/{org}',
+    tags: ['organizations'],
+    summary: 'Delete an organization that has no clusters left',
+    request: { params: OrgParams, headers: IfMatchHeaders },
+    responses: { 204: { description: 'Deleted' } },
+  },
+  { changesAccess: true },
+)
 
 export function orgRoutes() {
   const app = newRouter()

@@ -40,7 +40,7 @@ export async function startTestApi(
   const config = testConfig({ databaseUrl: process.env.DATABASE_URL || undefined, ...overrides })
   const database = openDatabase(config)
   await database.migrate()
-  const { app } = createApp({ config, database, kube: deps.kube })
+  const { app, close } = createApp({ config, database, kube: deps.kube })
   return {
     database,
     fetch: (request) => app.fetch(request),
@@ -59,7 +59,10 @@ export async function startTestApi(
       }
       return app.request(path, { method, headers, body })
     },
-    close: () => database.close(),
+    async close() {
+      await close()
+      await database.close()
+    },
   }
 }
 
