@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { orgUsage, topics } from '../src/db/schema/index.ts'
+import { orgUsage, quotaOverrides, topics } from '../src/db/schema/index.ts'
 import { expectStatus, startTestApi, type TestApi } from './support/api.ts'
 import {
   aCluster,
@@ -97,6 +97,51 @@ describe('quotas of the free plan', () => {
       )
       expect(problem).toMatchObject({ limit: 'maxRetentionMs', maximum: 7 * day })
     }
+  })
+
+  it("counts a platform admin's override for a new topic: more topics, a shorter retention", async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    await api.database.db
+      .insert(quotaOverrides)
+      .values({ orgId: tenant.orgId, topics: 11, maxRetentionMs: day })
+    const create = (overrides: Record<string, unknown>) =>
+      api.request('POST', `/v1/orgs/${tenant.org}/clusters/${cluster}/topics`, {
+        as: tenant.owner,
+        body: aTopic(overrides),
+      })
+    const longer = await expectStatus(await create({ config: { 'retention.ms': 2 * day } }), 422)
+    expect(longer).toMatchObject({ limit: 'maxRetentionMs', current: 2 * day, maximum: day })
+    await expectStatus(await create({ config: { 'retention.ms': day } }), 201)
+    for (let i = 1; i < 11; i++) await expectStatus(await create({}), 201)
+    const twelfth = await expectStatus(await create({}), 422)
+    expect(twelfth).toMatchObject({ limit: 'topics', current: 11, maximum: 11 })
+  })
+
+  it('lets exactly as many in as fit when creates race for the last room', async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const response = await api.request(
+          'POST',
+          `/v1/orgs/${tenant.org}/clusters/${cluster}/topics`,
+          { as: tenant.owner, body: aTopic({ partitions: 2 }) },
+        )
+        await response.body?.cancel()
+        return response.status
+      }),
+    )
+    expect(statuses.filter((status) => status === 201)).toHaveLength(10)
+    expect(statuses.filter((status) => status === 422)).toHaveLength(10)
+    const [counted] = await api.database.db
+      .select()
+      .from(orgUsage)
+      .where(eq(orgUsage.orgId, tenant.orgId))
+    expect(counted).toMatchObject({ topics: 10, partitions: 20 })
+    const changes = await recordedChanges(api, tenant)
+    expect(changes.audit.filter((event) => event.action === 'topic.create')).toHaveLength(10)
+    expect(changes.outbox.filter((row) => row.action === 'topic.create')).toHaveLength(10)
   })
 
   it('shows limits and current use', async () => {

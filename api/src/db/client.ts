@@ -151,6 +151,36 @@ export function preparedQuery<Query>(build: (db: Executor) => Query): (db: Execu
   }
 }
 
+const camelCase = (key: string) =>
+  key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())
+
+/**
+ * A statement drizzle's builder cannot express (data-modifying CTEs), as SQL text with `$n`
+ * parameters. On PostgreSQL it is a named statement, planned once per connection. Rows come back
+ * with the schema's camelCase keys.
+ */
+export async function runStatement<Row>(
+  db: Db,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<Row[]> {
+  const client = (db as unknown as { $client: pg.Pool | PGlite }).$client
+  const { rows } =
+    client instanceof pg.Pool
+      ? await client.query({ name, text, values })
+      : await client.query<Record<string, unknown>>(text, values)
+  return rows.map(
+    (row) =>
+      Object.fromEntries(
+        Object.entries(row as Record<string, unknown>).map(([key, value]) => [
+          camelCase(key),
+          value,
+        ]),
+      ) as Row,
+  )
+}
+
 export async function ping(db: Db): Promise<void> {
   await db.execute(sql`select 1`)
 }

@@ -14,7 +14,8 @@ import {
 
 type Override = typeof quotaOverrides.$inferSelect
 
-function limitsFor(plan: string, override: Override | null | undefined): QuotaLimits {
+/** The plan's limits, with a platform admin's override where it has one. */
+export function limitsFor(plan: string, override: Override | null | undefined): QuotaLimits {
   const limits = { ...(planLimits[plan as Plan] ?? planLimits.free) }
   if (!override) return limits
   for (const key of Object.keys(limits) as (keyof QuotaLimits)[]) {

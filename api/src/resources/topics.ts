@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { and, eq } from 'drizzle-orm'
-import type { Tx } from '../db/client.ts'
+import { runStatement, type Tx } from '../db/client.ts'
 import { type clusters, topics } from '../db/schema/index.ts'
 import {
   conflict,
@@ -14,7 +14,8 @@ import { collisionKeyOf, kafkaNameLengthError, TopicNameSchema } from '../kafka/
 import { normalizeTopicConfig } from '../kafka/topic-config.ts'
 import { diffTopicSpec, type TopicSpec, updateErrors } from '../kafka/topic-plan.ts'
 import type { PlannedChange } from '../quota/limits.ts'
-import { assertWithinQuota } from '../quota/usage.ts'
+import { assertWithinQuota, limitsFor } from '../quota/usage.ts'
+import { changeCtes, changeValues } from './changes.ts'
 import type { ResourceKind } from './declarative.ts'
 import { MetadataShape, metadataOf, phaseAfterChange, StatusSchema, statusOf } from './status.ts'
 
@@ -121,6 +122,11 @@ export function assertTopicNameFits(cluster: ClusterRow, name: string, path = 'n
   if (problem) throw validationFailed([{ path, message: problem }])
 }
 
+/** What a topic's name gives it: the key two names collide on, and its name in Kafka. */
+function derivedNames(cluster: ClusterRow, name: string) {
+  return { collisionKey: collisionKeyOf(name), kafkaName: `${cluster.kafkaPrefix}${name}` }
+}
+
 export async function insertTopic(
   tx: Tx,
   tenant: Tenant,
@@ -135,8 +141,7 @@ export async function insertTopic(
         orgId: tenant.orgId,
         clusterId: cluster.id,
         name,
-        collisionKey: collisionKeyOf(name),
-        kafkaName: `${cluster.kafkaPrefix}${name}`,
+        ...derivedNames(cluster, name),
         ...spec,
       })
       .returning()
@@ -178,6 +183,30 @@ export async function markTopicDeleting(tx: Tx, row: TopicRow) {
   return updated
 }
 
+// The quota check of `assertWithinQuota` and `quotaViolations` for a new topic, then the row
+// and its change, in one statement: the org's usage row stays locked only until it commits.
+// Over quota or a name taken, it inserts nothing and yields no row.
+const createTopicAtOnce = `
+WITH usage AS (
+  SELECT u.topics, u.partitions,
+    coalesce(q.topics, $10) AS max_topics,
+    coalesce(q.partitions, $11) AS max_partitions,
+    coalesce(q.max_retention_ms, $12) AS max_retention_ms
+  FROM org_usage u LEFT JOIN quota_overrides q ON q.org_id = u.org_id
+  WHERE u.org_id = $2
+  FOR UPDATE OF u
+), topic AS (
+  INSERT INTO topics (id, org_id, cluster_id, name, collision_key, kafka_name, partitions,
+    replication_factor, config)
+  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb FROM usage
+  WHERE usage.topics + 1 <= usage.max_topics
+    AND usage.partitions + $7 <= usage.max_partitions
+    AND ($13::bigint IS NULL OR ($13 <> -1 AND $13 <= usage.max_retention_ms))
+  ON CONFLICT DO NOTHING
+  RETURNING *
+), ${changeCtes('topic', 14)}
+SELECT * FROM topic`
+
 export function topicKind(
   tenant: Tenant,
   cluster: ClusterRow,
@@ -185,6 +214,11 @@ export function topicKind(
 ): ResourceKind<TopicRow, TopicSpec, z.infer<typeof TopicSchema>> {
   const guardCluster = () => {
     if (cluster.deletionRequestedAt) throw conflict(`Cluster ${cluster.name} is being deleted`)
+  }
+  const assertCreatable = (name: string) => {
+    guardCluster()
+    parseOrFail(TopicNameSchema, name)
+    assertTopicNameFits(cluster, name)
   }
   return {
     type: 'topic',
@@ -214,11 +248,31 @@ export function topicKind(
       return spec
     },
     async create(tx, name, spec) {
-      guardCluster()
-      parseOrFail(TopicNameSchema, name)
-      assertTopicNameFits(cluster, name)
+      assertCreatable(name)
       await assertWithinQuota(tx, tenant, topicQuotaChange(undefined, spec))
       return insertTopic(tx, tenant, cluster, name, spec)
+    },
+    async createAtOnce(db, id, name, spec, change) {
+      assertCreatable(name)
+      const limits = limitsFor(tenant.plan, null)
+      const { collisionKey, kafkaName } = derivedNames(cluster, name)
+      const [row] = await runStatement<TopicRow>(db, 'create_topic_at_once', createTopicAtOnce, [
+        id,
+        tenant.orgId,
+        cluster.id,
+        name,
+        collisionKey,
+        kafkaName,
+        spec.partitions,
+        spec.replicationFactor,
+        JSON.stringify(spec.config),
+        limits.topics,
+        limits.partitions,
+        limits.maxRetentionMs,
+        topicQuotaChange(undefined, spec).retentionMs ?? null,
+        ...changeValues(change),
+      ])
+      return row
     },
     async update(tx, row, spec) {
       guardCluster()

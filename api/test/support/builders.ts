@@ -133,10 +133,16 @@ export async function withRoomyQuota(api: TestApi, tenant: Tenant): Promise<void
 
 /** Audit events and outbox rows of the tenant, to prove a change was recorded once or not at all. */
 export async function recordedChanges(api: TestApi, tenant: Tenant) {
+  // In the order they were written: without ORDER BY, PostgreSQL promises no order at all.
   const audit = await api.database.db
     .select()
     .from(auditEvents)
     .where(eq(auditEvents.orgId, tenant.orgId))
-  const queued = await api.database.db.select().from(outbox).where(eq(outbox.orgId, tenant.orgId))
+    .orderBy(auditEvents.id)
+  const queued = await api.database.db
+    .select()
+    .from(outbox)
+    .where(eq(outbox.orgId, tenant.orgId))
+    .orderBy(outbox.id)
   return { audit, outbox: queued }
 }
