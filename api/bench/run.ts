@@ -92,7 +92,9 @@ async function aTenant(pool: pg.Pool) {
 }
 
 async function run(name: string, options: autocannon.Options): Promise<Figures> {
-  const result = await autocannon({ connections, duration: seconds, ...options })
+  // A warm-up first, as a server runs most of its life: JIT-compiled, statements prepared.
+  const warmup = { warmup: { connections, duration: 3 } }
+  const result = await autocannon({ connections, duration: seconds, ...warmup, ...options })
   return {
     name,
     requestsPerSecond: Math.round(result.requests.average),

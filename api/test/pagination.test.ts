@@ -1,5 +1,7 @@
+import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { expectStatus, startTestApi, type TestApi } from './support/api.ts'
+import { topics } from '../src/db/schema/index.ts'
+import { expectStatus, json, startTestApi, type TestApi } from './support/api.ts'
 import { aTenant, aTopic, withCluster, withRoomyQuota } from './support/builders.ts'
 
 let api: TestApi
@@ -61,5 +63,64 @@ describe('cursor pagination', () => {
       422,
     )
     expect(problem.errors).toEqual([{ path: 'query.cursor', message: expect.any(String) }])
+  })
+})
+
+describe('a page of topics', () => {
+  it('shows each topic exactly as GET does, whatever its config and status hold', async () => {
+    const tenant = await aTenant(api)
+    await withRoomyQuota(api, tenant)
+    const cluster = await withCluster(api, tenant)
+    const path = `/v1/orgs/${tenant.org}/clusters/${cluster}/topics`
+    await expectStatus(
+      await api.request('PUT', path, {
+        as: tenant.owner,
+        body: {
+          topics: [
+            aTopic({ name: 'orders.eu', partitions: 3 }),
+            aTopic({
+              name: 'payments_v2',
+              config: { 'cleanup.policy': 'compact', 'retention.ms': 3_600_000 },
+            }),
+            aTopic({ name: 'z' }),
+          ],
+        },
+      }),
+      200,
+    )
+    // A status as the provisioner writes it, with text that JSON must escape.
+    await api.database.db
+      .update(topics)
+      .set({
+        phase: 'Failed',
+        observedGeneration: 1,
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'KafkaRefused',
+            message: 'Kafka said "no" \\ ünïcödé\nsecond line',
+            lastTransitionTime: new Date().toISOString(),
+          },
+        ],
+      })
+      .where(and(eq(topics.orgId, tenant.orgId), eq(topics.name, 'payments_v2')))
+    await expectStatus(await api.request('DELETE', `${path}/z`, { as: tenant.owner }), 202)
+    const page = await json<{ items: { name: string }[]; nextCursor: string | null }>(
+      await api.request('GET', `${path}?limit=2`, { as: tenant.owner }),
+    )
+    const rest = await json<{ items: { name: string }[]; nextCursor: string | null }>(
+      await api.request('GET', `${path}?limit=2&cursor=${page.nextCursor}`, { as: tenant.owner }),
+    )
+    expect(rest.nextCursor).toBeNull()
+    const listed = [...page.items, ...rest.items]
+    expect(listed.map((item) => item.name)).toEqual(['orders.eu', 'payments_v2', 'z'])
+    for (const item of listed) {
+      const got = await expectStatus(
+        await api.request('GET', `${path}/${item.name}`, { as: tenant.owner }),
+        200,
+      )
+      expect(item).toStrictEqual(got)
+    }
   })
 })

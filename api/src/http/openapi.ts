@@ -1,4 +1,5 @@
 import { createRoute, type RouteConfig, z } from '@hono/zod-openapi'
+import type { Context, TypedResponse } from 'hono'
 import { changesAccess, orgAccess, requirePrincipal, requireUser } from '../auth/middleware.ts'
 import type { Role } from '../auth/roles.ts'
 
@@ -55,6 +56,18 @@ export const jsonResponse = <T extends z.ZodType>(description: string, schema: T
   description,
   content: { 'application/json': { schema } },
 })
+
+/**
+ * A 200 whose body is JSON rendered elsewhere (by PostgreSQL) in the shape of the route's
+ * response schema `T`; tests hold the two renderings equal.
+ */
+export function renderedJson<T>(c: Context, body: string): TypedResponse<T, 200, 'json'> {
+  return c.body(body, 200, { 'content-type': 'application/json' }) as unknown as TypedResponse<
+    T,
+    200,
+    'json'
+  >
+}
 
 const security: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }]
 type RouteInput = Omit<RouteConfig, 'middleware' | 'security'>

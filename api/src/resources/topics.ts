@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { and, eq } from 'drizzle-orm'
-import { runStatement, type Tx } from '../db/client.ts'
+import { type Db, runStatement, type Tx } from '../db/client.ts'
 import { type clusters, topics } from '../db/schema/index.ts'
 import {
   conflict,
@@ -17,6 +17,7 @@ import type { PlannedChange } from '../quota/limits.ts'
 import { assertWithinQuota, limitsFor } from '../quota/usage.ts'
 import { changeCtes, changeValues } from './changes.ts'
 import type { ResourceKind } from './declarative.ts'
+import { pageFrom } from './pagination.ts'
 import { MetadataShape, metadataOf, phaseAfterChange, StatusSchema, statusOf } from './status.ts'
 
 const ConfigValue = z.union([z.string(), z.number(), z.boolean()])
@@ -73,6 +74,55 @@ export function presentTopic(cluster: { name: string }) {
     config: row.config,
     status: statusOf(row),
   })
+}
+
+// A page of topics rendered by PostgreSQL exactly as `presentTopic` renders each (a test holds
+// the two equal), so that listing thousands of topics, as a Terraform refresh does, costs the
+// api no work per row.
+const topicDocuments = `
+SELECT name, json_build_object(
+  'id', id,
+  'generation', generation,
+  'createdAt', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'updatedAt', to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'name', name,
+  'cluster', $3::text,
+  'kafkaName', kafka_name,
+  'partitions', partitions,
+  'replicationFactor', replication_factor,
+  'config', config,
+  'status', json_build_object(
+    'phase', phase,
+    'conditions', conditions,
+    'observedGeneration', observed_generation
+  )
+)::text AS document
+FROM topics
+WHERE org_id = $1 AND cluster_id = $2 AND name > $4
+ORDER BY name
+LIMIT $5`
+
+/** The JSON of a page of the cluster's topics after `after` (a name), as the list route answers. */
+export async function topicPageJson(
+  db: Db,
+  tenant: Tenant,
+  cluster: ClusterRow,
+  after: string | undefined,
+  limit: number,
+): Promise<string> {
+  const rows = await runStatement<{ name: string; document: string }>(
+    db,
+    'topic_documents',
+    topicDocuments,
+    [tenant.orgId, cluster.id, cluster.name, after ?? '', limit + 1],
+  )
+  const page = pageFrom(
+    rows,
+    limit,
+    (row) => row.name,
+    (row) => row.document,
+  )
+  return `{"items":[${page.items.join(',')}],"nextCursor":${JSON.stringify(page.nextCursor)}}`
 }
 
 export function topicSpecOf(row: TopicRow): TopicSpec {

@@ -1,7 +1,6 @@
-import { and, asc, eq, gt } from 'drizzle-orm'
-import { topics } from '../db/schema/index.ts'
+import type { z } from '@hono/zod-openapi'
 import { type AppContext, tenantOf } from '../http/context.ts'
-import { jsonBody, jsonResponse, orgRoute } from '../http/openapi.ts'
+import { jsonBody, jsonResponse, orgRoute, renderedJson } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
 import { TopicNameSchema } from '../kafka/names.ts'
 import { findClusterOr404 } from '../resources/clusters.ts'
@@ -13,7 +12,7 @@ import {
   putResource,
   WaitQuerySchema,
 } from '../resources/declarative.ts'
-import { decodeCursor, PageQuerySchema, pageFrom, pageOf } from '../resources/pagination.ts'
+import { decodeCursor, PageQuerySchema, pageOf } from '../resources/pagination.ts'
 import {
   ApplyTopicsQuerySchema,
   ApplyTopicsSchema,
@@ -22,11 +21,11 @@ import {
 } from '../resources/topic-apply.ts'
 import {
   CreateTopicSchema,
-  presentTopic,
   TopicPatchSchema,
   TopicSchema,
   TopicSpecSchema,
   topicKind,
+  topicPageJson,
 } from '../resources/topics.ts'
 import { ClusterParams, IfMatchHeaders } from './schemas.ts'
 
@@ -34,6 +33,7 @@ const TopicParams = ClusterParams.extend({
   topic: TopicNameSchema.openapi({ param: { name: 'topic', in: 'path' } }),
 })
 const tags = ['topics']
+const TopicPage = pageOf(TopicSchema)
 const collection = '/v1/orgs/{org}/clusters/{cluster}/topics'
 const item = `${collection}/{topic}` as const
 
@@ -43,7 +43,7 @@ const listTopics = orgRoute('viewer', {
   tags,
   summary: 'Topics of a cluster',
   request: { params: ClusterParams, query: PageQuerySchema },
-  responses: { 200: jsonResponse('A page of topics', pageOf(TopicSchema)) },
+  responses: { 200: jsonResponse('A page of topics', TopicPage) },
 })
 
 const createTopic = orgRoute('developer', {
@@ -133,24 +133,11 @@ export function topicRoutes() {
   app.openapi(listTopics, async (c) => {
     const tenant = tenantOf(c)
     const { limit, cursor } = c.req.valid('query')
-    const cluster = await findClusterOr404(c.get('db'), tenant, c.req.valid('param').cluster)
-    const rows = await c
-      .get('db')
-      .select()
-      .from(topics)
-      .where(
-        and(
-          eq(topics.orgId, tenant.orgId),
-          eq(topics.clusterId, cluster.id),
-          cursor ? gt(topics.name, decodeCursor<string>(cursor, 'string')) : undefined,
-        ),
-      )
-      .orderBy(asc(topics.name))
-      .limit(limit + 1)
-    return c.json(
-      pageFrom(rows, limit, (row) => row.name, presentTopic(cluster)),
-      200,
-    )
+    const db = c.get('db')
+    const cluster = await findClusterOr404(db, tenant, c.req.valid('param').cluster)
+    const after = cursor ? decodeCursor<string>(cursor, 'string') : undefined
+    const page = await topicPageJson(db, tenant, cluster, after, limit)
+    return renderedJson<z.infer<typeof TopicPage>>(c, page)
   })
 
   app.openapi(createTopic, async (c) => {
