@@ -131,6 +131,10 @@ async function plainInserts(pool: pg.Pool, org: string): Promise<number> {
 
 async function main() {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: connections })
+  // Every run starts from an empty database of its own, so runs compare with one another.
+  await pool.query(
+    'DROP SCHEMA IF EXISTS drizzle CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public',
+  )
   const api = startApi()
   try {
     await waitUntilReady()

@@ -73,13 +73,23 @@ describe('problems for bad input', () => {
     await expectProblem(response, 405, 'method_not_allowed')
   })
 
-  it('echoes a caller-supplied request id and makes one up otherwise', async () => {
-    const echoed = await api.request('GET', '/healthz', {
-      headers: { 'x-request-id': 'trace-123' },
-    })
-    expect(echoed.headers.get('x-request-id')).toBe('trace-123')
-    const made = await api.request('GET', '/healthz')
-    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+  it('echoes a caller-supplied request id and makes one up otherwise, on answers and problems', async () => {
+    const requests: [string, string, string | undefined][] = [
+      ['GET', '/healthz', undefined],
+      ['GET', '/v1/nothing-here', undefined],
+      ['GET', '/v1/me', undefined],
+      ['POST', '/v1/auth/signup', '{"email": 1}'],
+    ]
+    for (const [method, path, rawBody] of requests) {
+      const headers = { 'content-type': 'application/json' }
+      const echoed = await api.request(method, path, {
+        rawBody,
+        headers: { ...headers, 'x-request-id': 'trace-123' },
+      })
+      expect(echoed.headers.get('x-request-id'), `${method} ${path}`).toBe('trace-123')
+      const made = await api.request(method, path, { rawBody, headers })
+      expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    }
   })
 })
 

@@ -29,16 +29,17 @@ describe('Idempotency-Key', () => {
   it('replays the first response for the same key and body, writing once', async () => {
     const { tenant, topics } = await aClusterOfItsOwn()
     const topic = aTopic()
-    const send = () =>
+    const send = (requestId: string) =>
       api.request('POST', topics, {
         as: tenant.owner,
         body: topic,
-        headers: { 'idempotency-key': 'create-orders' },
+        headers: { 'idempotency-key': 'create-orders', 'x-request-id': requestId },
       })
-    const first = await expectStatus(await send(), 201)
-    const again = await send()
+    const first = await expectStatus(await send('first'), 201)
+    const again = await send('again')
     expect(await expectStatus(again, 201)).toEqual(first)
     expect(again.headers.get('idempotent-replayed')).toBe('true')
+    expect(again.headers.get('x-request-id')).toBe('again')
     const { audit } = await recordedChanges(api, tenant)
     expect(audit.filter((event) => event.action === 'topic.create')).toHaveLength(1)
   })

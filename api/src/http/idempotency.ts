@@ -42,7 +42,11 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     if (existing.status !== null) {
       return new Response(existing.responseBody, {
         status: existing.status,
-        headers: { ...existing.responseHeaders, 'idempotent-replayed': 'true' },
+        headers: {
+          ...existing.responseHeaders,
+          'idempotent-replayed': 'true',
+          'x-request-id': c.get('requestId'),
+        },
       })
     }
     // A first attempt that died holding the lock may be taken over once the lock expires.

@@ -45,9 +45,11 @@ export function observe(logger: Logger, metrics: HttpMetrics) {
     const log = logger.child({ requestId })
     c.set('requestId', requestId)
     c.set('log', log)
+    // Set before the response exists: touching its headers afterwards makes the node adapter
+    // stream the body instead of writing it at once.
+    c.header('x-request-id', requestId)
     const started = performance.now()
     await next()
-    c.header('x-request-id', requestId)
     const seconds = (performance.now() - started) / 1000
     const labels = { method: c.req.method, route: routeLabel(c), status: String(c.res.status) }
     metrics.requests.inc(labels)
