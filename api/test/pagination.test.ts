@@ -123,4 +123,22 @@ describe('a page of topics', () => {
       expect(item).toStrictEqual(got)
     }
   })
+
+  it('is empty for a cluster without topics, and 404 for a cluster that is not there', async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    const empty = await expectStatus(
+      await api.request('GET', `/v1/orgs/${tenant.org}/clusters/${cluster}/topics`, {
+        as: tenant.owner,
+      }),
+      200,
+    )
+    expect(empty).toEqual({ items: [], nextCursor: null })
+    await expectStatus(
+      await api.request('GET', `/v1/orgs/${tenant.org}/clusters/elsewhere/topics`, {
+        as: tenant.owner,
+      }),
+      404,
+    )
+  })
 })

@@ -16,6 +16,7 @@ import { diffTopicSpec, type TopicSpec, updateErrors } from '../kafka/topic-plan
 import type { PlannedChange } from '../quota/limits.ts'
 import { assertWithinQuota, limitsFor } from '../quota/usage.ts'
 import { changeCtes, changeValues } from './changes.ts'
+import { findClusterOr404 } from './clusters.ts'
 import type { ResourceKind } from './declarative.ts'
 import { pageFrom } from './pagination.ts'
 import { MetadataShape, metadataOf, phaseAfterChange, StatusSchema, statusOf } from './status.ts'
@@ -80,33 +81,37 @@ export function presentTopic(cluster: { name: string }) {
 // the two equal), so that listing thousands of topics, as a Terraform refresh does, costs the
 // api no work per row.
 const topicDocuments = `
-SELECT name, json_build_object(
-  'id', id,
-  'generation', generation,
-  'createdAt', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-  'updatedAt', to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-  'name', name,
-  'cluster', $3::text,
-  'kafkaName', kafka_name,
-  'partitions', partitions,
-  'replicationFactor', replication_factor,
-  'config', config,
+SELECT t.name, json_build_object(
+  'id', t.id,
+  'generation', t.generation,
+  'createdAt', to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'updatedAt', to_char(t.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'name', t.name,
+  'cluster', $2::text,
+  'kafkaName', t.kafka_name,
+  'partitions', t.partitions,
+  'replicationFactor', t.replication_factor,
+  'config', t.config,
   'status', json_build_object(
-    'phase', phase,
-    'conditions', conditions,
-    'observedGeneration', observed_generation
+    'phase', t.phase,
+    'conditions', t.conditions,
+    'observedGeneration', t.observed_generation
   )
 )::text AS document
-FROM topics
-WHERE org_id = $1 AND cluster_id = $2 AND name > $4
-ORDER BY name
-LIMIT $5`
+FROM topics t
+WHERE t.org_id = $1 AND t.name > $3
+  AND t.cluster_id = (SELECT id FROM clusters WHERE org_id = $1 AND name = $2)
+ORDER BY t.name
+LIMIT $4`
 
-/** The JSON of a page of the cluster's topics after `after` (a name), as the list route answers. */
+/**
+ * The JSON of a page of the cluster's topics after `after` (a name), as the list route answers;
+ * 404 when the tenant has no such cluster.
+ */
 export async function topicPageJson(
   db: Db,
   tenant: Tenant,
-  cluster: ClusterRow,
+  clusterName: string,
   after: string | undefined,
   limit: number,
 ): Promise<string> {
@@ -114,8 +119,10 @@ export async function topicPageJson(
     db,
     'topic_documents',
     topicDocuments,
-    [tenant.orgId, cluster.id, cluster.name, after ?? '', limit + 1],
+    [tenant.orgId, clusterName, after ?? '', limit + 1],
   )
+  // Only an empty page needs to ask whether the cluster is there at all.
+  if (rows.length === 0) await findClusterOr404(db, tenant, clusterName)
   const page = pageFrom(
     rows,
     limit,

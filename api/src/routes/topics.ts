@@ -133,10 +133,14 @@ export function topicRoutes() {
   app.openapi(listTopics, async (c) => {
     const tenant = tenantOf(c)
     const { limit, cursor } = c.req.valid('query')
-    const db = c.get('db')
-    const cluster = await findClusterOr404(db, tenant, c.req.valid('param').cluster)
     const after = cursor ? decodeCursor<string>(cursor, 'string') : undefined
-    const page = await topicPageJson(db, tenant, cluster, after, limit)
+    const page = await topicPageJson(
+      c.get('db'),
+      tenant,
+      c.req.valid('param').cluster,
+      after,
+      limit,
+    )
     return renderedJson<z.infer<typeof TopicPage>>(c, page)
   })
 
