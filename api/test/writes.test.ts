@@ -234,6 +234,46 @@ describe('PUT, PATCH and DELETE of topics', () => {
     expect(topic.kafkaName).toBe(`${tenant.org}-${cluster}.${name}`)
   })
 
+  it("refuses a name that would pass Kafka's 249 characters with the cluster's prefix", async () => {
+    const { tenant, topics, cluster } = await aClusterOfItsOwn()
+    const room = 249 - `${tenant.org}-${cluster}.`.length
+    const problem = await expectStatus(
+      await api.request('POST', topics, {
+        as: tenant.owner,
+        body: aTopic({ name: 'x'.repeat(room + 1) }),
+      }),
+      422,
+    )
+    expect(problem.errors).toEqual([{ path: 'name', message: expect.stringContaining('249') }])
+    const fits = await expectStatus(
+      await api.request('POST', topics, {
+        as: tenant.owner,
+        body: aTopic({ name: 'x'.repeat(room) }),
+      }),
+      201,
+    )
+    expect(fits.kafkaName).toHaveLength(249)
+  })
+
+  it('refuses a new topic in a cluster being deleted, writing nothing', async () => {
+    const { tenant, topics, cluster } = await aClusterOfItsOwn()
+    await expectStatus(
+      await api.request('DELETE', `/v1/orgs/${tenant.org}/clusters/${cluster}`, {
+        as: tenant.owner,
+      }),
+      202,
+    )
+    const before = await recordedChanges(api, tenant)
+    const problem = await expectStatus(
+      await api.request('POST', topics, { as: tenant.owner, body: aTopic() }),
+      409,
+    )
+    expect(problem.detail).toContain('being deleted')
+    const after = await recordedChanges(api, tenant)
+    expect(after.audit).toHaveLength(before.audit.length)
+    expect(after.outbox).toHaveLength(before.outbox.length)
+  })
+
   it('starts deletion with DELETE and then refuses updates while it runs', async () => {
     const { tenant, topics, cluster } = await aClusterOfItsOwn()
     const name = await withTopic(api, tenant, cluster)

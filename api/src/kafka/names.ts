@@ -15,7 +15,7 @@ export const OrgNameSchema = ResourceNameSchema.refine(
   'is reserved (default, kube-* and fjord-* name namespaces of Kubernetes and Fjord)',
 )
 
-const maxKafkaNameLength = 249
+export const maxKafkaNameLength = 249
 const legalTopicCharacters = /^[a-zA-Z0-9._-]+$/
 
 export const TopicNameSchema = z

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { z } from '@hono/zod-openapi'
-import type { Db, Tx } from '../db/client.ts'
+import type { Tx } from '../db/client.ts'
 import { ApiError, conflict, notFound } from '../errors.ts'
 import type { AppContext, Tenant } from '../http/context.ts'
 import { type Change, recordChange } from './changes.ts'
@@ -35,18 +34,6 @@ export interface ResourceKind<Row extends Stored & Settling, Spec, Shown> {
   parseSpec(input: unknown): Spec
   /** Validates, checks quota, inserts. */
   create(tx: Tx, name: string, spec: Spec): Promise<Row>
-  /**
-   * Optional: the create as one statement (quota check, row, audit event and outbox row), so the
-   * org's quota lock is held for that statement alone. Validates like `create`; answers
-   * undefined when anything stands in the way, and the general path finds out what and says so.
-   */
-  createAtOnce?(
-    db: Db,
-    id: string,
-    name: string,
-    spec: Spec,
-    change: Change,
-  ): Promise<Row | undefined>
   /** Validates, checks quota, updates; undefined when the spec did not change. */
   update(tx: Tx, row: Row, spec: Spec): Promise<Row | undefined>
   markDeleting(tx: Tx, row: Row): Promise<Row>
@@ -54,7 +41,8 @@ export interface ResourceKind<Row extends Stored & Settling, Spec, Shown> {
 
 export type Written<Shown> = { shown: Shown; created: boolean }
 
-function changeOf(
+/** The change a write of `row` records: its audit event and outbox row. */
+export function changeOf(
   c: AppContext,
   tenant: Tenant,
   kind: { type: string },
@@ -109,7 +97,7 @@ export function putResource<Row extends Stored & Settling, Spec, Shown>(
 }
 
 /** POST: create only; an existing name is a conflict. */
-export async function createResource<Row extends Stored & Settling, Spec, Shown>(
+export function createResource<Row extends Stored & Settling, Spec, Shown>(
   c: AppContext,
   tenant: Tenant,
   kind: ResourceKind<Row, Spec, Shown>,
@@ -117,12 +105,6 @@ export async function createResource<Row extends Stored & Settling, Spec, Shown>
   spec: Spec,
   wait?: Wait,
 ): Promise<Written<Shown>> {
-  if (kind.createAtOnce) {
-    const id = randomUUID()
-    const change = changeOf(c, tenant, kind, 'create', { id, name }, { spec })
-    const row = await kind.createAtOnce(c.get('db'), id, name, spec, change)
-    if (row) return written(c, kind, name, { row, created: true }, wait)
-  }
   return write(c, tenant, kind, name, wait, async (tx, current) => {
     if (current) throw conflict(`${kind.label} ${name} already exists; use PUT to update it`)
     return { row: await kind.create(tx, name, spec), action: 'create' }
@@ -178,16 +160,6 @@ async function write<Row extends Stored & Settling, Spec, Shown>(
     await recordChange(tx, changeOf(c, tenant, kind, action, row, { spec: kind.specOf(row) }))
     return { row, created: action === 'create' }
   })
-  return written(c, kind, name, result, wait)
-}
-
-async function written<Row extends Stored & Settling, Spec, Shown>(
-  c: AppContext,
-  kind: ResourceKind<Row, Spec, Shown>,
-  name: string,
-  result: { row: Row; created: boolean },
-  wait: Wait | undefined,
-): Promise<Written<Shown>> {
   const shown = kind.present(result.row)
   setEtag(c, shown)
   return { shown: await settle(c, kind, name, shown, wait), created: result.created }

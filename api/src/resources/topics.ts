@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { z } from '@hono/zod-openapi'
 import { and, eq } from 'drizzle-orm'
 import { type Db, runStatement, type Tx } from '../db/client.ts'
@@ -9,15 +10,20 @@ import {
   parseOrFail,
   validationFailed,
 } from '../errors.ts'
-import type { Tenant } from '../http/context.ts'
-import { collisionKeyOf, kafkaNameLengthError, TopicNameSchema } from '../kafka/names.ts'
+import type { AppContext, Tenant } from '../http/context.ts'
+import {
+  collisionKeyOf,
+  kafkaNameLengthError,
+  maxKafkaNameLength,
+  TopicNameSchema,
+} from '../kafka/names.ts'
 import { normalizeTopicConfig } from '../kafka/topic-config.ts'
 import { diffTopicSpec, type TopicSpec, updateErrors } from '../kafka/topic-plan.ts'
 import type { PlannedChange } from '../quota/limits.ts'
 import { assertWithinQuota, limitsFor } from '../quota/usage.ts'
 import { changeCtes, changeValues } from './changes.ts'
 import { findClusterOr404 } from './clusters.ts'
-import type { ResourceKind } from './declarative.ts'
+import { changeOf, type ResourceKind } from './declarative.ts'
 import { pageFrom } from './pagination.ts'
 import { MetadataShape, metadataOf, phaseAfterChange, StatusSchema, statusOf } from './status.ts'
 
@@ -154,6 +160,16 @@ export function normalizeTopicSpec(
   }
 }
 
+/** A topic spec as a request gives it, checked against Kafka's rules; 422 when it breaks one. */
+export function parseTopicSpec(input: unknown, defaultReplicationFactor: number): TopicSpec {
+  const { spec, errors } = normalizeTopicSpec(
+    parseOrFail(TopicSpecSchema, input),
+    defaultReplicationFactor,
+  )
+  if (errors.length > 0) throw validationFailed(errors)
+  return spec
+}
+
 function retentionOf(spec: TopicSpec): number | undefined {
   const value = spec.config['retention.ms']
   return value === undefined ? undefined : Number(value)
@@ -179,11 +195,6 @@ export function assertTopicNameFits(cluster: ClusterRow, name: string, path = 'n
   if (problem) throw validationFailed([{ path, message: problem }])
 }
 
-/** What a topic's name gives it: the key two names collide on, and its name in Kafka. */
-function derivedNames(cluster: ClusterRow, name: string) {
-  return { collisionKey: collisionKeyOf(name), kafkaName: `${cluster.kafkaPrefix}${name}` }
-}
-
 export async function insertTopic(
   tx: Tx,
   tenant: Tenant,
@@ -198,7 +209,8 @@ export async function insertTopic(
         orgId: tenant.orgId,
         clusterId: cluster.id,
         name,
-        ...derivedNames(cluster, name),
+        collisionKey: collisionKeyOf(name),
+        kafkaName: `${cluster.kafkaPrefix}${name}`,
         ...spec,
       })
       .returning()
@@ -240,29 +252,67 @@ export async function markTopicDeleting(tx: Tx, row: TopicRow) {
   return updated
 }
 
-// The quota check of `assertWithinQuota` and `quotaViolations` for a new topic, then the row
-// and its change, in one statement: the org's usage row stays locked only until it commits.
-// Over quota or a name taken, it inserts nothing and yields no row.
-const createTopicAtOnce = `
-WITH usage AS (
+// The common topic create in one statement: the cluster (not being deleted, and leaving the
+// name room in Kafka), the quota check of `assertWithinQuota`, the row and its change. The
+// org's usage row stays locked only until the statement commits. Anything in the way, and it
+// inserts nothing.
+const createTopicStatement = `
+WITH cluster AS (
+  SELECT id, kafka_prefix || $4 AS kafka_name FROM clusters
+  WHERE org_id = $2 AND name = $3 AND deletion_requested_at IS NULL
+    AND length(kafka_prefix || $4) <= $13
+), usage AS (
   SELECT u.topics, u.partitions,
-    coalesce(q.topics, $10) AS max_topics,
-    coalesce(q.partitions, $11) AS max_partitions,
-    coalesce(q.max_retention_ms, $12) AS max_retention_ms
+    coalesce(q.topics, $9) AS max_topics,
+    coalesce(q.partitions, $10) AS max_partitions,
+    coalesce(q.max_retention_ms, $11) AS max_retention_ms
   FROM org_usage u LEFT JOIN quota_overrides q ON q.org_id = u.org_id
   WHERE u.org_id = $2
   FOR UPDATE OF u
 ), topic AS (
   INSERT INTO topics (id, org_id, cluster_id, name, collision_key, kafka_name, partitions,
     replication_factor, config)
-  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb FROM usage
+  SELECT $1, $2, cluster.id, $4, $5, cluster.kafka_name, $6, $7, $8::jsonb FROM cluster, usage
   WHERE usage.topics + 1 <= usage.max_topics
-    AND usage.partitions + $7 <= usage.max_partitions
-    AND ($13::bigint IS NULL OR ($13 <> -1 AND $13 <= usage.max_retention_ms))
+    AND usage.partitions + $6 <= usage.max_partitions
+    AND ($12::bigint IS NULL OR ($12 <> -1 AND $12 <= usage.max_retention_ms))
   ON CONFLICT DO NOTHING
   RETURNING *
 ), ${changeCtes('topic', 14)}
 SELECT * FROM topic`
+
+/**
+ * Creates the topic in one statement when nothing stands in its way; undefined when anything
+ * does (no such cluster, over quota, a name taken), and the general path then says what.
+ */
+export async function createTopicAtOnce(
+  c: AppContext,
+  tenant: Tenant,
+  clusterName: string,
+  name: string,
+  spec: TopicSpec,
+): Promise<TopicRow | undefined> {
+  const id = randomUUID()
+  const change = changeOf(c, tenant, { type: 'topic' }, 'create', { id, name }, { spec })
+  const limits = limitsFor(tenant.plan, null)
+  const [row] = await runStatement<TopicRow>(c.get('db'), 'create_topic', createTopicStatement, [
+    id,
+    tenant.orgId,
+    clusterName,
+    name,
+    collisionKeyOf(name),
+    spec.partitions,
+    spec.replicationFactor,
+    JSON.stringify(spec.config),
+    limits.topics,
+    limits.partitions,
+    limits.maxRetentionMs,
+    topicQuotaChange(undefined, spec).retentionMs ?? null,
+    maxKafkaNameLength,
+    ...changeValues(change),
+  ])
+  return row
+}
 
 export function topicKind(
   tenant: Tenant,
@@ -271,11 +321,6 @@ export function topicKind(
 ): ResourceKind<TopicRow, TopicSpec, z.infer<typeof TopicSchema>> {
   const guardCluster = () => {
     if (cluster.deletionRequestedAt) throw conflict(`Cluster ${cluster.name} is being deleted`)
-  }
-  const assertCreatable = (name: string) => {
-    guardCluster()
-    parseOrFail(TopicNameSchema, name)
-    assertTopicNameFits(cluster, name)
   }
   return {
     type: 'topic',
@@ -296,40 +341,13 @@ export function topicKind(
     },
     present: presentTopic(cluster),
     specOf: topicSpecOf,
-    parseSpec(input) {
-      const { spec, errors } = normalizeTopicSpec(
-        parseOrFail(TopicSpecSchema, input),
-        defaultReplicationFactor,
-      )
-      if (errors.length > 0) throw validationFailed(errors)
-      return spec
-    },
+    parseSpec: (input) => parseTopicSpec(input, defaultReplicationFactor),
     async create(tx, name, spec) {
-      assertCreatable(name)
+      guardCluster()
+      parseOrFail(TopicNameSchema, name)
+      assertTopicNameFits(cluster, name)
       await assertWithinQuota(tx, tenant, topicQuotaChange(undefined, spec))
       return insertTopic(tx, tenant, cluster, name, spec)
-    },
-    async createAtOnce(db, id, name, spec, change) {
-      assertCreatable(name)
-      const limits = limitsFor(tenant.plan, null)
-      const { collisionKey, kafkaName } = derivedNames(cluster, name)
-      const [row] = await runStatement<TopicRow>(db, 'create_topic_at_once', createTopicAtOnce, [
-        id,
-        tenant.orgId,
-        cluster.id,
-        name,
-        collisionKey,
-        kafkaName,
-        spec.partitions,
-        spec.replicationFactor,
-        JSON.stringify(spec.config),
-        limits.topics,
-        limits.partitions,
-        limits.maxRetentionMs,
-        topicQuotaChange(undefined, spec).retentionMs ?? null,
-        ...changeValues(change),
-      ])
-      return row
     },
     async update(tx, row, spec) {
       guardCluster()
