@@ -118,31 +118,38 @@ describe('quotas of the free plan', () => {
     expect(twelfth).toMatchObject({ limit: 'topics', current: 11, maximum: 11 })
   })
 
-  it('lets exactly as many in as fit when creates race for the last room', async () => {
-    const tenant = await aTenant(api)
-    const cluster = await withCluster(api, tenant)
-    const statuses = await Promise.all(
-      Array.from({ length: 20 }, async () => {
-        const response = await api.request(
-          'POST',
-          `/v1/orgs/${tenant.org}/clusters/${cluster}/topics`,
-          { as: tenant.owner, body: aTopic({ partitions: 2 }) },
-        )
-        await response.body?.cancel()
-        return response.status
-      }),
-    )
-    expect(statuses.filter((status) => status === 201)).toHaveLength(10)
-    expect(statuses.filter((status) => status === 422)).toHaveLength(10)
-    const [counted] = await api.database.db
-      .select()
-      .from(orgUsage)
-      .where(eq(orgUsage.orgId, tenant.orgId))
-    expect(counted).toMatchObject({ topics: 10, partitions: 20 })
-    const changes = await recordedChanges(api, tenant)
-    expect(changes.audit.filter((event) => event.action === 'topic.create')).toHaveLength(10)
-    expect(changes.outbox.filter((row) => row.action === 'topic.create')).toHaveLength(10)
-  })
+  // Creates at once; the free plan has room for 10 topics and 30 partitions.
+  it.each([
+    { binding: 'topics', creates: 20, partitions: 1, fit: 10 },
+    { binding: 'partitions', creates: 9, partitions: 5, fit: 6 },
+  ])(
+    'lets exactly as many in as fit when creates race for the last room ($binding)',
+    async ({ creates, partitions, fit }) => {
+      const tenant = await aTenant(api)
+      const cluster = await withCluster(api, tenant)
+      const statuses = await Promise.all(
+        Array.from({ length: creates }, async () => {
+          const response = await api.request(
+            'POST',
+            `/v1/orgs/${tenant.org}/clusters/${cluster}/topics`,
+            { as: tenant.owner, body: aTopic({ partitions }) },
+          )
+          await response.body?.cancel()
+          return response.status
+        }),
+      )
+      expect(statuses.filter((status) => status === 201)).toHaveLength(fit)
+      expect(statuses.filter((status) => status === 422)).toHaveLength(creates - fit)
+      const [counted] = await api.database.db
+        .select()
+        .from(orgUsage)
+        .where(eq(orgUsage.orgId, tenant.orgId))
+      expect(counted).toMatchObject({ topics: fit, partitions: fit * partitions })
+      const changes = await recordedChanges(api, tenant)
+      expect(changes.audit.filter((event) => event.action === 'topic.create')).toHaveLength(fit)
+      expect(changes.outbox.filter((row) => row.action === 'topic.create')).toHaveLength(fit)
+    },
+  )
 
   it('shows limits and current use', async () => {
     const tenant = await aTenant(api)

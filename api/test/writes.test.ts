@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { topics as topicTable } from '../src/db/schema/index.ts'
-import { expectStatus, startTestApi, type TestApi, uniqueName } from './support/api.ts'
+import { expectStatus, json, startTestApi, type TestApi, uniqueName } from './support/api.ts'
 import {
   aTenant,
   aTopic,
@@ -272,6 +272,55 @@ describe('PUT, PATCH and DELETE of topics', () => {
     const after = await recordedChanges(api, tenant)
     expect(after.audit).toHaveLength(before.audit.length)
     expect(after.outbox).toHaveLength(before.outbox.length)
+  })
+
+  it('creates that arrive together each get their own answer, audit event and request id', async () => {
+    const { tenant, topics, cluster } = await aClusterOfItsOwn()
+    await withTopic(api, tenant, cluster, { name: 'taken' })
+    const day = 24 * 60 * 60 * 1000
+    type Request = [label: string, path: string, body: Record<string, unknown>, status: number]
+    const requests: Request[] = [
+      ...Array.from(
+        { length: 12 },
+        (_, i): Request => [`ok-${i}`, topics, aTopic({ name: `ok-${i}` }), 201],
+      ),
+      ['taken', topics, aTopic({ name: 'taken' }), 409],
+      ['twice', topics, aTopic({ name: 'twice' }), 201],
+      ['twice', topics, aTopic({ name: 'twice' }), 409],
+      ['forever', topics, aTopic({ config: { 'retention.ms': -1 } }), 422],
+      ['too-long', topics, aTopic({ config: { 'retention.ms': 400 * day } }), 422],
+      ['nowhere', `/v1/orgs/${tenant.org}/clusters/nowhere/topics`, aTopic(), 404],
+    ]
+    const before = await recordedChanges(api, tenant)
+    const answers = await Promise.all(
+      requests.map(async ([label, path, body], i) => {
+        const response = await api.request('POST', path, {
+          as: tenant.owner,
+          body,
+          headers: { 'x-request-id': `together-${i}` },
+        })
+        return { label, status: response.status, body: await json(response) }
+      }),
+    )
+    const statuses = answers.map((answer) => `${answer.label} ${answer.status}`)
+    // Of the two 'twice', exactly one wins; every other answer is as if it had come alone.
+    expect(statuses.filter((status) => status === 'twice 201')).toHaveLength(1)
+    expect(statuses.filter((status) => status === 'twice 409')).toHaveLength(1)
+    expect(statuses.filter((status) => !status.startsWith('twice'))).toEqual(
+      requests
+        .filter(([label]) => label !== 'twice')
+        .map(([label, , , status]) => `${label} ${status}`),
+    )
+    const after = await recordedChanges(api, tenant)
+    const created = after.audit.slice(before.audit.length)
+    const createdIds = answers.filter((answer) => answer.status === 201).map((a) => a.body.id)
+    expect(created).toHaveLength(createdIds.length)
+    expect(after.outbox.length - before.outbox.length).toBe(createdIds.length)
+    for (const [i, answer] of answers.entries()) {
+      const event = created.find((e) => e.requestId === `together-${i}`)
+      if (answer.status !== 201) expect(event).toBeUndefined()
+      else expect(event).toMatchObject({ action: 'topic.create', targetName: answer.body.name })
+    }
   })
 
   it('starts deletion with DELETE and then refuses updates while it runs', async () => {

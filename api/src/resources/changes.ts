@@ -42,37 +42,41 @@ export async function recordChange(tx: Tx, change: Change): Promise<void> {
 }
 
 /**
- * `recordChange` as two CTEs of a larger statement: the audit event and the outbox row are
- * written when, and only when, the CTE `source` yields a row. Their values are `changeValues`,
- * bound from parameter `$first` on.
+ * `recordChange` as two CTEs of a larger statement: an audit event and an outbox row for each
+ * row of `source`, whose columns are those of `changeColumns`.
  */
-export function changeCtes(source: string, first: number): string {
-  const $ = (offset: number) => `$${first + offset}`
+export function changeCtes(source: string): string {
   return `audit AS (
   INSERT INTO audit_events (org_id, actor_type, actor_id, actor_label, action, target_type,
     target_name, request_id, outcome, details)
-  SELECT ${$(0)}::uuid, ${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, ${$(6)}, ${$(7)}, 'success',
-    ${$(8)}::jsonb
+  SELECT org_id, actor_type, actor_id, actor_label, action, target_type, target_name,
+    request_id, 'success', details
   FROM ${source}
 ), queued AS (
   INSERT INTO outbox (org_id, aggregate_type, aggregate_id, action, payload)
-  SELECT ${$(0)}::uuid, ${$(5)}, ${$(9)}, ${$(4)}, ${$(10)}::jsonb
+  SELECT org_id, target_type, aggregate_id, action, payload
   FROM ${source}
 )`
 }
 
-export function changeValues(change: Change): unknown[] {
-  return [
-    change.orgId,
-    change.actor.type,
-    change.actor.id,
-    change.actor.label,
-    change.action,
-    change.targetType,
-    change.targetName,
-    change.requestId,
-    JSON.stringify(change.details ?? change.payload),
-    change.aggregateId,
-    JSON.stringify(change.payload),
-  ]
+/** A change as the columns `changeCtes` reads (to go in through `jsonb_to_recordset`). */
+export function changeColumns(change: Change) {
+  return {
+    org_id: change.orgId,
+    actor_type: change.actor.type,
+    actor_id: change.actor.id,
+    actor_label: change.actor.label,
+    action: change.action,
+    target_type: change.targetType,
+    target_name: change.targetName,
+    request_id: change.requestId,
+    details: change.details ?? change.payload,
+    aggregate_id: change.aggregateId,
+    payload: change.payload,
+  }
 }
+
+/** The SQL types of `changeColumns`, for the column list of `jsonb_to_recordset`. */
+export const changeColumnTypes = `org_id uuid, actor_type text, actor_id text, actor_label text,
+  action text, target_type text, target_name text, request_id text, details jsonb,
+  aggregate_id text, payload jsonb`

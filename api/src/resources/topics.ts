@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { z } from '@hono/zod-openapi'
 import { and, eq } from 'drizzle-orm'
 import { type Db, runStatement, type Tx } from '../db/client.ts'
@@ -10,20 +9,14 @@ import {
   parseOrFail,
   validationFailed,
 } from '../errors.ts'
-import type { AppContext, Tenant } from '../http/context.ts'
-import {
-  collisionKeyOf,
-  kafkaNameLengthError,
-  maxKafkaNameLength,
-  TopicNameSchema,
-} from '../kafka/names.ts'
+import type { Tenant } from '../http/context.ts'
+import { collisionKeyOf, kafkaNameLengthError, TopicNameSchema } from '../kafka/names.ts'
 import { normalizeTopicConfig } from '../kafka/topic-config.ts'
 import { diffTopicSpec, type TopicSpec, updateErrors } from '../kafka/topic-plan.ts'
 import type { PlannedChange } from '../quota/limits.ts'
-import { assertWithinQuota, limitsFor } from '../quota/usage.ts'
-import { changeCtes, changeValues } from './changes.ts'
+import { assertWithinQuota } from '../quota/usage.ts'
 import { findClusterOr404 } from './clusters.ts'
-import { changeOf, type ResourceKind } from './declarative.ts'
+import type { ResourceKind } from './declarative.ts'
 import { pageFrom } from './pagination.ts'
 import { MetadataShape, metadataOf, phaseAfterChange, StatusSchema, statusOf } from './status.ts'
 
@@ -250,68 +243,6 @@ export async function markTopicDeleting(tx: Tx, row: TopicRow) {
     .returning()
   if (!updated) throw new Error('update returned nothing')
   return updated
-}
-
-// The common topic create in one statement: the cluster (not being deleted, and leaving the
-// name room in Kafka), the quota check of `assertWithinQuota`, the row and its change. The
-// org's usage row stays locked only until the statement commits. Anything in the way, and it
-// inserts nothing.
-const createTopicStatement = `
-WITH cluster AS (
-  SELECT id, kafka_prefix || $4 AS kafka_name FROM clusters
-  WHERE org_id = $2 AND name = $3 AND deletion_requested_at IS NULL
-    AND length(kafka_prefix || $4) <= $13
-), usage AS (
-  SELECT u.topics, u.partitions,
-    coalesce(q.topics, $9) AS max_topics,
-    coalesce(q.partitions, $10) AS max_partitions,
-    coalesce(q.max_retention_ms, $11) AS max_retention_ms
-  FROM org_usage u LEFT JOIN quota_overrides q ON q.org_id = u.org_id
-  WHERE u.org_id = $2
-  FOR UPDATE OF u
-), topic AS (
-  INSERT INTO topics (id, org_id, cluster_id, name, collision_key, kafka_name, partitions,
-    replication_factor, config)
-  SELECT $1, $2, cluster.id, $4, $5, cluster.kafka_name, $6, $7, $8::jsonb FROM cluster, usage
-  WHERE usage.topics + 1 <= usage.max_topics
-    AND usage.partitions + $6 <= usage.max_partitions
-    AND ($12::bigint IS NULL OR ($12 <> -1 AND $12 <= usage.max_retention_ms))
-  ON CONFLICT DO NOTHING
-  RETURNING *
-), ${changeCtes('topic', 14)}
-SELECT * FROM topic`
-
-/**
- * Creates the topic in one statement when nothing stands in its way; undefined when anything
- * does (no such cluster, over quota, a name taken), and the general path then says what.
- */
-export async function createTopicAtOnce(
-  c: AppContext,
-  tenant: Tenant,
-  clusterName: string,
-  name: string,
-  spec: TopicSpec,
-): Promise<TopicRow | undefined> {
-  const id = randomUUID()
-  const change = changeOf(c, tenant, { type: 'topic' }, 'create', { id, name }, { spec })
-  const limits = limitsFor(tenant.plan, null)
-  const [row] = await runStatement<TopicRow>(c.get('db'), 'create_topic', createTopicStatement, [
-    id,
-    tenant.orgId,
-    clusterName,
-    name,
-    collisionKeyOf(name),
-    spec.partitions,
-    spec.replicationFactor,
-    JSON.stringify(spec.config),
-    limits.topics,
-    limits.partitions,
-    limits.maxRetentionMs,
-    topicQuotaChange(undefined, spec).retentionMs ?? null,
-    maxKafkaNameLength,
-    ...changeValues(change),
-  ])
-  return row
 }
 
 export function topicKind(

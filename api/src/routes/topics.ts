@@ -20,9 +20,9 @@ import {
   applyTopics,
   TopicPlanSchema,
 } from '../resources/topic-apply.ts'
+import { createTopicAtOnce } from '../resources/topic-creates.ts'
 import {
   CreateTopicSchema,
-  createTopicAtOnce,
   parseTopicSpec,
   presentTopic,
   TopicPatchSchema,
