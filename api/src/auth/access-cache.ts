@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { Database } from '../db/client.ts'
 
 /** The channel the access tables' triggers notify on (migration 0006). */
-export const accessChannel = 'fjord_access'
+const accessChannel = 'fjord_access'
 
 interface Entry {
   value: unknown

@@ -64,7 +64,6 @@ export function presentCluster(row: ClusterRow): z.infer<typeof ClusterSchema> {
   }
 }
 
-/** The tenant's cluster by name, or 404: topics and service accounts live under it. */
 const clusterByName = preparedQuery((db) =>
   db
     .select()
@@ -75,6 +74,7 @@ const clusterByName = preparedQuery((db) =>
     .prepare('cluster_by_name'),
 )
 
+/** The tenant's cluster by name, or 404: topics and service accounts live under it. */
 export async function findClusterOr404(db: Executor, tenant: Tenant, name: string) {
   const [cluster] = await clusterByName(db).execute({ orgId: tenant.orgId, name })
   if (!cluster) throw notFound(`Cluster ${name}`)
