@@ -67,7 +67,7 @@ describe('cursor pagination', () => {
 })
 
 describe('a page of topics', () => {
-  it('shows each topic exactly as GET does, whatever its config and status hold', async () => {
+  it('shows each topic exactly as GET does, after whatever changed its spec or status', async () => {
     const tenant = await aTenant(api)
     await withRoomyQuota(api, tenant)
     const cluster = await withCluster(api, tenant)
@@ -105,6 +105,13 @@ describe('a page of topics', () => {
         ],
       })
       .where(and(eq(topics.orgId, tenant.orgId), eq(topics.name, 'payments_v2')))
+    await expectStatus(
+      await api.request('PATCH', `${path}/orders.eu`, {
+        as: tenant.owner,
+        body: { partitions: 6, config: { 'retention.ms': 60_000 } },
+      }),
+      200,
+    )
     await expectStatus(await api.request('DELETE', `${path}/z`, { as: tenant.owner }), 202)
     const page = await json<{ items: { name: string }[]; nextCursor: string | null }>(
       await api.request('GET', `${path}?limit=2`, { as: tenant.owner }),
