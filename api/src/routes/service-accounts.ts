@@ -6,14 +6,7 @@ import { jsonBody, jsonResponse, orgRoute } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
 import { ResourceNameSchema } from '../kafka/names.ts'
 import { findClusterOr404 } from '../resources/clusters.ts'
-import {
-  createResource,
-  deleteResource,
-  getResource,
-  patchResource,
-  putResource,
-  WaitQuerySchema,
-} from '../resources/declarative.ts'
+import { createResource, WaitQuerySchema } from '../resources/declarative.ts'
 import { decodeCursor, PageQuerySchema, pageFrom, pageOf } from '../resources/pagination.ts'
 import {
   presentServiceAccount,
@@ -22,7 +15,8 @@ import {
   ServiceAccountSpecSchema,
   serviceAccountKind,
 } from '../resources/service-accounts.ts'
-import { ClusterParams, IfMatchHeaders } from './schemas.ts'
+import { addItemRoutes } from './declarative.ts'
+import { ClusterParams } from './schemas.ts'
 
 export const ServiceAccountParams = ClusterParams.extend({
   serviceAccount: ResourceNameSchema.openapi({ param: { name: 'serviceAccount', in: 'path' } }),
@@ -56,55 +50,6 @@ const createServiceAccount = orgRoute('developer', {
     body: jsonBody(CreateServiceAccountSchema),
   },
   responses: { 201: jsonResponse('Created, phase Pending', ServiceAccountSchema) },
-})
-
-const getServiceAccount = orgRoute('viewer', {
-  method: 'get',
-  path: item,
-  tags,
-  summary: 'One service account',
-  request: { params: ServiceAccountParams, query: WaitQuerySchema },
-  responses: { 200: jsonResponse('The service account', ServiceAccountSchema) },
-})
-
-const putServiceAccount = orgRoute('developer', {
-  method: 'put',
-  path: item,
-  tags,
-  summary: 'Create or update a service account by name',
-  request: {
-    params: ServiceAccountParams,
-    query: WaitQuerySchema,
-    headers: IfMatchHeaders,
-    body: jsonBody(ServiceAccountSpecSchema),
-  },
-  responses: {
-    200: jsonResponse('Updated (or unchanged)', ServiceAccountSchema),
-    201: jsonResponse('Created', ServiceAccountSchema),
-  },
-})
-
-const patchServiceAccount = orgRoute('developer', {
-  method: 'patch',
-  path: item,
-  tags,
-  summary: 'Merge-patch a service account (acls are replaced whole)',
-  request: {
-    params: ServiceAccountParams,
-    query: WaitQuerySchema,
-    headers: IfMatchHeaders,
-    body: jsonBody(ServiceAccountPatchSchema),
-  },
-  responses: { 200: jsonResponse('Updated', ServiceAccountSchema) },
-})
-
-const deleteServiceAccount = orgRoute('developer', {
-  method: 'delete',
-  path: item,
-  tags,
-  summary: 'Start deleting a service account, its ACLs and credentials',
-  request: { params: ServiceAccountParams, headers: IfMatchHeaders },
-  responses: { 202: jsonResponse('Deletion started, phase Deleting', ServiceAccountSchema) },
 })
 
 async function kindFor(c: AppContext, clusterName: string) {
@@ -157,39 +102,19 @@ export function serviceAccountRoutes() {
     return c.json(shown, 201)
   })
 
-  app.openapi(getServiceAccount, async (c) => {
-    const { cluster, serviceAccount } = c.req.valid('param')
-    const { kind } = await kindFor(c, cluster)
-    return c.json(await getResource(c, kind, serviceAccount, c.req.valid('query')), 200)
-  })
-
-  app.openapi(putServiceAccount, async (c) => {
-    const { cluster, serviceAccount } = c.req.valid('param')
-    const { tenant, kind } = await kindFor(c, cluster)
-    const spec = kind.parseSpec(c.req.valid('json'))
-    const written = await putResource(c, tenant, kind, serviceAccount, spec, c.req.valid('query'))
-    return written.created ? c.json(written.shown, 201) : c.json(written.shown, 200)
-  })
-
-  app.openapi(patchServiceAccount, async (c) => {
-    const { cluster, serviceAccount } = c.req.valid('param')
-    const { tenant, kind } = await kindFor(c, cluster)
-    const { shown } = await patchResource(
-      c,
-      tenant,
-      kind,
-      serviceAccount,
-      c.req.valid('json'),
-      c.req.valid('query'),
-    )
-    return c.json(shown, 200)
-  })
-
-  app.openapi(deleteServiceAccount, async (c) => {
-    const { cluster, serviceAccount } = c.req.valid('param')
-    const { tenant, kind } = await kindFor(c, cluster)
-    const { shown } = await deleteResource(c, tenant, kind, serviceAccount)
-    return c.json(shown, 202)
+  addItemRoutes(app, {
+    path: item,
+    params: ServiceAccountParams,
+    name: 'serviceAccount',
+    tags,
+    writer: 'developer',
+    noun: 'service account',
+    schema: ServiceAccountSchema,
+    spec: ServiceAccountSpecSchema,
+    patch: ServiceAccountPatchSchema,
+    patchNote: 'acls are replaced whole',
+    deleteNote: 'its ACLs and credentials',
+    kindFor: (c, params) => kindFor(c, params.cluster),
   })
 
   return app

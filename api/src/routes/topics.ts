@@ -4,14 +4,7 @@ import { jsonBody, jsonResponse, orgRoute, renderedJson } from '../http/openapi.
 import { newRouter } from '../http/router.ts'
 import { TopicNameSchema } from '../kafka/names.ts'
 import { findClusterOr404 } from '../resources/clusters.ts'
-import {
-  createResource,
-  deleteResource,
-  getResource,
-  patchResource,
-  putResource,
-  WaitQuerySchema,
-} from '../resources/declarative.ts'
+import { createResource, WaitQuerySchema } from '../resources/declarative.ts'
 import { setEtag } from '../resources/etag.ts'
 import { decodeCursor, PageQuerySchema, pageOf } from '../resources/pagination.ts'
 import {
@@ -31,7 +24,8 @@ import {
   topicKind,
   topicPageJson,
 } from '../resources/topics.ts'
-import { ClusterParams, IfMatchHeaders } from './schemas.ts'
+import { addItemRoutes } from './declarative.ts'
+import { ClusterParams } from './schemas.ts'
 
 const TopicParams = ClusterParams.extend({
   topic: TopicNameSchema.openapi({ param: { name: 'topic', in: 'path' } }),
@@ -70,55 +64,6 @@ const applyTopicList = orgRoute('developer', {
     body: jsonBody(ApplyTopicsSchema),
   },
   responses: { 200: jsonResponse('The plan (applied unless dryRun)', TopicPlanSchema) },
-})
-
-const getTopic = orgRoute('viewer', {
-  method: 'get',
-  path: item,
-  tags,
-  summary: 'One topic',
-  request: { params: TopicParams, query: WaitQuerySchema },
-  responses: { 200: jsonResponse('The topic', TopicSchema) },
-})
-
-const putTopic = orgRoute('developer', {
-  method: 'put',
-  path: item,
-  tags,
-  summary: 'Create or update a topic by name',
-  request: {
-    params: TopicParams,
-    query: WaitQuerySchema,
-    headers: IfMatchHeaders,
-    body: jsonBody(TopicSpecSchema),
-  },
-  responses: {
-    200: jsonResponse('Updated (or unchanged)', TopicSchema),
-    201: jsonResponse('Created', TopicSchema),
-  },
-})
-
-const patchTopic = orgRoute('developer', {
-  method: 'patch',
-  path: item,
-  tags,
-  summary: 'Merge-patch a topic (partitions only grow)',
-  request: {
-    params: TopicParams,
-    query: WaitQuerySchema,
-    headers: IfMatchHeaders,
-    body: jsonBody(TopicPatchSchema),
-  },
-  responses: { 200: jsonResponse('Updated', TopicSchema) },
-})
-
-const deleteTopic = orgRoute('developer', {
-  method: 'delete',
-  path: item,
-  tags,
-  summary: 'Start deleting a topic',
-  request: { params: TopicParams, headers: IfMatchHeaders },
-  responses: { 202: jsonResponse('Deletion started, phase Deleting', TopicSchema) },
 })
 
 async function kindFor(c: AppContext, clusterName: string) {
@@ -176,45 +121,18 @@ export function topicRoutes() {
     return c.json(plan, 200)
   })
 
-  app.openapi(getTopic, async (c) => {
-    const { cluster, topic } = c.req.valid('param')
-    const { kind } = await kindFor(c, cluster)
-    return c.json(await getResource(c, kind, topic, c.req.valid('query')), 200)
-  })
-
-  app.openapi(putTopic, async (c) => {
-    const { cluster, topic } = c.req.valid('param')
-    const { tenant, kind } = await kindFor(c, cluster)
-    const written = await putResource(
-      c,
-      tenant,
-      kind,
-      topic,
-      kind.parseSpec(c.req.valid('json')),
-      c.req.valid('query'),
-    )
-    return written.created ? c.json(written.shown, 201) : c.json(written.shown, 200)
-  })
-
-  app.openapi(patchTopic, async (c) => {
-    const { cluster, topic } = c.req.valid('param')
-    const { tenant, kind } = await kindFor(c, cluster)
-    const { shown } = await patchResource(
-      c,
-      tenant,
-      kind,
-      topic,
-      c.req.valid('json'),
-      c.req.valid('query'),
-    )
-    return c.json(shown, 200)
-  })
-
-  app.openapi(deleteTopic, async (c) => {
-    const { cluster, topic } = c.req.valid('param')
-    const { tenant, kind } = await kindFor(c, cluster)
-    const { shown } = await deleteResource(c, tenant, kind, topic)
-    return c.json(shown, 202)
+  addItemRoutes(app, {
+    path: item,
+    params: TopicParams,
+    name: 'topic',
+    tags,
+    writer: 'developer',
+    noun: 'topic',
+    schema: TopicSchema,
+    spec: TopicSpecSchema,
+    patch: TopicPatchSchema,
+    patchNote: 'partitions only grow',
+    kindFor: (c, params) => kindFor(c, params.cluster),
   })
 
   return app
