@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi'
 import { and, eq } from 'drizzle-orm'
 import { randomToken } from '../auth/tokens.ts'
 import type { Tx } from '../db/client.ts'
-import { credentials, serviceAccounts } from '../db/schema/index.ts'
+import { credentials } from '../db/schema/index.ts'
 import { conflict, notFound } from '../errors.ts'
 import { type Tenant, tenantOf } from '../http/context.ts'
 import { jsonResponse, orgRoute } from '../http/openapi.ts'
@@ -23,6 +23,7 @@ import {
 } from '../provisioner/resources.ts'
 import { recordChange } from '../resources/changes.ts'
 import { findClusterOr404 } from '../resources/clusters.ts'
+import { serviceAccountKind } from '../resources/service-accounts.ts'
 import { ServiceAccountParams } from './service-accounts.ts'
 
 const CredentialSchema = z
@@ -126,16 +127,8 @@ async function findServiceAccount(
   { cluster: clusterName, serviceAccount: name }: { cluster: string; serviceAccount: string },
 ) {
   const cluster = await findClusterOr404(tx, tenant, clusterName)
-  const [account] = await tx
-    .select()
-    .from(serviceAccounts)
-    .where(
-      and(
-        eq(serviceAccounts.orgId, tenant.orgId),
-        eq(serviceAccounts.clusterId, cluster.id),
-        eq(serviceAccounts.name, name),
-      ),
-    )
+  // Locked as a write of the account locks it, so that it cannot start deleting meanwhile.
+  const account = await serviceAccountKind(tenant, cluster).find(tx, name)
   if (!account) throw notFound(`Service account ${name}`)
   return { cluster, account }
 }
