@@ -105,11 +105,12 @@ export async function topicPageJson(
   )
   // Only an empty page needs to ask whether the cluster is there at all.
   if (rows.length === 0) await findClusterOr404(db, tenant, clusterName)
+  const cluster = `{"cluster":${JSON.stringify(clusterName)},`
   const page = pageFrom(
     rows,
     limit,
     (row) => row.name,
-    (row) => row.document,
+    (row) => cluster + row.document.slice(1),
   )
   return `{"items":[${page.items.join(',')}],"nextCursor":${JSON.stringify(page.nextCursor)}}`
 }

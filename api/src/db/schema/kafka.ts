@@ -85,8 +85,9 @@ export const topics = pgTable(
     replicationFactor: integer().notNull(),
     config: jsonb().$type<Record<string, string>>().notNull().default({}),
     ...lifecycleColumns(),
-    // The topic as the api answers it, JSON text, kept by a trigger on every write (migration
-    // 0007) so that a page of topics is read, not built; a test holds it equal to `presentTopic`.
+    // The topic as the api answers it but its cluster, JSON text, kept by a trigger on every
+    // write (migration 0007) so that a page of topics is read, not built; a test holds it equal
+    // to `presentTopic`.
     document: text(),
   },
   (table) => [
