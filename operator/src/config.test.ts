@@ -75,6 +75,14 @@ describe('operator configuration', () => {
     expect(() => loadConfig(argv, env)).toThrow(message)
   })
 
+  test('logs from info up unless told otherwise', () => {
+    expect(loadConfig([], {})).toMatchObject({ logLevel: 'info' })
+    expect(loadConfig(['--log-level', 'debug'], {})).toMatchObject({ logLevel: 'debug' })
+    expect(() => loadConfig(['--log-level', 'verbose'], {})).toThrow(
+      '--log-level must be one of debug, info, warn, error, got "verbose"',
+    )
+  })
+
   test('refuses an unknown flag', () => {
     expect(() => loadConfig(['--colour'], {})).toThrow(/--colour/)
   })

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import { parseArgs } from 'node:util'
+import { type LogLevel, logLevels } from './kube/controller.ts'
 
 /**
  * Node flags the operator runs with. V8's default heap grows far beyond what the operator
@@ -26,6 +27,8 @@ Options:
   --metering-url URL       post usage samples there (default: $FJORD_METERING_URL; unset: no
                            metering), with the token in $FJORD_METERING_TOKEN
   --metering-interval-seconds N  sample usage this often (default 60)
+  --log-level LEVEL        debug, info, warn or error (default info); a reconcile that met
+                           a newer version of its object is retried and logged at debug
   -h, --help               this text
 `
 
@@ -40,6 +43,8 @@ export interface OperatorConfig {
   selector: string | undefined
   /** Usage metering; off when undefined. */
   metering?: MeteringConfig
+  /** The least level logged; info when undefined. */
+  logLevel?: LogLevel
 }
 
 export interface MeteringConfig {
@@ -73,6 +78,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       selector: { type: 'string' },
       'metering-url': { type: 'string' },
       'metering-interval-seconds': { type: 'string' },
+      'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -91,7 +97,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       env.FJORD_METERING_TOKEN,
       values['metering-interval-seconds'],
     ),
+    logLevel: logLevel(values['log-level']),
   }
+}
+
+function logLevel(raw: string | undefined): LogLevel {
+  if (raw === undefined) return 'info'
+  const level = logLevels.find((known) => known === raw)
+  if (!level) throw new Error(`--log-level must be one of ${logLevels.join(', ')}, got "${raw}"`)
+  return level
 }
 
 // The token comes from the environment only: a flag would show it to anyone who can run ps.

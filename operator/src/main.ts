@@ -19,7 +19,7 @@ import { passwordSecretLabel, userReconciler } from './reconcilers/user.ts'
 
 /** Starts the operator; resolves with a function that stops it cleanly. */
 export async function startOperator(config: OperatorConfig): Promise<() => Promise<void>> {
-  const log = jsonLogger
+  const log = jsonLogger(config.logLevel)
   const client = config.kubeconfig
     ? KubeClient.fromFile(config.kubeconfig)
     : KubeClient.fromDefault()

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { readStackEnv } from '../../stack/src/env.ts'
 import { apply, deleteObject, getObject } from '../src/kube/apply.ts'
 import { KubeClient } from '../src/kube/client.ts'
-import { Controller, type Logger, runWhileLeading } from '../src/kube/controller.ts'
+import { Controller, type Logger, type LogLevel, runWhileLeading } from '../src/kube/controller.ts'
 import { apiListWatch, Informer } from '../src/kube/informer.ts'
 import { LeaderElector } from '../src/kube/leader.ts'
 import { registry } from '../src/kube/metrics.ts'
@@ -21,7 +21,7 @@ const quiet: Logger = () => {}
  * data, and the copy goes when the source goes. The informer does not see the copies, so
  * only a resync can notice one deleted behind the operator's back.
  */
-function aCopyOperator(namespace: string, options: { resyncPeriodMs?: number } = {}) {
+function aCopyOperator(namespace: string, options: { resyncPeriodMs?: number; log?: Logger } = {}) {
   const informer = new Informer(
     apiListWatch(client, collectionPath(ConfigMaps, namespace), { labelSelector: 'role=source' }),
   )
@@ -33,7 +33,7 @@ function aCopyOperator(namespace: string, options: { resyncPeriodMs?: number } =
   const controller = new Controller({
     kind,
     informer,
-    log: quiet,
+    log: options.log ?? quiet,
     baseDelayMs: 50,
     resyncPeriodMs: options.resyncPeriodMs ?? 300_000,
     reconcile: async (key, signal) => {
@@ -162,6 +162,37 @@ describe('Controller against the real apiserver', () => {
     expect(
       await registry.getSingleMetricAsString('fjord_operator_kafka_admin_errors_total'),
     ).toContain('counter')
+  })
+
+  test('retries a reconcile that met a newer version of its object without logging an error', async () => {
+    const logged: { level: LogLevel; message: string; error?: unknown }[] = []
+    const { informer, controller, hooks } = aCopyOperator(namespace, {
+      log: (level, message, fields) => logged.push({ level, message, error: fields?.error }),
+    })
+    let stale = true
+    hooks.beforeReconcile = async (key) => {
+      if (!key.endsWith('/contended') || !stale) return
+      stale = false
+      // As a status write does when someone wrote the object since the informer saw it.
+      await apply(client, ConfigMaps, {
+        ...aSource(namespace, 'contended', { v: '1' }),
+        metadata: { name: 'contended', namespace, resourceVersion: '1' },
+      })
+    }
+    const term = new AbortController()
+    const running = controller.run(term.signal)
+    cleanups.push(async () => {
+      term.abort()
+      await running
+      await informer.stop()
+    })
+    await apply(client, ConfigMaps, aSource(namespace, 'contended', { v: '1' }))
+    await expect.poll(() => copyOf(namespace, 'contended'), { timeout: 10_000 }).toEqual({ v: '1' })
+
+    const failures = logged.filter((line) => line.message === 'reconcile failed')
+    expect(failures).toEqual([
+      { level: 'debug', message: 'reconcile failed', error: expect.stringContaining('409') },
+    ])
   })
 
   test('repairs drift made behind its back on the next resync', async () => {

@@ -1,4 +1,5 @@
 import type { KubeObject } from './client.ts'
+import { isConflict } from './errors.ts'
 import type { Informer } from './informer.ts'
 import { objectKey } from './informer.ts'
 import { reconcileDuration, reconcilesTotal, trackInformer, trackQueue } from './metrics.ts'
@@ -6,14 +7,22 @@ import { type HandlerResult, WorkQueue } from './queue.ts'
 
 export type Reconcile = (key: string, signal: AbortSignal) => Promise<HandlerResult>
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+export const logLevels = ['debug', 'info', 'warn', 'error'] as const
+export type LogLevel = (typeof logLevels)[number]
 export type Logger = (level: LogLevel, message: string, fields?: Record<string, unknown>) => void
 
-/** One JSON object per line on stdout, the shape log collectors expect from a pod. */
-export const jsonLogger: Logger = (level, message, fields = {}) => {
-  process.stdout.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields })}\n`,
-  )
+/**
+ * One JSON object per line on stdout, the shape log collectors expect from a pod, for the
+ * lines at `least` or above.
+ */
+export function jsonLogger(least: LogLevel = 'info'): Logger {
+  const threshold = logLevels.indexOf(least)
+  return (level, message, fields = {}) => {
+    if (logLevels.indexOf(level) < threshold) return
+    process.stdout.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields })}\n`,
+    )
+  }
 }
 
 export interface ControllerOptions<T extends KubeObject> {
@@ -63,7 +72,7 @@ export class Controller<T extends KubeObject = KubeObject> {
   constructor(options: ControllerOptions<T>) {
     this.kind = options.kind
     this.#options = options
-    this.#log = options.log ?? jsonLogger
+    this.#log = options.log ?? jsonLogger()
     const shouldReconcile = options.shouldReconcileUpdate ?? specOrMetadataChanged
     trackInformer(options.kind, options.informer)
     options.informer
@@ -105,7 +114,9 @@ export class Controller<T extends KubeObject = KubeObject> {
         reconcilesTotal.inc({ kind, result })
         reconcileDuration.observe({ kind }, durationMs / 1000)
         if (error && !signal.aborted) {
-          this.#log('error', 'reconcile failed', {
+          // A conflict only means the object changed since this pass read it; the retry reads
+          // it again, so it is routine, not a failure anyone needs to see.
+          this.#log(isConflict(error) ? 'debug' : 'error', 'reconcile failed', {
             kind,
             key,
             error: error instanceof Error ? error.message : String(error),
@@ -139,7 +150,7 @@ export class Controller<T extends KubeObject = KubeObject> {
 /** The leader elector's onStartedLeading for a set of controllers. */
 export function runWhileLeading(
   controllers: Pick<Controller, 'kind' | 'run'>[],
-  log: Logger = jsonLogger,
+  log: Logger = jsonLogger(),
 ) {
   return (signal: AbortSignal): void => {
     for (const controller of controllers) {

@@ -1,6 +1,6 @@
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { statusEquals } from './apply.ts'
-import { specOrMetadataChanged } from './controller.ts'
+import { jsonLogger, specOrMetadataChanged } from './controller.ts'
 import { codeFor, isConflict, isNotFound, kubeErrorFromResponse } from './errors.ts'
 import { splitKey } from './informer.ts'
 import { LeaderElector, microTime } from './leader.ts'
@@ -142,5 +142,22 @@ describe('LeaderElector options', () => {
           retryPeriodMs: 5_000,
         }),
     ).toThrow(/retryPeriodMs must be shorter/)
+  })
+})
+
+describe('jsonLogger', () => {
+  test('writes one JSON line for each entry at its level or above', () => {
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    try {
+      const log = jsonLogger('warn')
+      for (const level of ['debug', 'info', 'warn', 'error'] as const) log(level, level, { n: 1 })
+      const lines = write.mock.calls.map(([line]) => JSON.parse(String(line)))
+      expect(lines).toEqual([
+        { time: expect.any(String), level: 'warn', msg: 'warn', n: 1 },
+        { time: expect.any(String), level: 'error', msg: 'error', n: 1 },
+      ])
+    } finally {
+      write.mockRestore()
+    }
   })
 })
