@@ -88,13 +88,17 @@ describe('the Kafka admin adapter against the stack broker', () => {
 
   test('sets, reads back and removes client quotas of a user', async () => {
     const user = unique('quota')
+    // The broker answers a describe from its copy of the metadata, which follows the
+    // controller's within moments: reads after a write wait for it, as the ACL reads above do.
     await admin.alterQuotas(user, { producer_byte_rate: 1048576, consumer_byte_rate: 2097152 }, [])
-    expect(await admin.quotasOf(user)).toEqual({
+    await expect.poll(() => admin.quotasOf(user), { timeout: 10_000 }).toEqual({
       producer_byte_rate: 1048576,
       consumer_byte_rate: 2097152,
     })
     await admin.alterQuotas(user, {}, ['consumer_byte_rate'])
-    expect(await admin.quotasOf(user)).toEqual({ producer_byte_rate: 1048576 })
+    await expect
+      .poll(() => admin.quotasOf(user), { timeout: 10_000 })
+      .toEqual({ producer_byte_rate: 1048576 })
   })
 
   test('creates and deletes SCRAM credentials, deleting a missing one quietly', async () => {
