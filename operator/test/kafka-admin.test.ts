@@ -91,10 +91,12 @@ describe('the Kafka admin adapter against the stack broker', () => {
     // The broker answers a describe from its copy of the metadata, which follows the
     // controller's within moments: reads after a write wait for it, as the ACL reads above do.
     await admin.alterQuotas(user, { producer_byte_rate: 1048576, consumer_byte_rate: 2097152 }, [])
-    await expect.poll(() => admin.quotasOf(user), { timeout: 10_000 }).toEqual({
-      producer_byte_rate: 1048576,
-      consumer_byte_rate: 2097152,
-    })
+    await expect
+      .poll(() => admin.quotasOf(user), { timeout: 10_000 })
+      .toEqual({
+        producer_byte_rate: 1048576,
+        consumer_byte_rate: 2097152,
+      })
     await admin.alterQuotas(user, {}, ['consumer_byte_rate'])
     await expect
       .poll(() => admin.quotasOf(user), { timeout: 10_000 })
