@@ -2,7 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { readStackEnv } from '../../stack/src/env.ts'
 import { apply, deleteObject, getObject } from '../src/kube/apply.ts'
-import { KubeClient } from '../src/kube/client.ts'
+import { KubeClient, type KubeObject } from '../src/kube/client.ts'
 import { Controller, type Logger, type LogLevel, runWhileLeading } from '../src/kube/controller.ts'
 import { apiListWatch, Informer } from '../src/kube/informer.ts'
 import { LeaderElector } from '../src/kube/leader.ts'
@@ -73,6 +73,20 @@ describe('Controller against the real apiserver', () => {
   beforeAll(async () => {
     ;({ namespace, remove: removeNamespace } = await createTestNamespace(client, 'kube-ctrl'))
   })
+  /** Runs the controller until the cleanups at the end stop it, then its informer. */
+  const runUntilCleanup = <T extends KubeObject>(
+    controller: Controller<T>,
+    informer: Informer<T>,
+  ) => {
+    const term = new AbortController()
+    const running = controller.run(term.signal)
+    cleanups.push(async () => {
+      term.abort()
+      await running
+      await informer.stop()
+    })
+  }
+
   afterAll(async () => {
     for (const cleanup of cleanups) await cleanup()
     await removeNamespace()
@@ -133,19 +147,13 @@ describe('Controller against the real apiserver', () => {
     hooks.beforeReconcile = async (key) => {
       if (key.endsWith('/flaky') && failuresLeft-- > 0) throw new Error('kafka is down')
     }
-    const term = new AbortController()
-    const running = controller.run(term.signal)
+    runUntilCleanup(controller, informer)
     const server = await startHealthServer({
       port: 0,
       host: '127.0.0.1',
       ready: operatorReadiness({ informers: [{ name: kind, informer }] }),
     })
-    cleanups.push(async () => {
-      term.abort()
-      await running
-      await informer.stop()
-      await server.close()
-    })
+    cleanups.push(() => server.close())
     await apply(client, ConfigMaps, aSource(namespace, 'flaky', { v: '1' }))
     await expect.poll(() => copyOf(namespace, 'flaky'), { timeout: 10_000 }).toEqual({ v: '1' })
 
@@ -179,13 +187,7 @@ describe('Controller against the real apiserver', () => {
         metadata: { name: 'contended', namespace, resourceVersion: '1' },
       })
     }
-    const term = new AbortController()
-    const running = controller.run(term.signal)
-    cleanups.push(async () => {
-      term.abort()
-      await running
-      await informer.stop()
-    })
+    runUntilCleanup(controller, informer)
     await apply(client, ConfigMaps, aSource(namespace, 'contended', { v: '1' }))
     await expect.poll(() => copyOf(namespace, 'contended'), { timeout: 10_000 }).toEqual({ v: '1' })
 
@@ -197,13 +199,7 @@ describe('Controller against the real apiserver', () => {
 
   test('repairs drift made behind its back on the next resync', async () => {
     const { informer, controller } = aCopyOperator(namespace, { resyncPeriodMs: 1_000 })
-    const term = new AbortController()
-    const running = controller.run(term.signal)
-    cleanups.push(async () => {
-      term.abort()
-      await running
-      await informer.stop()
-    })
+    runUntilCleanup(controller, informer)
     await apply(client, ConfigMaps, aSource(namespace, 'drifting', { v: '1' }))
     await expect.poll(() => copyOf(namespace, 'drifting'), { timeout: 10_000 }).toEqual({ v: '1' })
     await deleteObject(client, ConfigMaps, 'drifting-copy', namespace)
