@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Admin } from '@platformatic/kafka'
+import { Admin, Connection } from '@platformatic/kafka'
+import { upsertScramSha512 } from '../../../operator/src/kafka/scram.ts'
 import { versions } from '../config.ts'
 import { Daemon, info, portInUse, run, StackError, step, waitFor } from '../proc.ts'
 import type { Context, Service } from './service.ts'
@@ -90,8 +91,28 @@ export function kafka(ctx: Context): Service {
     }
   }
 
+  /**
+   * Sets the admin's SCRAM credential to the stack's password through the controller listener,
+   * which needs no login. Kafka 4.1.1 has come back from a restart refusing the admin's login
+   * with its credential intact in the metadata log (after users were created and deleted;
+   * setting it again through the controller cured it), so every start sets it: the password in
+   * secrets.json is always the one that works.
+   */
+  async function setAdminCredential(): Promise<boolean> {
+    const connection = new Connection('fjord-stack', { connectTimeout: 2000 })
+    try {
+      await connection.connect('127.0.0.1', kafkaController)
+      await upsertScramSha512(connection, kafkaAdminUser, ctx.secrets.kafkaAdminPassword)
+      return true
+    } finally {
+      await connection.close()
+    }
+  }
+
   async function format(): Promise<void> {
-    const clusterId = (await run('java', java('kafka.tools.StorageTool', ['random-uuid']))).trim()
+    // The tool's own log lines come first on stdout; the id is the last line.
+    const output = await run('java', java('kafka.tools.StorageTool', ['random-uuid']))
+    const clusterId = output.trim().split('\n').at(-1) ?? ''
     await run(
       'java',
       java('kafka.tools.StorageTool', [
@@ -147,6 +168,11 @@ export function kafka(ctx: Context): Service {
         await format()
       }
       daemon.start('java', java('kafka.Kafka', [propsFile], '-Xmx768m'))
+      await waitFor(
+        'kafka controller (admin credential)',
+        () => daemon.alive() && setAdminCredential(),
+        { timeoutMs: 90_000, intervalMs: 500, logFile: daemon.logFile },
+      )
       await waitFor('kafka (SCRAM login + list topics)', () => daemon.alive() && answers(), {
         timeoutMs: 90_000,
         intervalMs: 500,
