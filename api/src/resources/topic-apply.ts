@@ -13,6 +13,8 @@ import {
   insertTopic,
   markTopicDeleting,
   normalizeTopicSpec,
+  type TopicRow,
+  topicColumns,
   topicQuotaChange,
   topicSpecOf,
   updateTopic,
@@ -121,7 +123,7 @@ export async function applyTopics(
   const desired = desiredSpecs(input, cluster, c.get('config').defaultReplicationFactor)
   const entries = await c.get('db').transaction(async (tx) => {
     const rows = await tx
-      .select()
+      .select(topicColumns)
       .from(topics)
       .where(and(eq(topics.orgId, tenant.orgId), eq(topics.clusterId, cluster.id)))
       .for('update')
@@ -142,7 +144,7 @@ export async function applyTopics(
     for (const entry of plan.entries) {
       const spec = desired.get(entry.name)
       const current = rowsByName.get(entry.name)
-      let row: typeof topics.$inferSelect | undefined
+      let row: TopicRow | undefined
       if (entry.action === 'create' && spec)
         row = await insertTopic(tx, tenant, cluster, entry.name, spec)
       else if (entry.action === 'update' && spec && current)

@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { type Db, runStatement } from '../db/client.ts'
-import type { topics } from '../db/schema/index.ts'
 import type { AppContext, Tenant } from '../http/context.ts'
 import { collisionKeyOf, maxKafkaNameLength } from '../kafka/names.ts'
 import type { TopicSpec } from '../kafka/topic-plan.ts'
 import { limitsFor } from '../quota/usage.ts'
 import { changeColumns, changeColumnTypes, changeCtes } from './changes.ts'
 import { changeOf } from './declarative.ts'
-import { topicQuotaChange } from './topics.ts'
-
-type TopicRow = typeof topics.$inferSelect
+import { type TopicRow, topicQuotaChange } from './topics.ts'
 
 // Topic creates of one org in one statement: for each, the cluster (not being deleted, and
 // leaving the name room in Kafka), then the quota check of `assertWithinQuota` for all of them

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { and, eq } from 'drizzle-orm'
+import { and, eq, getTableColumns } from 'drizzle-orm'
 import { type Db, runStatement, type Tx } from '../db/client.ts'
 import { type clusters, topics } from '../db/schema/index.ts'
 import {
@@ -60,7 +60,11 @@ export const TopicSchema = z
   })
   .openapi('Topic')
 
-type TopicRow = typeof topics.$inferSelect
+// Every column but `document`, the widest, which only the list route reads: what the writes,
+// GET and a bulk apply's read of a whole cluster select and return.
+const { document: _document, ...columns } = getTableColumns(topics)
+export const topicColumns = columns
+export type TopicRow = Omit<typeof topics.$inferSelect, 'document'>
 type ClusterRow = typeof clusters.$inferSelect
 
 export function presentTopic(cluster: { name: string }) {
@@ -190,7 +194,7 @@ export async function insertTopic(
         kafkaName: `${cluster.kafkaPrefix}${name}`,
         ...spec,
       })
-      .returning()
+      .returning(topicColumns)
     if (!row) throw new Error('insert returned nothing')
     return row
   } catch (error) {
@@ -213,7 +217,7 @@ export async function updateTopic(tx: Tx, row: TopicRow, spec: TopicSpec) {
       updatedAt: new Date(),
     })
     .where(eq(topics.id, row.id))
-    .returning()
+    .returning(topicColumns)
   if (!updated) throw new Error('update returned nothing')
   return updated
 }
@@ -224,7 +228,7 @@ export async function markTopicDeleting(tx: Tx, row: TopicRow) {
     .update(topics)
     .set({ phase: 'Deleting', deletionRequestedAt: now, updatedAt: now })
     .where(eq(topics.id, row.id))
-    .returning()
+    .returning(topicColumns)
   if (!updated) throw new Error('update returned nothing')
   return updated
 }
@@ -242,7 +246,7 @@ export function topicKind(
     label: 'Topic',
     async find(tx, name) {
       const [row] = await tx
-        .select()
+        .select(topicColumns)
         .from(topics)
         .where(
           and(
