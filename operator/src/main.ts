@@ -8,6 +8,7 @@ import { KubeClient, type KubeObject } from './kube/client.ts'
 import { Controller, jsonLogger, runWhileLeading } from './kube/controller.ts'
 import { apiListWatch, Informer } from './kube/informer.ts'
 import { LeaderElector } from './kube/leader.ts'
+import { isLeader } from './kube/metrics.ts'
 import { collectionPath, Secrets } from './kube/resources.ts'
 import { operatorReadiness, startHealthServer } from './kube/server.ts'
 import { usageMeter } from './metering/meter.ts'
@@ -105,9 +106,13 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
     identity: config.identity,
     onStartedLeading: (signal) => {
       log('info', 'leading', { identity: config.identity })
+      isLeader.set(1)
       runWhileLeading(meter ? [...controllers, meter] : controllers, log)(signal)
     },
-    onStoppedLeading: () => log('info', 'stopped leading', { identity: config.identity }),
+    onStoppedLeading: () => {
+      isLeader.set(0)
+      log('info', 'stopped leading', { identity: config.identity })
+    },
     onError: (error) => log('warn', 'leader election', { error: String(error) }),
   })
   const health = await startHealthServer({

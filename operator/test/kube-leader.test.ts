@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { readStackEnv } from '../../stack/src/env.ts'
 import { getObject } from '../src/kube/apply.ts'
 import { KubeClient, type KubeObject } from '../src/kube/client.ts'
-import { LeaderElector, type LeaderElectorOptions } from '../src/kube/leader.ts'
+import { FakeClock } from '../src/kube/clock.ts'
+import { LeaderElector, type LeaderElectorOptions, microTime } from '../src/kube/leader.ts'
 import { Leases } from '../src/kube/resources.ts'
 import { createTestNamespace, proxiedClient, uniqueName } from '../src/kube/testing.ts'
 
@@ -11,13 +12,17 @@ const kc = new KubeConfig()
 kc.loadFromFile(readStackEnv().kube.kubeconfig)
 const client = new KubeClient(kc)
 
-const timing = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 400 }
+const timing = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 500 }
+// Each replica keeps its own time, minutes apart from the others', as machines may: the
+// election must not rest on their clocks agreeing, only on each running at the same rate.
+const offsets = { a: 0, b: 7 * 60_000, c: -3 * 60_000 }
 
 /**
- * Records every leadership term of every elector on one timeline, so a test can check that
- * no two terms overlap.
+ * Numbers every start and end of a leadership term, across all electors, in the order they
+ * happen, so a test can check that no two terms overlap.
  */
 function aTimeline() {
+  let sequence = 0
   const terms: { identity: string; start: number; end?: number }[] = []
   return {
     terms,
@@ -25,10 +30,10 @@ function aTimeline() {
       return {
         identity,
         onStartedLeading: (signal) => {
-          const term: (typeof terms)[number] = { identity, start: Date.now() }
+          const term: (typeof terms)[number] = { identity, start: ++sequence }
           terms.push(term)
           signal.addEventListener('abort', () => {
-            term.end = Date.now()
+            term.end = ++sequence
           })
         },
       }
@@ -44,10 +49,42 @@ function aTimeline() {
           previous.end,
           `${previous.identity} still led when ${current.identity} started`,
         ).toBeDefined()
-        expect(previous.end as number).toBeLessThanOrEqual(current.start)
+        expect(previous.end as number).toBeLessThan(current.start)
       }
     },
   }
+}
+
+interface Replica {
+  identity: string
+  elector: LeaderElector
+  clock: FakeClock
+}
+
+/** Starts a replica and waits until its first attempt is over. */
+async function started(replica: Replica): Promise<void> {
+  const waits = replica.clock.timersSet
+  void replica.elector.start()
+  await backToWaiting(replica, waits, 'its first attempt')
+}
+
+/**
+ * Moves a replica's clock on by `ms`, which must bring its next attempt, and waits until that
+ * attempt (real requests to the apiserver) is over: the elector then waits on its clock again.
+ */
+async function step(replica: Replica, ms: number): Promise<void> {
+  const waits = replica.clock.timersSet
+  replica.clock.step(ms)
+  await backToWaiting(replica, waits, `an attempt ${ms} ms on`)
+}
+
+async function backToWaiting(replica: Replica, waits: number, what: string): Promise<void> {
+  await expect
+    .poll(() => replica.clock.timersSet, {
+      timeout: 10_000,
+      message: `${replica.identity} to finish ${what} and wait again`,
+    })
+    .toBeGreaterThan(waits)
 }
 
 describe('LeaderElector against the real apiserver', () => {
@@ -55,16 +92,23 @@ describe('LeaderElector against the real apiserver', () => {
   let removeNamespace = async () => {}
   const electors: LeaderElector[] = []
 
-  function anElector(options: Partial<LeaderElectorOptions> & { name: string }) {
+  function aReplica(
+    identity: keyof typeof offsets,
+    options: Partial<LeaderElectorOptions> & { name: string },
+  ): Replica {
+    const clock = new FakeClock(Date.now() + offsets[identity])
     const elector = new LeaderElector({
       client,
       namespace,
-      identity: uniqueName('replica'),
+      identity,
       ...timing,
+      clock,
+      // Candidates then try exactly every retry period.
+      random: () => 0,
       ...options,
     })
     electors.push(elector)
-    return elector
+    return { identity, elector, clock }
   }
 
   beforeAll(async () => {
@@ -76,18 +120,22 @@ describe('LeaderElector against the real apiserver', () => {
     client.close()
   })
 
-  test('lets only one of two replicas lead, and the other take over within the lease duration once the leader stops renewing', async () => {
+  test('lets only one replica lead, and another take over exactly when the lease has gone a lease duration unrenewed on its own clock', async () => {
     const name = uniqueName('lease')
     const timeline = aTimeline()
-    const a = anElector({ name, ...timeline.electorOptions('a') })
-    const b = anElector({ name, ...timeline.electorOptions('b') })
-    void a.start()
-    await expect.poll(() => a.isLeader, { timeout: 5_000 }).toBe(true)
-    void b.start()
-    await new Promise((resolve) => setTimeout(resolve, 2 * timing.leaseDurationMs))
+    const [a, b, c] = (['a', 'b', 'c'] as const).map((id) =>
+      aReplica(id, { name, ...timeline.electorOptions(id) }),
+    ) as [Replica, Replica, Replica]
+    await started(a)
+    expect(a.elector.isLeader).toBe(true)
+    await started(b)
+    await started(c)
+    // Two lease durations of the leader renewing on the beat while the others look on.
+    for (let t = 0; t < 2 * timing.leaseDurationMs; t += timing.retryPeriodMs) {
+      for (const replica of [a, b, c]) await step(replica, timing.retryPeriodMs)
+    }
     expect(timeline.leaders()).toEqual(['a'])
-    expect(b.leader).toBe('a')
-
+    expect([b.elector.leader, c.elector.leader]).toEqual(['a', 'a'])
     const lease = await getObject<KubeObject>(client, Leases, name, namespace)
     expect(lease?.spec).toMatchObject({
       holderIdentity: 'a',
@@ -95,18 +143,21 @@ describe('LeaderElector against the real apiserver', () => {
       leaseTransitions: 0,
     })
 
-    // Dies without a word: no release, the lease just stops being renewed.
-    const died = Date.now()
-    await a.stop({ release: false })
-    await expect
-      .poll(() => b.isLeader, { timeout: timing.leaseDurationMs + 3 * timing.retryPeriodMs })
-      .toBe(true)
-    const tookOverAfter = Date.now() - died
-    expect(tookOverAfter).toBeGreaterThanOrEqual(timing.leaseDurationMs - timing.retryPeriodMs)
-    expect(timeline.leaders()).toEqual(['b'])
+    // Dies without a word: no release, the lease just stops being renewed. b and c last saw
+    // it change at their last attempts, which came after a's last renewal.
+    await a.elector.stop({ release: false })
+    await step(b, timing.leaseDurationMs - 1)
+    expect(b.elector.isLeader, 'b, a millisecond before the lease runs out on its clock').toBe(
+      false,
+    )
+    await step(c, timing.leaseDurationMs)
+    expect(c.elector.isLeader, 'c, as the lease runs out on its clock').toBe(true)
+    await step(b, timing.retryPeriodMs)
+    expect(b.elector.leader).toBe('c')
+    expect(timeline.leaders()).toEqual(['c'])
     timeline.assertNoOverlap()
     const taken = await getObject<KubeObject>(client, Leases, name, namespace)
-    expect(taken?.spec).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 })
+    expect(taken?.spec).toMatchObject({ holderIdentity: 'c', leaseTransitions: 1 })
   })
 
   test('makes a leader cut off from the apiserver stop leading before anyone else starts', async () => {
@@ -115,24 +166,39 @@ describe('LeaderElector against the real apiserver', () => {
     const { client: proxied, proxy } = await proxiedClient(kc)
     const errors: unknown[] = []
     try {
-      const a = anElector({
+      const a = aReplica('a', {
         name,
         client: proxied,
         onError: (e) => errors.push(e),
         ...timeline.electorOptions('a'),
       })
-      void a.start()
-      await expect.poll(() => a.isLeader, { timeout: 5_000 }).toBe(true)
-      const b = anElector({ name, ...timeline.electorOptions('b') })
-      void b.start()
-      await new Promise((resolve) => setTimeout(resolve, timing.retryPeriodMs * 2))
+      const b = aReplica('b', { name, ...timeline.electorOptions('b') })
+      await started(a)
+      await started(b)
+      await step(a, timing.retryPeriodMs)
+      await step(b, timing.retryPeriodMs)
+      const renewedAt = a.clock.now()
+      const seenAt = b.clock.now()
 
-      const cutAt = Date.now()
       proxy.refuse(true)
       proxy.cut()
-      await expect.poll(() => a.isLeader, { timeout: timing.renewDeadlineMs + 1_000 }).toBe(false)
-      expect(Date.now() - cutAt).toBeLessThanOrEqual(timing.renewDeadlineMs + 500)
-      await expect.poll(() => b.isLeader, { timeout: timing.leaseDurationMs * 2 }).toBe(true)
+      // From here both clocks run at one rate: each round moves both on by a retry period.
+      let stoppedAfter: number | undefined
+      let tookOverAfter: number | undefined
+      for (let round = 1; round <= 10 && tookOverAfter === undefined; round++) {
+        await step(a, timing.retryPeriodMs)
+        await step(b, timing.retryPeriodMs)
+        if (stoppedAfter === undefined && !a.elector.isLeader) {
+          stoppedAfter = a.clock.now() - renewedAt
+        }
+        if (b.elector.isLeader) tookOverAfter = b.clock.now() - seenAt
+      }
+      expect(stoppedAfter, 'a stops once renewDeadline passed since its last renewal').toBe(
+        timing.renewDeadlineMs,
+      )
+      expect(tookOverAfter, 'b takes over a lease duration after it last saw a renew').toBe(
+        timing.leaseDurationMs,
+      )
       timeline.assertNoOverlap()
       expect(errors.map(String).join('\n')).toMatch(/not renewed in time/)
     } finally {
@@ -144,33 +210,32 @@ describe('LeaderElector against the real apiserver', () => {
   test('hands the lease over at once on a graceful shutdown', async () => {
     const name = uniqueName('lease')
     const timeline = aTimeline()
-    const a = anElector({ name, ...timeline.electorOptions('a'), leaseDurationMs: 30_000 })
-    void a.start()
-    await expect.poll(() => a.isLeader, { timeout: 5_000 }).toBe(true)
-    const b = anElector({ name, ...timeline.electorOptions('b'), leaseDurationMs: 30_000 })
-    void b.start()
-    await new Promise((resolve) => setTimeout(resolve, timing.retryPeriodMs * 2))
-    expect(b.isLeader).toBe(false)
+    const a = aReplica('a', { name, ...timeline.electorOptions('a'), leaseDurationMs: 30_000 })
+    const b = aReplica('b', { name, ...timeline.electorOptions('b'), leaseDurationMs: 30_000 })
+    await started(a)
+    await started(b)
+    await step(b, timing.retryPeriodMs)
+    expect(b.elector.isLeader).toBe(false)
 
-    const stoppedAt = Date.now()
-    await a.stop()
-    await expect.poll(() => b.isLeader, { timeout: 5_000 }).toBe(true)
-    expect(Date.now() - stoppedAt, 'far sooner than the 30 s lease').toBeLessThan(5_000)
+    await a.elector.stop()
+    await step(b, timing.retryPeriodMs)
+    expect(b.elector.isLeader, 'at its next attempt, not 30 s later').toBe(true)
     timeline.assertNoOverlap()
   })
 
-  test('keeps leading while it renews, term after term', async () => {
+  test('keeps leading while it renews, term after term, writing the time of its own clock', async () => {
     const name = uniqueName('lease')
     const timeline = aTimeline()
-    const a = anElector({ name, ...timeline.electorOptions('a') })
-    void a.start()
-    await expect.poll(() => a.isLeader, { timeout: 5_000 }).toBe(true)
+    const a = aReplica('a', { name, ...timeline.electorOptions('a') })
+    await started(a)
     const first = await getObject<KubeObject>(client, Leases, name, namespace)
-    await new Promise((resolve) => setTimeout(resolve, 2 * timing.leaseDurationMs))
+    for (let t = 0; t < 2 * timing.leaseDurationMs; t += timing.retryPeriodMs) {
+      await step(a, timing.retryPeriodMs)
+    }
     const later = await getObject<KubeObject>(client, Leases, name, namespace)
-    expect(a.isLeader).toBe(true)
+    expect(a.elector.isLeader).toBe(true)
     expect(timeline.terms).toHaveLength(1)
-    expect(later?.spec.renewTime).not.toBe(first?.spec.renewTime)
+    expect(later?.spec.renewTime).toBe(microTime(new Date(a.clock.now())))
     expect(later?.spec.acquireTime).toBe(first?.spec.acquireTime)
   })
 })

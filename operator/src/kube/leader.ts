@@ -1,6 +1,6 @@
 import type { KubeClient, KubeObject } from './client.ts'
+import { type Clock, systemClock } from './clock.ts'
 import { isAlreadyExists, isConflict, isNotFound } from './errors.ts'
-import { isLeader } from './metrics.ts'
 import { collectionPath, Leases, objectPath } from './resources.ts'
 
 export interface LeaderElectorOptions {
@@ -16,6 +16,10 @@ export interface LeaderElectorOptions {
   renewDeadlineMs?: number
   /** How often the leader renews and the others try to acquire. */
   retryPeriodMs?: number
+  /** Where the lease durations are measured and waited for; tests step a FakeClock. */
+  clock?: Clock
+  /** In [0, 1); spreads the candidates' attempts over up to a fifth of the retry period. */
+  random?: () => number
   /** Called on each term; `signal` aborts the moment leadership is lost. */
   onStartedLeading?: (signal: AbortSignal) => void
   onStoppedLeading?: () => void
@@ -58,12 +62,14 @@ export class LeaderElector {
   readonly #leaseDurationMs: number
   readonly #renewDeadlineMs: number
   readonly #retryPeriodMs: number
+  readonly #clock: Clock
+  readonly #random: () => number
   readonly #options: LeaderElectorOptions
 
   #state: ElectorState = 'stopped'
   #running: Promise<void> | undefined
   #term: AbortController | undefined
-  #deadline: NodeJS.Timeout | undefined
+  #cancelDeadline: (() => void) | undefined
   #wake: (() => void) | undefined
   #observed: { key: string; at: number } | undefined
   #lastLeader: string | undefined
@@ -77,6 +83,8 @@ export class LeaderElector {
     this.#leaseDurationMs = options.leaseDurationMs ?? 15_000
     this.#renewDeadlineMs = options.renewDeadlineMs ?? 10_000
     this.#retryPeriodMs = options.retryPeriodMs ?? 2_000
+    this.#clock = options.clock ?? systemClock
+    this.#random = options.random ?? Math.random
     if (this.#renewDeadlineMs >= this.#leaseDurationMs) {
       throw new Error('renewDeadlineMs must be shorter than leaseDurationMs')
     }
@@ -103,7 +111,8 @@ export class LeaderElector {
   get healthy(): boolean {
     if (this.#state === 'leading') return true
     return (
-      this.#state === 'candidate' && Date.now() - this.#lastContactAt < 2 * this.#leaseDurationMs
+      this.#state === 'candidate' &&
+      this.#clock.now() - this.#lastContactAt < 2 * this.#leaseDurationMs
     )
   }
 
@@ -132,7 +141,7 @@ export class LeaderElector {
 
   async #run(): Promise<void> {
     while (this.#state !== 'stopped') {
-      const renewStarted = Date.now()
+      const renewStarted = this.#clock.now()
       let held = false
       try {
         held = await this.#tryAcquireOrRenew(renewStarted)
@@ -156,7 +165,7 @@ export class LeaderElector {
     // Candidates spread their attempts; the leader renews on the beat.
     return this.#state === 'leading'
       ? this.#retryPeriodMs
-      : this.#retryPeriodMs * (1 + 0.2 * Math.random())
+      : this.#retryPeriodMs * (1 + 0.2 * this.#random())
   }
 
   async #tryAcquireOrRenew(now: number): Promise<boolean> {
@@ -169,7 +178,7 @@ export class LeaderElector {
       if (!isNotFound(error)) throw error
       return this.#create(now, timeoutMs)
     }
-    this.#lastContactAt = Date.now()
+    this.#lastContactAt = this.#clock.now()
     const spec = lease.spec ?? {}
     const holder = spec.holderIdentity ?? ''
     this.#noteLeader(holder)
@@ -222,7 +231,7 @@ export class LeaderElector {
       if (isAlreadyExists(error) || isConflict(error)) return false
       throw error
     }
-    this.#lastContactAt = Date.now()
+    this.#lastContactAt = this.#clock.now()
     this.#noteLeader(this.identity)
     return true
   }
@@ -234,7 +243,6 @@ export class LeaderElector {
 
   #becomeLeader(): void {
     this.#state = 'leading'
-    isLeader.set(1)
     this.#term = new AbortController()
     try {
       this.#options.onStartedLeading?.(this.#term.signal)
@@ -245,9 +253,9 @@ export class LeaderElector {
 
   /** Leadership ends renewDeadline after the start of the last renewal that succeeded. */
   #armDeadline(renewStarted: number): void {
-    clearTimeout(this.#deadline)
-    const remaining = renewStarted + this.#renewDeadlineMs - Date.now()
-    this.#deadline = setTimeout(() => {
+    this.#cancelDeadline?.()
+    const remaining = renewStarted + this.#renewDeadlineMs - this.#clock.now()
+    this.#cancelDeadline = this.#clock.setTimeout(() => {
       if (this.#state !== 'leading') return
       this.#options.onError?.(new Error(`lease ${this.#name} not renewed in time`))
       this.#loseLeadership()
@@ -255,9 +263,9 @@ export class LeaderElector {
   }
 
   #loseLeadership(): void {
-    clearTimeout(this.#deadline)
+    this.#cancelDeadline?.()
+    this.#cancelDeadline = undefined
     if (this.#state === 'leading') this.#state = 'candidate'
-    isLeader.set(0)
     const term = this.#term
     this.#term = undefined
     if (!term) return
@@ -274,7 +282,7 @@ export class LeaderElector {
     try {
       const lease = await this.#client.get<Lease>(path, { timeoutMs: this.#renewDeadlineMs })
       if (lease.spec?.holderIdentity !== this.identity) return
-      const now = microTime(new Date())
+      const now = microTime(new Date(this.#clock.now()))
       await this.#client.request('PUT', path, {
         body: {
           ...lease,
@@ -290,9 +298,9 @@ export class LeaderElector {
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       if (this.#state === 'stopped') return resolve()
-      const timer = setTimeout(done, ms)
+      const cancel = this.#clock.setTimeout(done, ms)
       function done() {
-        clearTimeout(timer)
+        cancel()
         resolve()
       }
       this.#wake = done
