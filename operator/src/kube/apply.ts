@@ -48,6 +48,43 @@ export function apply<T extends KubeObject = KubeObject>(
 }
 
 /**
+ * Creates an object with a plain POST: when one of that name exists already, this fails with
+ * `already_exists` and leaves it as it is, where an apply would take it over.
+ */
+export function createObject<T extends KubeObject = KubeObject>(
+  client: KubeClient,
+  type: ResourceType,
+  object: ApplyObject,
+  options: WriteOptions = {},
+): Promise<T> {
+  return client.request<T>('POST', collectionPath(type, object.metadata.namespace), {
+    body: withTypeMeta(type, object),
+    query: { fieldManager: options.fieldManager ?? FIELD_MANAGER },
+    signal: options.signal,
+  })
+}
+
+/**
+ * Replaces an object with a PUT guarded by the resourceVersion it carries: when the object
+ * changed since it was read (or is another incarnation), this fails with `conflict`.
+ */
+export function replaceObject<T extends KubeObject = KubeObject>(
+  client: KubeClient,
+  type: ResourceType,
+  object: ApplyObject & { metadata: { resourceVersion?: string } },
+  options: WriteOptions = {},
+): Promise<T> {
+  if (!object.metadata.resourceVersion) {
+    throw new Error(`${type.kind} ${object.metadata.name}: no resourceVersion to replace`)
+  }
+  return client.request<T>('PUT', pathOf(type, object), {
+    body: withTypeMeta(type, object),
+    query: { fieldManager: options.fieldManager ?? FIELD_MANAGER },
+    signal: options.signal,
+  })
+}
+
+/**
  * Server-side apply of the status subresource only. The spec is never touched, so this
  * cannot fight with whoever owns the spec (the API's provisioner).
  */

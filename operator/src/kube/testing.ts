@@ -3,6 +3,7 @@ import { connect, createServer, type Socket } from 'node:net'
 import { KubeConfig } from '@kubernetes/client-node'
 import { deleteObject } from './apply.ts'
 import { KubeClient } from './client.ts'
+import { isAlreadyExists } from './errors.ts'
 import { Namespaces } from './resources.ts'
 
 /**
@@ -117,4 +118,45 @@ export async function proxiedClient(
   if (!server) throw new Error('the kubeconfig has no current cluster')
   const proxy = await startTcpProxy(server)
   return { client: new KubeClient(withServer(kc, proxy.url)), proxy }
+}
+
+/**
+ * A client that acts as the ServiceAccount `namespace/name` (made unless it exists), with a
+ * token from the apiserver's TokenRequest API: what RBAC and admission policies grant that
+ * account is what this client may do.
+ */
+export async function serviceAccountClient(
+  admin: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<KubeClient> {
+  const accounts = `/api/v1/namespaces/${namespace}/serviceaccounts`
+  await admin
+    .request('POST', accounts, {
+      body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } },
+    })
+    .catch((error: unknown) => {
+      if (!isAlreadyExists(error)) throw error
+    })
+  const issued = await admin.request<{ status: { token: string } }>(
+    'POST',
+    `${accounts}/${name}/token`,
+    {
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 3600 },
+      },
+    },
+  )
+  const cluster = admin.kubeConfig.getCurrentCluster()
+  if (!cluster) throw new Error('the kubeconfig has no current cluster')
+  const kc = new KubeConfig()
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name, token: issued.status.token }],
+    contexts: [{ name, cluster: cluster.name, user: name }],
+    currentContext: name,
+  })
+  return new KubeClient(kc)
 }
