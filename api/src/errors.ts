@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'quota_exceeded'
   | 'rate_limited'
   | 'unavailable'
+  | 'kubernetes_refused'
   | 'wait_timeout'
   | 'internal'
 
@@ -45,6 +46,7 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   quota_exceeded: 422,
   rate_limited: 429,
   unavailable: 503,
+  kubernetes_refused: 502,
   wait_timeout: 504,
   internal: 500,
 }
@@ -67,6 +69,7 @@ const titleByCode: Record<ErrorCode, string> = {
   quota_exceeded: 'Quota exceeded',
   rate_limited: 'Too many requests',
   unavailable: 'Service unavailable',
+  kubernetes_refused: 'Kubernetes refused the change',
   wait_timeout: 'Accepted, but not settled in time',
   internal: 'Internal error',
 }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { getObject } from '../../operator/src/kube/apply.ts'
+import { createObject, getObject } from '../../operator/src/kube/apply.ts'
 import { KubeClient, type KubeObject } from '../../operator/src/kube/client.ts'
 import { Namespaces, Secrets } from '../../operator/src/kube/resources.ts'
+import { createTestNamespace, serviceAccountClient } from '../../operator/src/kube/testing.ts'
 import { readStackEnv } from '../../stack/src/env.ts'
 import { expectStatus, startTestApi, type TestApi } from './support/api.ts'
 import { aTenant, recordedChanges, withCluster } from './support/builders.ts'
@@ -68,12 +69,19 @@ describe('service account credentials', () => {
       kube,
       Secrets,
       `${cluster}.billing.password`,
-      tenant.org,
+      tenant.namespace,
     )
     expect(Buffer.from(secret?.data.password ?? '', 'base64').toString()).toBe(second.password)
+    expect(secret?.metadata.labels).toMatchObject({
+      'app.kubernetes.io/managed-by': 'fjord-api',
+      'fjord.dev/org-id': tenant.orgId,
+    })
     // In the org's namespace, labelled as the provisioner labels it.
-    const namespace = await getObject(kube, Namespaces, tenant.org)
-    expect(namespace?.metadata.labels).toMatchObject({ 'fjord.dev/org-id': tenant.orgId })
+    const namespace = await getObject(kube, Namespaces, tenant.namespace)
+    expect(namespace?.metadata.labels).toMatchObject({
+      'fjord.dev/org-id': tenant.orgId,
+      'fjord.dev/org': tenant.org,
+    })
     expect(second.connection).toMatchObject({
       username: second.username,
       password: second.password,
@@ -120,5 +128,65 @@ describe('service account credentials', () => {
       201,
     )
     expect(created.principal).toBe(`User:${tenant.org}-${cluster}.orders-app`)
+  })
+
+  it('leaves a Secret of that name that Fjord did not make as it is, and issues nothing', async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    const accounts = `/v1/orgs/${tenant.org}/clusters/${cluster}/service-accounts`
+    for (const name of ['first', 'second']) {
+      await expectStatus(
+        await api.request('PUT', `${accounts}/${name}`, { as: tenant.owner, body: {} }),
+        201,
+      )
+    }
+    // The first credential makes the org's namespace, where someone else then makes a Secret.
+    await expectStatus(
+      await api.request('POST', `${accounts}/first/credentials`, { as: tenant.owner }),
+      201,
+    )
+    const foreign = await createObject(kube, Secrets, {
+      metadata: { name: `${cluster}.second.password`, namespace: tenant.namespace },
+      stringData: { password: 'not-fjords' },
+    })
+    const problem = await expectStatus(
+      await api.request('POST', `${accounts}/second/credentials`, { as: tenant.owner }),
+      409,
+    )
+    expect(problem.detail).toContain('was not created by Fjord')
+    const after = await getObject(kube, Secrets, foreign.metadata.name, tenant.namespace)
+    expect(after?.metadata.resourceVersion).toBe(foreign.metadata.resourceVersion)
+    const listed = await expectStatus(
+      await api.request('GET', `${accounts}/second/credentials`, { as: tenant.owner }),
+      200,
+    )
+    expect(listed.items).toEqual([])
+  })
+
+  it('answers 502 kubernetes_refused, not "try again", when RBAC refuses the api, and issues nothing', async () => {
+    const home = await createTestNamespace(kube, 'credentials-rbac')
+    const powerless = await serviceAccountClient(kube, home.namespace, 'no-rights')
+    const refused = await startTestApi({}, { kube: powerless })
+    try {
+      const tenant = await aTenant(refused)
+      const cluster = await withCluster(refused, tenant)
+      const account = `/v1/orgs/${tenant.org}/clusters/${cluster}/service-accounts/billing`
+      await expectStatus(await refused.request('PUT', account, { as: tenant.owner, body: {} }), 201)
+      const problem = await expectStatus(
+        await refused.request('POST', `${account}/credentials`, { as: tenant.owner }),
+        502,
+      )
+      expect(problem.code).toBe('kubernetes_refused')
+      expect(problem.detail).toContain('forbidden')
+      const listed = await expectStatus(
+        await refused.request('GET', `${account}/credentials`, { as: tenant.owner }),
+        200,
+      )
+      expect(listed.items).toEqual([])
+    } finally {
+      await refused.close()
+      powerless.close()
+      await home.remove()
+    }
   })
 })

@@ -1,21 +1,52 @@
 import { randomUUID } from 'node:crypto'
-import { isNull } from 'drizzle-orm'
+import { KubeConfig } from '@kubernetes/client-node'
+import { eq, isNull, sql } from 'drizzle-orm'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KafkaClusters, KafkaTopics } from '../../operator/src/crds/resources.ts'
 import type { KafkaTopic } from '../../operator/src/crds/types.ts'
-import { getObject, listObjects } from '../../operator/src/kube/apply.ts'
+import {
+  createObject,
+  deleteObject,
+  getObject,
+  listObjects,
+} from '../../operator/src/kube/apply.ts'
 import { KubeClient, type KubeObject } from '../../operator/src/kube/client.ts'
+import { ConfigMaps, Namespaces, Secrets } from '../../operator/src/kube/resources.ts'
 import { readStackEnv } from '../../stack/src/env.ts'
-import { outbox } from '../src/db/schema/index.ts'
+import { organizations, outbox } from '../src/db/schema/index.ts'
 import { Provisioner } from '../src/provisioner/provisioner.ts'
-import { expectStatus, stackDatabase, startTestApi, type TestApi } from './support/api.ts'
+import {
+  expectStatus,
+  stackDatabase,
+  startTestApi,
+  type TestApi,
+  uniqueName,
+} from './support/api.ts'
 import { aTenant, withCluster } from './support/builders.ts'
 
 // The provisioner against the stack's kube-apiserver, with no operator: what it applies is
 // read back as it left it. Its resources carry a label of this file's own, and the outbox it
 // drains is this file's alone (PGlite in memory, or a PostgreSQL database of its own).
-const kube = KubeClient.fromFile(readStackEnv().kube.kubeconfig)
+/** The stack's apiserver, whose answers to Secret writes can be lost after the write is done. */
+class KubeThatLosesAnswers extends KubeClient {
+  losingSecretWrites = false
+
+  override async request<T>(
+    method: string,
+    path: string,
+    options?: Parameters<KubeClient['request']>[2],
+  ): Promise<T> {
+    const answer = await super.request<T>(method, path, options)
+    if (this.losingSecretWrites && method !== 'GET' && path.includes('/secrets')) {
+      throw new Error(`${method} ${path}: the connection broke after the write`)
+    }
+    return answer
+  }
+}
+const kubeConfig = new KubeConfig()
+kubeConfig.loadFromFile(readStackEnv().kube.kubeconfig)
+const kube = new KubeThatLosesAnswers(kubeConfig)
 const resourceLabels = { 'fjord.dev/test-provisioner': randomUUID().slice(0, 8) }
 let api: TestApi
 let provisioner: Provisioner
@@ -37,10 +68,24 @@ beforeAll(async () => {
     resourceLabels,
   })
 })
+const cleanups: (() => Promise<unknown>)[] = []
 afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup()
   await api.close()
   kube.close()
 })
+
+/** A namespace made by someone else, with a ConfigMap in it; gone after the file. */
+async function aForeignNamespace(): Promise<KubeObject> {
+  const name = uniqueName('platform')
+  const made = await createObject(kube, Namespaces, { metadata: { name } })
+  await createObject(kube, ConfigMaps, {
+    metadata: { name: 'precious', namespace: name },
+    data: { a: 'b' },
+  })
+  cleanups.push(() => deleteObject(kube, Namespaces, name, undefined))
+  return made
+}
 
 /** Drains until nothing is left to claim now. */
 async function drain(): Promise<void> {
@@ -48,7 +93,7 @@ async function drain(): Promise<void> {
 }
 
 describe('the provisioner', () => {
-  it('applies a namespace per org and one resource per row, carrying the ids and the generation', async () => {
+  it('makes a namespace per org, named from its id, and one resource per row, carrying the ids and the generation', async () => {
     const tenant = await aTenant(api)
     const cluster = await withCluster(api, tenant)
     const topics = `/v1/orgs/${tenant.org}/clusters/${cluster}/topics`
@@ -60,8 +105,18 @@ describe('the provisioner', () => {
       201,
     )
     await drain()
+    expect(tenant.namespace).toBe(`fjord-org-${tenant.orgId}`)
+    const namespace = await getObject(kube, Namespaces, tenant.namespace)
+    expect(namespace?.metadata).toMatchObject({
+      labels: {
+        'app.kubernetes.io/managed-by': 'fjord-api',
+        'fjord.dev/org-id': tenant.orgId,
+        'fjord.dev/org': tenant.org,
+      },
+      annotations: { 'fjord.dev/org-display-name': tenant.org },
+    })
     const resources = await listObjects<KafkaTopic & KubeObject>(kube, KafkaTopics, {
-      namespace: tenant.org,
+      namespace: tenant.namespace,
     })
     expect(resources).toHaveLength(1)
     const [topic] = resources
@@ -78,7 +133,7 @@ describe('the provisioner', () => {
       config: { 'retention.ms': '3600000' },
     })
     // No pool carries this file's label: the cluster waits, and says why.
-    expect(await getObject(kube, KafkaClusters, cluster, tenant.org)).toBeUndefined()
+    expect(await getObject(kube, KafkaClusters, cluster, tenant.namespace)).toBeUndefined()
     const shown = await expectStatus(
       await api.request('GET', `/v1/orgs/${tenant.org}/clusters/${cluster}`, { as: tenant.owner }),
       200,
@@ -107,7 +162,7 @@ describe('the provisioner', () => {
     // Another replica got further meanwhile: the object says generation 7.
     await kube.request(
       'PATCH',
-      `/apis/fjord.dev/v1alpha1/namespaces/${tenant.org}/kafkatopics/${name}`,
+      `/apis/fjord.dev/v1alpha1/namespaces/${tenant.namespace}/kafkatopics/${name}`,
       {
         body: {
           metadata: { annotations: { 'fjord.dev/generation': '7' } },
@@ -121,8 +176,177 @@ describe('the provisioner', () => {
       200,
     )
     await drain()
-    const after = await getObject<KafkaTopic & KubeObject>(kube, KafkaTopics, name, tenant.org)
+    const after = await getObject<KafkaTopic & KubeObject>(
+      kube,
+      KafkaTopics,
+      name,
+      tenant.namespace,
+    )
     expect(after?.spec.partitions).toBe(9)
     expect(after?.metadata.annotations?.['fjord.dev/generation']).toBe('7')
+  })
+
+  it('replaces what it made with the spec as it is now, keeping what the operator put on it', async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    const path = `/v1/orgs/${tenant.org}/clusters/${cluster}/topics/audit`
+    const config = { 'retention.ms': '3600000', 'cleanup.policy': 'compact' }
+    await expectStatus(
+      await api.request('PUT', path, { as: tenant.owner, body: { partitions: 1, config } }),
+      201,
+    )
+    await drain()
+    const name = `${cluster}.audit`
+    await kube.request(
+      'PATCH',
+      `/apis/fjord.dev/v1alpha1/namespaces/${tenant.namespace}/kafkatopics/${name}`,
+      {
+        body: {
+          metadata: {
+            finalizers: ['fjord.dev/cleanup'],
+            annotations: { 'fjord.dev/kafka-topic-id': 'made-by-the-operator' },
+          },
+        },
+        contentType: 'application/merge-patch+json',
+      },
+    )
+    await expectStatus(
+      await api.request('PUT', path, {
+        as: tenant.owner,
+        body: { partitions: 1, config: { 'retention.ms': '3600000' } },
+      }),
+      200,
+    )
+    await drain()
+    const after = await getObject<KafkaTopic & KubeObject>(
+      kube,
+      KafkaTopics,
+      name,
+      tenant.namespace,
+    )
+    expect(after?.spec.config).toEqual({ 'retention.ms': '3600000' })
+    expect(after?.metadata.annotations).toMatchObject({
+      'fjord.dev/generation': '2',
+      'fjord.dev/kafka-topic-id': 'made-by-the-operator',
+    })
+    expect(after?.metadata.finalizers).toEqual(['fjord.dev/cleanup'])
+    await kube.request(
+      'PATCH',
+      `/apis/fjord.dev/v1alpha1/namespaces/${tenant.namespace}/kafkatopics/${name}`,
+      { body: { metadata: { finalizers: null } }, contentType: 'application/merge-patch+json' },
+    )
+  })
+
+  it('refuses a namespace Fjord did not make, reports it on the cluster and leaves it as it was', async () => {
+    const tenant = await aTenant(api)
+    const foreign = await aForeignNamespace()
+    // An org from before namespaces were named from ids, whose name is a platform namespace.
+    await api.database.db
+      .update(organizations)
+      .set({ namespace: foreign.metadata.name })
+      .where(eq(organizations.id, tenant.orgId))
+    const cluster = await withCluster(api, tenant)
+    await drain()
+    const shown = await expectStatus(
+      await api.request('GET', `/v1/orgs/${tenant.org}/clusters/${cluster}`, { as: tenant.owner }),
+      200,
+    )
+    expect(shown.status).toMatchObject({
+      phase: 'Failed',
+      conditions: [
+        {
+          reason: 'NotCreatedByFjord',
+          message: `Namespace ${foreign.metadata.name} exists and was not created by Fjord; it is left as it is`,
+        },
+      ],
+    })
+    const after = await getObject(kube, Namespaces, foreign.metadata.name)
+    expect(after?.metadata.resourceVersion).toBe(foreign.metadata.resourceVersion)
+    expect(after?.metadata.labels).toEqual(foreign.metadata.labels)
+    expect(await listObjects(kube, KafkaClusters, { namespace: foreign.metadata.name })).toEqual([])
+  })
+
+  it("deletes a deleted org's namespace only when Fjord made it for that org", async () => {
+    const mine = await aTenant(api)
+    const cluster = await withCluster(api, mine)
+    await expectStatus(
+      await api.request('PUT', `/v1/orgs/${mine.org}/clusters/${cluster}/topics/events`, {
+        as: mine.owner,
+        body: { partitions: 1 },
+      }),
+      201,
+    )
+    await drain()
+    const made = await getObject(kube, Namespaces, mine.namespace)
+    expect(made?.metadata.labels?.['fjord.dev/org-id']).toBe(mine.orgId)
+    const other = await aTenant(api)
+    const foreign = await aForeignNamespace()
+    await api.database.db
+      .update(organizations)
+      .set({ namespace: foreign.metadata.name })
+      .where(eq(organizations.id, other.orgId))
+    // The org's rows go with it here; the namespace is the provisioner's to delete.
+    for (const tenant of [mine, other]) {
+      await api.database.db.execute(sql`delete from clusters where org_id = ${tenant.orgId}`)
+      await expectStatus(
+        await api.request('DELETE', `/v1/orgs/${tenant.org}`, { as: tenant.owner }),
+        204,
+      )
+    }
+    await drain()
+    const gone = await getObject(kube, Namespaces, mine.namespace)
+    expect(gone === undefined || gone.metadata.deletionTimestamp !== undefined).toBe(true)
+    const kept = await getObject(kube, Namespaces, foreign.metadata.name)
+    expect(kept?.metadata.deletionTimestamp).toBeUndefined()
+    expect(kept?.metadata.resourceVersion).toBe(foreign.metadata.resourceVersion)
+  })
+
+  it('withdraws a credential whose request stopped after writing the Secret, and keeps one that was recorded', async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    const account = `/v1/orgs/${tenant.org}/clusters/${cluster}/service-accounts/billing`
+    await expectStatus(await api.request('PUT', account, { as: tenant.owner, body: {} }), 201)
+    const passwordIn = async () => {
+      const secret = await getObject<KubeObject & { data: { password: string } }>(
+        kube,
+        Secrets,
+        `${cluster}.billing.password`,
+        tenant.namespace,
+      )
+      return secret && Buffer.from(secret.data.password, 'base64').toString()
+    }
+    // A minute on: every withdrawal still pending is due.
+    const aMinuteLater = () =>
+      api.database.db.execute(
+        sql`update outbox set next_attempt_at = now() where action = 'credential.issue'`,
+      )
+    const issued = await expectStatus(
+      await api.request('POST', `${account}/credentials`, { as: tenant.owner }),
+      201,
+    )
+    await aMinuteLater()
+    await drain()
+    expect(await passwordIn()).toBe(issued.password)
+
+    kube.losingSecretWrites = true
+    try {
+      const problem = await expectStatus(
+        await api.request('POST', `${account}/credentials`, { as: tenant.owner }),
+        503,
+      )
+      expect(problem.code).toBe('unavailable')
+    } finally {
+      kube.losingSecretWrites = false
+    }
+    // The unanswered password replaced the one handed out: nobody holds a working one now.
+    expect(await passwordIn()).not.toBe(issued.password)
+    await aMinuteLater()
+    await drain()
+    expect(await passwordIn()).toBeUndefined()
+    const listed = await expectStatus(
+      await api.request('GET', `${account}/credentials`, { as: tenant.owner }),
+      200,
+    )
+    expect(listed.items).toEqual([])
   })
 })

@@ -114,6 +114,7 @@ export function orgAccess(required: Role) {
     c.set('tenant', {
       orgId: org.id,
       orgName: org.name,
+      namespace: org.namespace,
       plan: org.plan,
       role,
       actor: actorOf(principal),

@@ -37,6 +37,8 @@ export interface Actor {
 export interface Tenant {
   orgId: string
   orgName: string
+  /** The Kubernetes namespace of the org's objects. */
+  namespace: string
   plan: string
   role: Role
   actor: Actor

@@ -7,7 +7,8 @@ export const ResourceNameSchema = z
   .max(40)
   .regex(/^[a-z][a-z0-9-]*[a-z0-9]$/, 'must be lowercase letters, digits and hyphens')
 
-// An org's name is its Kubernetes namespace: these belong to Kubernetes and to Fjord itself.
+// Names of Kubernetes' and Fjord's own namespaces. An org's namespace is made from its id, but
+// its name labels it (fjord.dev/org), where one of these would read as the platform's own.
 const reservedNamespaces = /^(default|kube-.*|fjord-.*)$/
 
 export const OrgNameSchema = ResourceNameSchema.refine(

@@ -1,39 +1,32 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkaPools, KafkaUsers } from '../../../operator/src/crds/resources.ts'
 import type { KafkaPool, KafkaUser } from '../../../operator/src/crds/types.ts'
-import { apply, getObject } from '../../../operator/src/kube/apply.ts'
+import { getObject } from '../../../operator/src/kube/apply.ts'
 import type { KubeClient, KubeObject } from '../../../operator/src/kube/client.ts'
-import { Namespaces, Secrets } from '../../../operator/src/kube/resources.ts'
-import { ApiError } from '../errors.ts'
+import { Secrets } from '../../../operator/src/kube/resources.ts'
 import { scramMechanism } from '../kafka/scram.ts'
-import { fieldManager } from './provisioner.ts'
-import { namespaceObject, type passwordSecret } from './resources.ts'
+import { kubeRefusal } from './kube.ts'
+import { ensureOrgNamespace, ownedByOrg, writeOwned } from './ownership.ts'
+import type { namespaceObject, passwordSecret } from './resources.ts'
 
 type SecurityProtocol = 'SASL_PLAINTEXT' | 'SASL_SSL'
 
 /**
  * Stores a password where the operator reads it: the service account's Secret, in the org's
  * namespace (made here when the provisioner has not made it yet). This is the only place the
- * password is kept.
+ * password is kept. Only a Secret Fjord made for this org is replaced.
  */
 export async function writePasswordSecret(
   kube: KubeClient,
-  org: { id: string; name: string },
+  org: Parameters<typeof namespaceObject>[0],
   secret: ReturnType<typeof passwordSecret>,
 ): Promise<KubeObject> {
-  // The caller holds a database transaction meanwhile: a Kubernetes that does not answer
-  // must not hold it for the client's default 30 s.
-  const options = { fieldManager, signal: AbortSignal.timeout(5_000) }
+  const signal = AbortSignal.timeout(5_000)
   try {
-    // The whole namespace as the provisioner applies it: an apply that left its labels out
-    // would take them away.
-    await apply(kube, Namespaces, namespaceObject(org), options)
-    return await apply(kube, Secrets, secret, options)
+    await ensureOrgNamespace(kube, org, { signal })
+    return await writeOwned(kube, Secrets, secret, ownedByOrg(org.id), { signal })
   } catch (error) {
-    throw new ApiError(
-      'unavailable',
-      `Kubernetes did not take the password, so no credential was issued; try again (${(error as Error).message})`,
-    )
+    throw kubeRefusal(error, 'No credential was issued')
   }
 }
 

@@ -1,8 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { and, eq, isNull, sql } from 'drizzle-orm'
+import { and, eq, isNull, lt, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import { KafkaClusters, KafkaTopics, KafkaUsers } from '../../../operator/src/crds/resources.ts'
-import { apply, deleteObject, getObject } from '../../../operator/src/kube/apply.ts'
+import {
+  createObject,
+  deleteObject,
+  getObject,
+  replaceObject,
+} from '../../../operator/src/kube/apply.ts'
 import type { KubeClient, KubeObject } from '../../../operator/src/kube/client.ts'
 import { isNotFound } from '../../../operator/src/kube/errors.ts'
 import {
@@ -15,20 +20,29 @@ import type { Db } from '../db/client.ts'
 import {
   type Condition,
   clusters,
+  credentials,
   organizations,
   serviceAccounts,
   topics,
 } from '../db/schema/index.ts'
 import { effectiveLimits } from '../quota/usage.ts'
 import { claim, complete, type OutboxEntry, retryLater } from './outbox.ts'
+import {
+  deleteOwned,
+  ensureOrgNamespace,
+  keepingOthers,
+  NotCreatedByFjord,
+  ownedByOrg,
+  refreshOrgNamespace,
+} from './ownership.ts'
 import { choosePool } from './pools.ts'
 import {
   clusterResource,
   credentialAnnotation,
+  fieldManager,
   generationAnnotation,
   labels,
-  namespaceObject,
-  namespaceOf,
+  ownedBy,
   passwordSecretName,
   topicResource,
   topicResourceName,
@@ -36,16 +50,21 @@ import {
   userResourceName,
 } from './resources.ts'
 
-/** The field manager of everything the api applies; the operator applies as fjord-operator. */
-export const fieldManager = 'fjord-api'
-
 type Result = { done: true } | { done: false; reason: string; retryInMs?: number }
 const done: Result = { done: true }
 const later = (reason: string, retryInMs = 1_000): Result => ({ done: false, reason, retryInMs })
+/** How often a change refused for an object Fjord did not make is tried again. */
+const refusedRetryMs = 60_000
 
 // What the provisioner needs of an org, read with each aggregate's own row.
-const orgColumns = { id: organizations.id, name: organizations.name, plan: organizations.plan }
-type Org = { id: string; name: string; plan: string }
+const orgColumns = {
+  id: organizations.id,
+  name: organizations.name,
+  displayName: organizations.displayName,
+  namespace: organizations.namespace,
+  plan: organizations.plan,
+}
+type Org = { id: string; name: string; displayName: string; namespace: string; plan: string }
 
 export interface ProvisionerOptions {
   db: Db
@@ -139,6 +158,15 @@ export class Provisioner {
     try {
       result = await this.#handle(latest)
     } catch (error) {
+      if (error instanceof NotCreatedByFjord) {
+        this.#log.warn(
+          { aggregate: latest.aggregateType, id: latest.aggregateId, err: error.message },
+          'provisioner: refused to touch an object Fjord did not create',
+        )
+        await this.#noteRetrying(latest, error.message, 'NotCreatedByFjord')
+        await retryLater(this.#db, ids, attempts, error.message, refusedRetryMs)
+        return
+      }
       const message = error instanceof Error ? error.message : String(error)
       this.#log.warn(
         { aggregate: latest.aggregateType, id: latest.aggregateId, attempts, err: message },
@@ -165,30 +193,33 @@ export class Provisioner {
       case 'service_account':
         return this.#syncServiceAccount(entry.aggregateId)
       case 'credential':
-        return entry.action === 'credential.delete' ? this.#revoke(entry.payload) : done
+        if (entry.action === 'credential.delete') {
+          await this.#deleteCredentialSecret(entry.payload)
+          return done
+        }
+        return entry.action === 'credential.issue' ? this.#withdraw(entry) : done
       case 'organization':
+        if (entry.action === 'organization.delete') return this.#deleteNamespace(entry)
+        return this.#syncOrg(entry.aggregateId)
       case 'quota':
-        // A plan or quota change moves the byte rates of every principal of the org.
-        return entry.action === 'organization.delete'
-          ? this.#deleteNamespace(String(entry.payload.name))
-          : this.#syncOrgUsers(entry.orgId)
+        return this.#syncOrgUsers(entry.orgId)
       default:
         return done
     }
   }
 
   async #ensureNamespace(org: Org): Promise<void> {
-    const name = namespaceOf(org)
-    if (this.#namespaces.has(name)) return
-    await apply(this.#kube, Namespaces, namespaceObject(org), { fieldManager })
-    this.#namespaces.add(name)
+    if (this.#namespaces.has(org.namespace)) return
+    await ensureOrgNamespace(this.#kube, org)
+    this.#namespaces.add(org.namespace)
   }
 
   /**
-   * Applies `object` unless the object in Kubernetes belongs to another row (a resource of
-   * the same name still being deleted) or was made from a newer generation.
+   * Creates `object`, or replaces the one Fjord made for this row, unless that one belongs
+   * to another row (a resource of the same name still being deleted) or was made from a
+   * newer generation. An object of that name that Fjord did not make is refused, untouched.
    */
-  async #applyGuarded(
+  async #writeGuarded(
     type: ResourceType,
     org: Org,
     object: { metadata: { name: string; namespace: string; labels: Record<string, string> } },
@@ -200,6 +231,7 @@ export class Provisioner {
     const { name, namespace } = object.metadata
     const existing = await getObject(this.#kube, type, name, namespace)
     if (existing) {
+      if (!ownedBy(existing, org.id)) throw new NotCreatedByFjord(type.kind, name, namespace)
       if (existing.metadata.labels?.[idLabel] !== object.metadata.labels[idLabel]) {
         return later(`an earlier ${type.kind} ${name} is still being deleted`, 2_000)
       }
@@ -210,17 +242,11 @@ export class Provisioner {
       if (applied > generation) return done
     }
     try {
-      await apply(
-        this.#kube,
-        type,
-        existing
-          ? {
-              ...object,
-              metadata: { ...object.metadata, resourceVersion: existing.metadata.resourceVersion },
-            }
-          : object,
-        { fieldManager },
-      )
+      if (existing) {
+        await replaceObject(this.#kube, type, keepingOthers(existing, object), { fieldManager })
+      } else {
+        await createObject(this.#kube, type, object, { fieldManager })
+      }
     } catch (error) {
       // The namespace went away behind our back: make it again next time.
       if (isNotFound(error)) this.#namespaces.delete(namespace)
@@ -261,22 +287,19 @@ export class Provisioner {
     if (!found) return done
     const { row, org } = found
     if (row.deletionRequestedAt) {
-      return this.#deleteGuarded(
-        KafkaClusters,
-        row.name,
-        namespaceOf(org),
-        labels.clusterId,
-        id,
-        () => this.#db.delete(clusters).where(eq(clusters.id, id)),
+      return this.#deleteGuarded(KafkaClusters, row.name, org.namespace, labels.clusterId, id, () =>
+        this.#db.delete(clusters).where(eq(clusters.id, id)),
       )
     }
+    // First, so that a namespace in the way is what the cluster reports, before any pool.
+    await this.#ensureNamespace(org)
     let pool = row.pool ?? undefined
     if (row.type === 'shared' && !pool) {
       const existing = await getObject<KubeObject & { spec: { poolRef?: { name: string } } }>(
         this.#kube,
         KafkaClusters,
         row.name,
-        namespaceOf(org),
+        org.namespace,
       )
       pool =
         existing?.spec.poolRef?.name ??
@@ -284,7 +307,7 @@ export class Provisioner {
       if (!pool) return later(`no Ready KafkaPool in region ${row.region} has room`, 10_000)
       await this.#db.update(clusters).set({ pool }).where(eq(clusters.id, id))
     }
-    return this.#applyGuarded(
+    return this.#writeGuarded(
       KafkaClusters,
       org,
       clusterResource(org, row, pool),
@@ -306,13 +329,13 @@ export class Provisioner {
       return this.#deleteGuarded(
         KafkaTopics,
         topicResourceName(cluster, topic),
-        namespaceOf(org),
+        org.namespace,
         labels.topicId,
         id,
         () => this.#db.delete(topics).where(eq(topics.id, id)),
       )
     }
-    return this.#applyGuarded(
+    return this.#writeGuarded(
       KafkaTopics,
       org,
       topicResource(org, cluster, topic),
@@ -330,7 +353,7 @@ export class Provisioner {
       .where(eq(serviceAccounts.id, id))
     if (!found) return done
     const { account, cluster, org } = found
-    const namespace = namespaceOf(org)
+    const namespace = org.namespace
     if (account.deletionRequestedAt) {
       return this.#deleteGuarded(
         KafkaUsers,
@@ -339,19 +362,31 @@ export class Provisioner {
         labels.serviceAccountId,
         id,
         async () => {
-          await deleteObject(this.#kube, Secrets, passwordSecretName(cluster, account), namespace)
+          const secret = passwordSecretName(cluster, account)
+          await deleteOwned(this.#kube, Secrets, secret, namespace, ownedByOrg(org.id))
           await this.#db.delete(serviceAccounts).where(eq(serviceAccounts.id, id))
         },
       )
     }
     const limits = await effectiveLimits(this.#db, org.id, org.plan)
-    return this.#applyGuarded(
+    return this.#writeGuarded(
       KafkaUsers,
       org,
       userResource(org, cluster, account, limits),
       labels.serviceAccountId,
       account.generation,
     )
+  }
+
+  /** A renamed org gets its namespace's labels anew; a new plan moves its principals' rates. */
+  async #syncOrg(id: string): Promise<Result> {
+    const [org] = await this.#db
+      .select(orgColumns)
+      .from(organizations)
+      .where(eq(organizations.id, id))
+    if (!org) return done
+    await refreshOrgNamespace(this.#kube, org)
+    return this.#syncOrgUsers(id)
   }
 
   async #syncOrgUsers(orgId: string | null): Promise<Result> {
@@ -367,13 +402,16 @@ export class Provisioner {
     return done
   }
 
-  /** Deletes a revoked credential's Secret, unless a newer credential replaced it meanwhile. */
-  async #revoke(payload: Record<string, unknown>): Promise<Result> {
+  /**
+   * Deletes a credential's Secret, unless a newer credential replaced it meanwhile; answers
+   * whether it did.
+   */
+  async #deleteCredentialSecret(payload: Record<string, unknown>): Promise<boolean> {
     const { namespace, secret, credentialId } = payload as Record<string, string>
-    if (!namespace || !secret) return done
+    if (!namespace || !secret) return false
     const existing = await getObject(this.#kube, Secrets, secret, namespace)
     if (!existing || existing.metadata.annotations?.[credentialAnnotation] !== credentialId) {
-      return done
+      return false
     }
     try {
       await this.#kube.request('DELETE', objectPath(Secrets, secret, namespace), {
@@ -389,17 +427,54 @@ export class Provisioner {
     } catch (error) {
       if (!isNotFound(error)) throw error
     }
+    return true
+  }
+
+  /**
+   * Runs only when the request that issued a credential stopped before it recorded it (it
+   * cancels this otherwise): the password it may have put in the Secret is deleted. That
+   * password had replaced every older one, so the older credentials go too.
+   */
+  async #withdraw(entry: OutboxEntry): Promise<Result> {
+    if (!(await this.#deleteCredentialSecret(entry.payload))) return done
+    const accountId = String(entry.payload.serviceAccountId)
+    await this.#db
+      .delete(credentials)
+      .where(
+        and(
+          eq(credentials.serviceAccountId, accountId),
+          lt(credentials.createdAt, sql`(select created_at from outbox where id = ${entry.id})`),
+        ),
+      )
     return done
   }
 
-  async #deleteNamespace(name: string): Promise<Result> {
+  /**
+   * Deletes a deleted org's namespace, only when Fjord made it for that org, and only the
+   * namespace that was checked (uid precondition). A change recorded before namespaces were
+   * kept on the org names the namespace by the org's name.
+   */
+  async #deleteNamespace(entry: OutboxEntry): Promise<Result> {
+    const name = String(entry.payload.namespace ?? entry.payload.name)
     this.#namespaces.delete(name)
-    await deleteObject(this.#kube, Namespaces, name, undefined)
+    const owns = ownedByOrg(entry.aggregateId)
+    if (!(await deleteOwned(this.#kube, Namespaces, name, undefined, owns))) {
+      const existing = await getObject(this.#kube, Namespaces, name)
+      if (existing && !owns(existing)) {
+        this.#log.warn(
+          { namespace: name, org: entry.aggregateId },
+          'provisioner: left a namespace Fjord did not create for this org',
+        )
+      }
+    }
     return done
   }
 
-  /** Shows on the row why its change has not reached Kubernetes yet. */
-  async #noteRetrying(entry: OutboxEntry, message: string): Promise<void> {
+  /**
+   * Shows on the row why its change has not reached Kubernetes yet; with `refusal`, that
+   * it cannot until someone moves what is in the way (the row is Failed, with that reason).
+   */
+  async #noteRetrying(entry: OutboxEntry, message: string, refusal?: string): Promise<void> {
     const table = { cluster: clusters, topic: topics, service_account: serviceAccounts }[
       entry.aggregateType
     ]
@@ -407,13 +482,13 @@ export class Provisioner {
     const condition: Condition = {
       type: 'Ready',
       status: 'False',
-      reason: 'ProvisioningRetrying',
-      message: `not handed to Kubernetes yet (${message}); retrying`,
+      reason: refusal ?? 'ProvisioningRetrying',
+      message: refusal ? message : `not handed to Kubernetes yet (${message}); retrying`,
       lastTransitionTime: new Date().toISOString(),
     }
     await this.#db
       .update(table)
-      .set({ conditions: [condition] })
+      .set({ conditions: [condition], ...(refusal ? { phase: 'Failed' } : {}) })
       .where(
         and(
           eq(table.id, entry.aggregateId),

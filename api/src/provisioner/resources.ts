@@ -12,7 +12,8 @@ import type { QuotaLimits } from '../quota/limits.ts'
 
 /**
  * How the desired state in Postgres becomes custom resources: one namespace per org (named
- * after it), one KafkaCluster, KafkaTopic and KafkaUser per cluster, topic and service account.
+ * from its id, see `orgNamespaceName`), one KafkaCluster, KafkaTopic and KafkaUser per cluster,
+ * topic and service account.
  * Every object carries the ids of its rows, so the status watcher and the operator's metering
  * can find their way back, and the generation it was made from, so an older generation is
  * never applied over a newer one.
@@ -20,12 +21,16 @@ import type { QuotaLimits } from '../quota/limits.ts'
 export const labels = {
   managedBy: 'app.kubernetes.io/managed-by',
   orgId: 'fjord.dev/org-id',
+  org: 'fjord.dev/org',
   clusterId: 'fjord.dev/cluster-id',
   topicId: 'fjord.dev/topic-id',
   serviceAccountId: 'fjord.dev/service-account-id',
 } as const
 export const managedBy = 'fjord-api'
+/** The field manager of everything the api writes; the operator writes as fjord-operator. */
+export const fieldManager = 'fjord-api'
 export const generationAnnotation = 'fjord.dev/generation'
+export const displayNameAnnotation = 'fjord.dev/org-display-name'
 export const credentialAnnotation = 'fjord.dev/credential-id'
 /** The operator's label tying a password Secret to its KafkaUser. */
 export const passwordSecretLabel = 'fjord.dev/kafka-user'
@@ -41,6 +46,7 @@ type ServiceAccountRow = typeof serviceAccounts.$inferSelect
 interface Org {
   id: string
   name: string
+  namespace: string
 }
 
 export interface Applied<T> {
@@ -68,17 +74,34 @@ export function kubeName(parts: string[], max: number): string {
   return `${cleaned.replace(/^[^a-z0-9]+/, '')}-${hash}`
 }
 
-export function namespaceOf(org: { name: string }): string {
-  return org.name
+/**
+ * The namespace of a new org. A name a user picks (`monitoring`, `cert-manager`) may be a
+ * namespace of the platform's, so the name comes from the org's id; the org row keeps it.
+ */
+export function orgNamespaceName(orgId: string): string {
+  return `fjord-org-${orgId}`
 }
 
-export function namespaceObject(org: Org) {
+/** The org's namespace as Fjord creates it: its name and display name ride along for people. */
+export function namespaceObject(org: Org & { displayName: string }) {
   return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
     metadata: {
-      name: namespaceOf(org),
-      labels: { [labels.managedBy]: managedBy, [labels.orgId]: org.id },
+      name: org.namespace,
+      labels: { [labels.managedBy]: managedBy, [labels.orgId]: org.id, [labels.org]: org.name },
+      annotations: { [displayNameAnnotation]: org.displayName },
     },
   }
+}
+
+/** Fjord made this object for this org: only then may it change or delete it. */
+export function ownedBy(
+  object: { metadata: { labels?: Record<string, string> } },
+  orgId: string,
+): boolean {
+  const found = object.metadata.labels ?? {}
+  return found[labels.managedBy] === managedBy && found[labels.orgId] === orgId
 }
 
 function metadata(
@@ -89,7 +112,7 @@ function metadata(
 ): KafkaCluster['metadata'] & { namespace: string; labels: Record<string, string> } {
   return {
     name,
-    namespace: namespaceOf(org),
+    namespace: org.namespace,
     labels: { [labels.managedBy]: managedBy, [labels.orgId]: org.id, ...ids },
     annotations: { [generationAnnotation]: String(generation) },
   }
@@ -206,7 +229,7 @@ export function passwordSecret(
   return {
     metadata: {
       name: passwordSecretName(cluster, account),
-      namespace: namespaceOf(org),
+      namespace: org.namespace,
       labels: {
         [labels.managedBy]: managedBy,
         [labels.orgId]: org.id,

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto'
 import { z } from '@hono/zod-openapi'
 import type { Tx } from '../db/client.ts'
 import { memberships, organizations } from '../db/schema/index.ts'
 import { conflict, isUniqueViolation } from '../errors.ts'
 import type { Actor } from '../http/context.ts'
+import { orgNamespaceName } from '../provisioner/resources.ts'
 import { plans } from '../quota/limits.ts'
 import { recordChange } from './changes.ts'
 
@@ -40,10 +42,16 @@ export async function createOrganization(
   requestId: string,
 ): Promise<OrganizationRow> {
   let org: OrganizationRow | undefined
+  const id = randomUUID()
   try {
     ;[org] = await tx
       .insert(organizations)
-      .values({ name: input.name, displayName: input.displayName ?? input.name })
+      .values({
+        id,
+        name: input.name,
+        displayName: input.displayName ?? input.name,
+        namespace: orgNamespaceName(id),
+      })
       .returning()
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict(`The organization name ${input.name} is taken`)

@@ -1,11 +1,12 @@
+import { randomUUID } from 'node:crypto'
 import { z } from '@hono/zod-openapi'
-import { and, eq } from 'drizzle-orm'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import { randomToken } from '../auth/tokens.ts'
 import type { Tx } from '../db/client.ts'
-import { credentials } from '../db/schema/index.ts'
-import { conflict, notFound } from '../errors.ts'
+import { credentials, organizations, outbox } from '../db/schema/index.ts'
+import { ApiError, conflict, notFound } from '../errors.ts'
 import { type Tenant, tenantOf } from '../http/context.ts'
-import { jsonResponse, orgRoute } from '../http/openapi.ts'
+import { jsonResponse, orgRoute, problems } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
 import { scramMechanism } from '../kafka/scram.ts'
 import {
@@ -15,12 +16,7 @@ import {
   writePasswordSecret,
 } from '../provisioner/credentials.ts'
 import { kubeOf } from '../provisioner/kube.ts'
-import {
-  namespaceOf,
-  passwordSecret,
-  passwordSecretName,
-  userResourceName,
-} from '../provisioner/resources.ts'
+import { passwordSecret, passwordSecretName, userResourceName } from '../provisioner/resources.ts'
 import { recordChange } from '../resources/changes.ts'
 import { findClusterOr404 } from '../resources/clusters.ts'
 import { serviceAccountKind } from '../resources/service-accounts.ts'
@@ -96,9 +92,12 @@ const issueCredential = orgRoute('developer', {
   tags,
   summary: 'Issue a new SCRAM-SHA-512 password, replacing the previous one',
   description:
-    'The password goes only into the Kubernetes Secret of the service account and this answer, with a client configuration ready to paste. Needs Kubernetes: 503 while it cannot be reached.',
+    "The password goes only into the Kubernetes Secret of the service account and this answer, with a client configuration ready to paste. Needs Kubernetes: 503 while it cannot be reached (try again), 502 when it refuses the Secret (the platform must fix it), 409 when a Secret of that name is not Fjord's.",
   request: { params: ServiceAccountParams },
-  responses: { 201: jsonResponse('Issued; the password is shown once', IssuedCredentialSchema) },
+  responses: {
+    201: jsonResponse('Issued; the password is shown once', IssuedCredentialSchema),
+    ...problems(502, 503),
+  },
 })
 
 const revokeCredential = orgRoute('developer', {
@@ -145,18 +144,80 @@ export function credentialRoutes() {
     return c.json({ items: rows.map(presentCredential) }, 200)
   })
 
+  // In three steps, so that no row lock waits on Kubernetes: a short transaction checks the
+  // account and schedules the withdrawal of this credential; the Secret is written; a second
+  // short transaction records the credential and cancels the withdrawal. A request that stops
+  // in between leaves no credential anyone can use: the provisioner runs the withdrawal a
+  // minute later and deletes the Secret if it holds this credential's password.
   app.openapi(issueCredential, async (c) => {
     const tenant = tenantOf(c)
     const kube = kubeOf(c)
+    const db = c.get('db')
+    const params = c.req.valid('param')
     const password = randomToken(32)
-    const made = await c.get('db').transaction(async (tx) => {
-      const { cluster, account } = await findServiceAccount(tx, tenant, c.req.valid('param'))
+    const credentialId = randomUUID()
+    const begun = await db.transaction(async (tx) => {
+      const { cluster, account } = await findServiceAccount(tx, tenant, params)
       if (account.deletionRequestedAt)
         throw conflict(`Service account ${account.name} is being deleted`)
+      const [org] = await tx
+        .select({ displayName: organizations.displayName })
+        .from(organizations)
+        .where(eq(organizations.id, tenant.orgId))
+      const [withdrawal] = await tx
+        .insert(outbox)
+        .values({
+          orgId: tenant.orgId,
+          aggregateType: 'credential',
+          aggregateId: credentialId,
+          action: 'credential.issue',
+          payload: {
+            namespace: tenant.namespace,
+            secret: passwordSecretName(cluster, account),
+            credentialId,
+            serviceAccountId: account.id,
+          },
+          nextAttemptAt: sql`now() + interval '1 minute'`,
+        })
+        .returning({ id: outbox.id })
+      if (!org || !withdrawal) throw new Error('insert returned nothing')
+      return { cluster, account, displayName: org.displayName, withdrawal: withdrawal.id }
+    })
+    const { cluster, account } = begun
+    const org = {
+      id: tenant.orgId,
+      name: tenant.orgName,
+      displayName: begun.displayName,
+      namespace: tenant.namespace,
+    }
+    const secret = await writePasswordSecret(
+      kube,
+      org,
+      passwordSecret(org, cluster, account, credentialId, password),
+    )
+    const row = await db.transaction(async (tx) => {
+      const found = await findServiceAccount(tx, tenant, params)
+      if (found.account.id !== account.id || found.account.deletionRequestedAt)
+        throw conflict(`Service account ${account.name} is being deleted`)
+      // The withdrawal is cancelled only while nobody has started it.
+      const cancelled = await tx
+        .update(outbox)
+        .set({ processedAt: sql`now()` })
+        .where(
+          and(eq(outbox.id, begun.withdrawal), isNull(outbox.processedAt), eq(outbox.attempts, 0)),
+        )
+        .returning({ id: outbox.id })
+      if (cancelled.length === 0) {
+        throw new ApiError(
+          'unavailable',
+          'Issuing the credential took too long, so it was withdrawn; try again',
+        )
+      }
       await tx.delete(credentials).where(eq(credentials.serviceAccountId, account.id))
       const [issued] = await tx
         .insert(credentials)
         .values({
+          id: credentialId,
           orgId: tenant.orgId,
           serviceAccountId: account.id,
           username: `${cluster.kafkaPrefix}${account.name}`,
@@ -174,18 +235,10 @@ export function credentialRoutes() {
         aggregateId: issued.id,
         payload: { username: issued.username, serviceAccountId: account.id },
       })
-      // Inside the transaction: when Kubernetes refuses, no credential row is left behind.
-      const org = { id: tenant.orgId, name: tenant.orgName }
-      const secret = await writePasswordSecret(
-        kube,
-        org,
-        passwordSecret(org, cluster, account, issued.id, password),
-      )
-      const user = { name: userResourceName(cluster, account), namespace: namespaceOf(org) }
-      return { row: issued, cluster, user, secretVersion: secret.metadata.resourceVersion }
+      return issued
     })
-    const { row, cluster } = made
-    const loginReady = await loginSettled(kube, made.user, made.secretVersion)
+    const user = { name: userResourceName(cluster, account), namespace: tenant.namespace }
+    const loginReady = await loginSettled(kube, user, secret.metadata.resourceVersion)
     const protocol = await securityProtocolOf(kube, cluster.pool)
     return c.json(
       {
@@ -222,7 +275,7 @@ export function credentialRoutes() {
         aggregateId: row.id,
         // The provisioner deletes the Secret, unless a newer credential replaced it.
         payload: {
-          namespace: namespaceOf({ name: tenant.orgName }),
+          namespace: tenant.namespace,
           secret: passwordSecretName(cluster, account),
           credentialId: row.id,
         },

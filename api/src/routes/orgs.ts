@@ -202,7 +202,7 @@ export function orgRoutes() {
         targetType: 'organization',
         targetName: org.name,
         aggregateId: org.id,
-        payload: { name: org.name },
+        payload: { name: org.name, namespace: org.namespace },
       })
     })
     return c.body(null, 204)

@@ -1,13 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { KafkaPools } from '../../../operator/src/crds/resources.ts'
-import { apply } from '../../../operator/src/kube/apply.ts'
+import { createObject } from '../../../operator/src/kube/apply.ts'
+import { isAlreadyExists } from '../../../operator/src/kube/errors.ts'
 import { Namespaces, Secrets } from '../../../operator/src/kube/resources.ts'
 import { requireServiceToken } from '../auth/service-token.ts'
 import { jsonBody, jsonResponse, problems } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
-import { kubeOf } from '../provisioner/kube.ts'
+import { kubeOf, kubeRefusal } from '../provisioner/kube.ts'
+import { keepingOthers, ownedByPlatform, writeOwned } from '../provisioner/ownership.ts'
 import { describePools, type Pool, roomOf } from '../provisioner/pools.ts'
-import { fieldManager } from '../provisioner/provisioner.ts'
+import { fieldManager, labels, managedBy } from '../provisioner/resources.ts'
 
 const PoolNameSchema = z
   .string()
@@ -59,7 +61,7 @@ const putPool = createRoute({
   },
   responses: {
     200: jsonResponse('The pool as Kubernetes has it now', PoolSchema),
-    ...problems(400, 401, 404, 413, 415, 422),
+    ...problems(400, 401, 404, 409, 413, 415, 422, 502, 503),
   },
 })
 
@@ -99,30 +101,45 @@ export function poolRoutes() {
     const spec = c.req.valid('json')
     const namespace = c.get('config').systemNamespace
     const secret = `${name}-kafka-admin`
-    await apply(kube, Namespaces, { metadata: { name: namespace } }, { fieldManager })
-    await apply(
-      kube,
-      Secrets,
-      { metadata: { name: secret, namespace }, stringData: spec.admin },
-      { fieldManager },
-    )
-    const pool = await apply<Pool>(
-      kube,
-      KafkaPools,
-      {
-        // The api's own labels, so that its operator (--selector) and its placement see it.
-        metadata: { name, labels: c.get('config').resourceLabels ?? {} },
-        spec: {
-          bootstrapServers: spec.bootstrapServers,
-          securityProtocol: spec.securityProtocol,
-          saslMechanism: spec.saslMechanism,
-          adminCredentialsSecretRef: { name: secret, namespace },
-          capacity: { maxPartitions: spec.maxPartitions },
-          ...(spec.region ? { region: spec.region } : {}),
+    const owned = { [labels.managedBy]: managedBy, 'fjord.dev/pool': name }
+    let pool: Pool
+    try {
+      // The platform's own namespace: made when it is missing, never changed.
+      await createObject(
+        kube,
+        Namespaces,
+        { metadata: { name: namespace } },
+        { fieldManager },
+      ).catch((error: unknown) => {
+        if (!isAlreadyExists(error)) throw error
+      })
+      await writeOwned(
+        kube,
+        Secrets,
+        { metadata: { name: secret, namespace, labels: owned }, stringData: spec.admin },
+        ownedByPlatform,
+      )
+      pool = await writeOwned<Pool>(
+        kube,
+        KafkaPools,
+        {
+          // The api's own labels, so that its operator (--selector) and its placement see it.
+          metadata: { name, labels: { ...c.get('config').resourceLabels, ...owned } },
+          spec: {
+            bootstrapServers: spec.bootstrapServers,
+            securityProtocol: spec.securityProtocol,
+            saslMechanism: spec.saslMechanism,
+            adminCredentialsSecretRef: { name: secret, namespace },
+            capacity: { maxPartitions: spec.maxPartitions },
+            ...(spec.region ? { region: spec.region } : {}),
+          },
         },
-      },
-      { fieldManager },
-    )
+        ownedByPlatform,
+        { keep: keepingOthers },
+      )
+    } catch (error) {
+      throw kubeRefusal(error, `Pool ${name} was not registered`)
+    }
     const used = (await describePools(c.get('db'), kube)).find(
       (entry) => entry.pool.metadata.name === name,
     )

@@ -12,6 +12,8 @@ import { type Caller, expectStatus, type TestApi, uniqueName } from './api.ts'
 export interface Tenant {
   org: string
   orgId: string
+  /** The Kubernetes namespace of the org's objects. */
+  namespace: string
   owner: Caller & { kind: 'session' }
   email: string
 }
@@ -42,7 +44,13 @@ export async function aTenant(
     .from(organizations)
     .where(eq(organizations.name, org))
   if (!row) throw new Error('signup made no org')
-  return { org, orgId: row.id, owner: sessionFrom(response, body.csrfToken), email }
+  return {
+    org,
+    orgId: row.id,
+    namespace: row.namespace,
+    owner: sessionFrom(response, body.csrfToken),
+    email,
+  }
 }
 
 /** A signed-in user who is `role` in the tenant's org; `email` addresses them as a member. */

@@ -14,6 +14,8 @@ export const organizations = pgTable('organizations', {
   id: uuid().primaryKey().defaultRandom(),
   name: text().notNull().unique(),
   displayName: text().notNull(),
+  /** The Kubernetes namespace of the org's objects: made from its id, never from a name it picked. */
+  namespace: text().notNull().unique(),
   plan: text().notNull().default('free'),
   generation: integer().notNull().default(1),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

@@ -1,0 +1,148 @@
+import {
+  type ApplyObject,
+  createObject,
+  deleteObject,
+  getObject,
+  replaceObject,
+} from '../../../operator/src/kube/apply.ts'
+import type { KubeClient, KubeObject } from '../../../operator/src/kube/client.ts'
+import { isAlreadyExists } from '../../../operator/src/kube/errors.ts'
+import { Namespaces, type ResourceType } from '../../../operator/src/kube/resources.ts'
+import { fieldManager, labels, managedBy, namespaceObject, ownedBy } from './resources.ts'
+
+/**
+ * Fjord changes and deletes only what it made: an object that is in the way without Fjord's
+ * labels is refused, never taken over, and deletions carry the uid that was checked.
+ */
+export class NotCreatedByFjord extends Error {
+  override name = 'NotCreatedByFjord'
+
+  constructor(kind: string, name: string, namespace?: string) {
+    super(
+      `${kind} ${namespace ? `${namespace}/` : ''}${name} exists and was not created by Fjord; it is left as it is`,
+    )
+  }
+}
+
+type Owns = (object: KubeObject) => boolean
+type Org = Parameters<typeof namespaceObject>[0]
+interface Options {
+  signal?: AbortSignal
+}
+
+export const ownedByOrg =
+  (orgId: string): Owns =>
+  (object) =>
+    ownedBy(object, orgId)
+
+/**
+ * What Fjord made for the platform rather than for an org (pools and their Secrets). The api
+ * registered pools by server-side apply before it labelled them: its field manager says so.
+ */
+export const ownedByPlatform: Owns = (object) =>
+  object.metadata.labels?.[labels.managedBy] === managedBy ||
+  (object.metadata.managedFields ?? []).some(
+    (entry) => (entry as { manager?: string }).manager === fieldManager,
+  )
+
+/**
+ * Makes the org's namespace with a plain create. One that exists is used only when Fjord made
+ * it for this org, and is never changed here.
+ */
+export async function ensureOrgNamespace(
+  kube: KubeClient,
+  org: Org,
+  options: Options = {},
+): Promise<void> {
+  try {
+    await createObject(kube, Namespaces, namespaceObject(org), { ...options, fieldManager })
+    return
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error
+  }
+  const existing = await getObject(kube, Namespaces, org.namespace, undefined, options)
+  if (!existing) throw new Error(`Namespace ${org.namespace} went away while it was made`)
+  if (!ownedBy(existing, org.id)) throw new NotCreatedByFjord('Namespace', org.namespace)
+  if (existing.metadata.deletionTimestamp) {
+    throw new Error(`Namespace ${org.namespace} is still being deleted`)
+  }
+}
+
+/**
+ * Brings the labels and annotations of the org's namespace up to date (its display name may
+ * change), when the namespace exists and is Fjord's; anything else is left alone.
+ */
+export async function refreshOrgNamespace(kube: KubeClient, org: Org): Promise<void> {
+  const existing = await getObject(kube, Namespaces, org.namespace)
+  if (!existing || !ownedBy(existing, org.id) || existing.metadata.deletionTimestamp) return
+  const wanted = namespaceObject(org)
+  const differs = (have: Record<string, string> | undefined, want: Record<string, string>) =>
+    Object.entries(want).some(([key, value]) => have?.[key] !== value)
+  const { labels: have, annotations } = existing.metadata
+  if (!differs(have, wanted.metadata.labels) && !differs(annotations, wanted.metadata.annotations))
+    return
+  const replacement = keepingOthers(existing, { ...existing, metadata: wanted.metadata })
+  await replaceObject(kube, Namespaces, replacement, { fieldManager })
+}
+
+/**
+ * Creates `object`, or replaces the one of its name when `owns` says Fjord made it; anything
+ * else of that name is refused and left as it is. `keep` carries over what others put on the
+ * object Fjord replaces (the operator's finalizers, owners and annotations).
+ */
+export async function writeOwned<T extends KubeObject = KubeObject>(
+  kube: KubeClient,
+  type: ResourceType,
+  object: ApplyObject,
+  owns: Owns,
+  options: Options & { keep?: (existing: KubeObject, object: ApplyObject) => ApplyObject } = {},
+): Promise<T> {
+  const { name, namespace } = object.metadata
+  const existing = await getObject(kube, type, name, namespace, options)
+  if (!existing) return createObject<T>(kube, type, object, { ...options, fieldManager })
+  if (!owns(existing)) throw new NotCreatedByFjord(type.kind, name, namespace)
+  const replacement = options.keep?.(existing, object) ?? object
+  return replaceObject<T>(
+    kube,
+    type,
+    {
+      ...replacement,
+      metadata: { ...replacement.metadata, resourceVersion: existing.metadata.resourceVersion },
+    },
+    { ...options, fieldManager },
+  )
+}
+
+/**
+ * Deletes an object Fjord made, as it was when checked (uid precondition); answers false when
+ * there is nothing of Fjord's to delete. Anything else of that name is left as it is.
+ */
+export async function deleteOwned(
+  kube: KubeClient,
+  type: ResourceType,
+  name: string,
+  namespace: string | undefined,
+  owns: Owns,
+): Promise<boolean> {
+  const existing = await getObject(kube, type, name, namespace)
+  if (!existing || !owns(existing)) return false
+  if (existing.metadata.deletionTimestamp) return true
+  return deleteObject(kube, type, name, namespace, { uid: existing.metadata.uid })
+}
+
+/**
+ * `object` as a replacement of `existing`: the spec and Fjord's labels and annotations are
+ * Fjord's; the finalizers, owners, labels and annotations others put on stay.
+ */
+export function keepingOthers(existing: KubeObject, object: ApplyObject): ApplyObject {
+  const { managedFields: _, ...metadata } = existing.metadata
+  const wanted = object.metadata as { labels?: object; annotations?: object }
+  return {
+    ...object,
+    metadata: {
+      ...metadata,
+      labels: { ...metadata.labels, ...wanted.labels },
+      annotations: { ...metadata.annotations, ...wanted.annotations },
+    },
+  }
+}

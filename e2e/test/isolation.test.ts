@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, expect, test, vi } from 'vitest'
+import { expectStatus } from '../../api/test/support/api.ts'
+import { aTenant } from '../../api/test/support/builders.ts'
+import { createObject, deleteObject, getObject } from '../../operator/src/kube/apply.ts'
+import { ConfigMaps, Namespaces } from '../../operator/src/kube/resources.ts'
+import { uniqueName } from '../../operator/src/kube/testing.ts'
+import { aProduct } from './support/product.ts'
+
+let product: Awaited<ReturnType<typeof aProduct>>
+const victim = uniqueName('victim')
+beforeAll(async () => {
+  product = await aProduct()
+})
+afterAll(async () => {
+  await deleteObject(product.kube, Namespaces, victim, undefined)
+  await product.stop()
+})
+
+// Found by probing the running product: an org named after a namespace of the platform's
+// took it over through its cluster, and deleting the org deleted it with all it held.
+test("an org named after someone else's namespace neither changes nor deletes it", async () => {
+  const namespace = await createObject(product.kube, Namespaces, { metadata: { name: victim } })
+  const precious = await createObject(product.kube, ConfigMaps, {
+    metadata: { name: 'precious', namespace: victim },
+    data: { a: 'b' },
+  })
+  const tenant = await aTenant(product.api, { org: victim })
+  const org = `/v1/orgs/${tenant.org}`
+  const cluster = await expectStatus(
+    await product.api.request('PUT', `${org}/clusters/main?wait=true`, {
+      as: tenant.owner,
+      body: { type: 'shared' },
+    }),
+    201,
+  )
+  expect(cluster.status).toMatchObject({ phase: 'Ready' })
+  expect(tenant.namespace).not.toBe(victim)
+
+  await expectStatus(
+    await product.api.request('DELETE', `${org}/clusters/main`, { as: tenant.owner }),
+    202,
+  )
+  await vi.waitFor(
+    async () =>
+      expectStatus(
+        await product.api.request('GET', `${org}/clusters/main`, { as: tenant.owner }),
+        404,
+      ),
+    { timeout: 60_000, interval: 250 },
+  )
+  await expectStatus(await product.api.request('DELETE', org, { as: tenant.owner }), 204)
+  // The org's own namespace goes: the org's deletion has reached Kubernetes.
+  await vi.waitFor(
+    async () => {
+      const own = await getObject(product.kube, Namespaces, tenant.namespace)
+      expect(own === undefined || own.metadata.deletionTimestamp !== undefined).toBe(true)
+    },
+    { timeout: 60_000, interval: 250 },
+  )
+
+  const after = await getObject(product.kube, Namespaces, victim)
+  expect(after?.metadata.deletionTimestamp).toBeUndefined()
+  expect(after?.metadata.resourceVersion).toBe(namespace.metadata.resourceVersion)
+  expect(after?.metadata.labels).toEqual(namespace.metadata.labels)
+  const kept = await getObject(product.kube, ConfigMaps, 'precious', victim)
+  expect(kept?.metadata.resourceVersion).toBe(precious.metadata.resourceVersion)
+  expect(kept?.data).toEqual({ a: 'b' })
+})
