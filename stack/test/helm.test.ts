@@ -90,10 +90,11 @@ describe('the chart under the stack Helm', () => {
         expect.objectContaining({ name: 'FJORD_METERING_URL' }),
       )
       expect(await apiMay('create', 'namespaces')).toBe(true)
-      expect(await apiMay('patch', 'kafkatopics', 'fjord.dev', 'acme')).toBe(true)
+      expect(await apiMay('update', 'kafkatopics', 'fjord.dev', 'acme')).toBe(true)
       expect(await apiMay('watch', 'kafkausers', 'fjord.dev')).toBe(true)
       expect(await apiMay('create', 'kafkapools', 'fjord.dev')).toBe(true)
-      expect(await apiMay('patch', 'secrets', '', 'acme')).toBe(true)
+      expect(await apiMay('update', 'secrets', '', 'acme')).toBe(true)
+      expect(await apiMay('patch', 'namespaces')).toBe(false)
       expect(await apiMay('patch', 'kafkatopics', 'fjord.dev', 'acme', 'status')).toBe(false)
       expect(await apiMay('list', 'secrets', '', 'acme')).toBe(false)
       expect(await apiMay('create', 'pods', '', 'acme')).toBe(false)
