@@ -34,7 +34,7 @@ const configSchema = z.object({
     .regex(/^([a-z0-9./-]+=[A-Za-z0-9._-]*)(,[a-z0-9./-]+=[A-Za-z0-9._-]*)*$/, 'k=v[,k=v...]')
     .transform((value) => Object.fromEntries(value.split(',').map((pair) => pair.split('='))))
     .optional(),
-  // Where the pools' admin Secrets live.
+  // Where the pools' admin Secrets live, and the Lease of the api's status watchers.
   systemNamespace: z.string().min(1).max(63).default('fjord-system'),
   // The platform admin's bearer token for /admin/v1 (pools); unset, those routes are off.
   platformToken: z.string().min(16, 'must be at least 16 characters').optional(),

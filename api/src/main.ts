@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
 import { serve } from '@hono/node-server'
 import pino from 'pino'
 import { createApp } from './app.ts'
@@ -40,10 +42,16 @@ async function main(command: string, args: string[]): Promise<void> {
   const kube = openKube(config)
   const { app, close: closeApp } = createApp({ config, database, logger, kube })
   // With a Kubernetes to provision into, this process also drains the outbox into custom
-  // resources and writes their status back; several replicas share the work safely.
+  // resources and writes their status back: every replica drains, the one holding the status
+  // Lease writes status. In a pod the hostname is the pod's name; the suffix tells a restarted
+  // process from its previous life.
   const scope = { db: database.db, log: logger, resourceLabels: config.resourceLabels }
   const provisioner = kube && new Provisioner({ ...scope, kube })
-  const watcher = kube && new StatusWatcher({ ...scope, kube })
+  const lease = {
+    namespace: config.systemNamespace,
+    identity: `${hostname()}-${randomBytes(4).toString('hex')}`,
+  }
+  const watcher = kube && new StatusWatcher({ ...scope, kube, lease })
   provisioner?.start()
   watcher?.start()
   if (!kube) logger.warn('no Kubernetes configured (FJORD_KUBECONFIG): nothing will be provisioned')

@@ -73,7 +73,10 @@ await database.migrate()
 const { app, close: closeApp } = createApp({ config, database, kube, logger: log })
 const scope = { db: database.db, kube, log, resourceLabels: labels }
 const provisioner = new Provisioner(scope)
-const watcher = new StatusWatcher(scope)
+const watcher = new StatusWatcher({
+  ...scope,
+  lease: { namespace: system, identity: `bench-${id}` },
+})
 provisioner.start()
 watcher.start()
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { and, eq, isNotNull, isNull } from 'drizzle-orm'
 import type { Logger } from 'pino'
@@ -5,6 +6,7 @@ import { KafkaClusters, KafkaTopics, KafkaUsers } from '../../../operator/src/cr
 import type { FjordResource } from '../../../operator/src/crds/types.ts'
 import type { KubeClient, KubeObject } from '../../../operator/src/kube/client.ts'
 import { apiListWatch, Informer, objectKey } from '../../../operator/src/kube/informer.ts'
+import { LeaderElector, type LeaderElectorOptions } from '../../../operator/src/kube/leader.ts'
 import { collectionPath } from '../../../operator/src/kube/resources.ts'
 import type { Db } from '../db/client.ts'
 import { type Condition, clusters, outbox, serviceAccounts, topics } from '../db/schema/index.ts'
@@ -51,18 +53,51 @@ interface Event {
   deleted: boolean
 }
 
+/** The Lease the status watchers of one installation share. */
+export type StatusLease = Pick<
+  LeaderElectorOptions,
+  'namespace' | 'identity' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs' | 'clock'
+> & {
+  /** By default one per set of resource labels, as each set is an installation of its own. */
+  name?: string
+}
+
+/**
+ * The Lease's name for the installation whose resources carry these labels: installations that
+ * share a Kubernetes (and a system namespace) must not share the right to write status.
+ */
+export function statusLeaseName(resourceLabels: Record<string, string> = {}): string {
+  const selector = selectorOf(Object.fromEntries(Object.entries(resourceLabels).sort()))
+  if (!selector) return 'fjord-api-status'
+  const digest = createHash('sha256').update(selector).digest('hex').slice(0, 12)
+  return `fjord-api-status-${digest}`
+}
+
+/** How long a replica that is not leading remembers a deletion for the leader it may become. */
+const missedDeletionMs = 10 * 60_000
+
 /**
  * Follows the custom resources the provisioner made and writes what the operator reports
  * (phase, conditions, the generation observed, bootstrap servers, Kafka names) back into
  * their rows. A resource that is gone lets its row go when the row was being deleted; when
  * it was not, someone deleted it by hand, and the row goes back to the provisioner.
+ *
+ * Every replica keeps its informers' caches, but only the one holding the Lease writes, so
+ * that N replicas do not make every write N times. A replica that loses the Lease stops at
+ * once (a write already sent still lands; none starts after); the next leader writes
+ * everything in its caches again, and the deletions it saw meanwhile, since the events of the
+ * gap between two leaders went to nobody.
  */
 export class StatusWatcher {
   readonly #db: Db
   readonly #log: Logger
-  readonly #informers: Informer<Resource>[]
+  readonly #informers: { kind: Kind; informer: Informer<Resource> }[]
+  readonly #elector: LeaderElector
   readonly #pending = new Map<string, Event>()
-  readonly #running = new Set<string>()
+  readonly #running = new Map<string, Promise<void>>()
+  /** Deletions seen while not leading, by key, with when they were seen. */
+  readonly #missedDeletions = new Map<string, { event: Event; at: number }>()
+  #term: AbortSignal | undefined
   #stopped = false
 
   constructor(options: {
@@ -70,6 +105,7 @@ export class StatusWatcher {
     kube: KubeClient
     log: Logger
     resourceLabels?: Record<string, string>
+    lease: StatusLease
   }) {
     this.#db = options.db
     this.#log = options.log
@@ -87,54 +123,117 @@ export class StatusWatcher {
         .onAdd(seen)
         .onUpdate(seen)
         .onDelete((object) => this.#schedule({ kind, object, deleted: true }))
-      return informer
+      return { kind, informer }
+    })
+    const { name, ...lease } = options.lease
+    const identity = lease.identity
+    this.#elector = new LeaderElector({
+      client: options.kube,
+      name: name ?? statusLeaseName(options.resourceLabels),
+      ...lease,
+      onStartedLeading: (signal) => {
+        this.#log.info({ identity }, 'status watcher: leading')
+        this.#lead(signal)
+      },
+      onStoppedLeading: () => this.#log.info({ identity }, 'status watcher: stopped leading'),
+      onError: (error) => this.#log.warn({ err: error, identity }, 'status watcher: lease'),
     })
   }
 
+  /** Whether this replica holds the Lease, and so is the one writing. */
+  get leading(): boolean {
+    return this.#elector.isLeader
+  }
+
   start(): void {
-    for (const informer of this.#informers) informer.start()
+    for (const { informer } of this.#informers) informer.start()
+    void this.#elector.start()
   }
 
   /** Resolves once every kind has been listed once. */
   async synced(): Promise<void> {
-    await Promise.all(this.#informers.map((informer) => informer.synced))
+    await Promise.all(this.#informers.map(({ informer }) => informer.synced))
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops writing and watching. With `release` (the default) the Lease is handed back, so
+   * another replica takes over at once instead of after a lease duration.
+   */
+  async stop(options: { release?: boolean } = {}): Promise<void> {
     this.#stopped = true
-    await Promise.all(this.#informers.map((informer) => informer.stop()))
+    await this.#elector.stop(options)
+    await Promise.all(this.#informers.map(({ informer }) => informer.stop()))
+    await Promise.allSettled(this.#running.values())
   }
 
-  // One write at a time per object, always of its latest state.
+  #lead(term: AbortSignal): void {
+    this.#term = term
+    term.addEventListener('abort', () => this.#pending.clear(), { once: true })
+    void this.#resync(term)
+  }
+
+  async #resync(term: AbortSignal): Promise<void> {
+    await this.synced()
+    if (term.aborted) return
+    for (const { event } of this.#missedDeletions.values()) this.#schedule(event)
+    this.#missedDeletions.clear()
+    for (const { kind, informer } of this.#informers) {
+      for (const object of informer.list()) this.#schedule({ kind, object, deleted: false })
+    }
+  }
+
+  // One write at a time per object, always of its latest state, and only while leading.
   #schedule(event: Event): void {
+    if (this.#stopped) return
     const key = `${event.kind}/${objectKey(event.object)}`
+    if (!this.#term || this.#term.aborted) {
+      this.#remember(key, event)
+      return
+    }
     this.#pending.set(key, event)
-    if (!this.#running.has(key)) void this.#drain(key)
+    if (!this.#running.has(key)) this.#running.set(key, this.#drain(key))
+  }
+
+  #remember(key: string, event: Event): void {
+    if (!event.deleted) {
+      this.#missedDeletions.delete(key)
+      return
+    }
+    const now = Date.now()
+    // Deleted first, so the map stays in the order of `at` and pruning can stop early.
+    this.#missedDeletions.delete(key)
+    this.#missedDeletions.set(key, { event, at: now })
+    for (const [old, { at }] of this.#missedDeletions) {
+      if (at > now - missedDeletionMs) break
+      this.#missedDeletions.delete(old)
+    }
   }
 
   async #drain(key: string): Promise<void> {
-    this.#running.add(key)
     try {
-      for (let event = this.#pending.get(key); event; event = this.#pending.get(key)) {
+      // The term is read again each time: a key still draining when leadership came back
+      // goes on under the new term.
+      for (let term = this.#term; term && !term.aborted; term = this.#term) {
+        const event = this.#pending.get(key)
+        if (!event) return
         this.#pending.delete(key)
         try {
-          await this.#write(event)
+          await this.#write(event, term)
         } catch (error) {
           this.#log.warn({ err: error, key }, 'status watcher: write failed; retrying')
           if (!this.#pending.has(key)) this.#pending.set(key, event)
-          await sleep(1_000)
+          await sleep(1_000, undefined, { signal: term }).catch(() => {})
         }
-        if (this.#stopped) return
       }
     } finally {
       this.#running.delete(key)
     }
   }
 
-  async #write({ kind, object, deleted }: Event): Promise<void> {
+  async #write({ kind, object, deleted }: Event, term: AbortSignal): Promise<void> {
     const { table, idLabel, aggregate, extra } = kinds[kind]
     const id = object.metadata.labels?.[idLabel]
-    if (!id) return
+    if (!id || term.aborted) return
     if (deleted) {
       const gone = await this.#db
         .delete(table)
@@ -145,7 +244,7 @@ export class StatusWatcher {
         .select({ orgId: table.orgId })
         .from(table)
         .where(eq(table.id, id))
-      if (live) {
+      if (live && !term.aborted) {
         await this.#db.insert(outbox).values({
           orgId: live.orgId,
           aggregateType: aggregate,

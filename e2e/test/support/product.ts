@@ -58,8 +58,12 @@ export async function aProduct(options: ProductOptions = {}) {
   fetchApi = api.fetch
   const log = pino({ level: process.env.FJORD_TEST_LOG ?? 'silent' })
   const scope = { db: api.database.db, kube: apiKube, log, resourceLabels }
+  // The status Lease in this product's own namespace, as the operator's is.
+  const lease = { namespace: world.namespace, identity: `e2e-${world.namespace}` }
   const running =
-    options.provision === false ? [] : [new Provisioner(scope), new StatusWatcher(scope)]
+    options.provision === false
+      ? []
+      : [new Provisioner(scope), new StatusWatcher({ ...scope, lease })]
   for (const part of running) part.start()
   return {
     api,
