@@ -11,13 +11,31 @@ import { newRouter } from '../http/router.ts'
 import { recordChange } from '../resources/changes.ts'
 import { PasswordSchema, RoleSchema, UserSchema } from './schemas.ts'
 
+const MembershipsSchema = z.array(z.object({ organization: z.string(), role: RoleSchema }))
+
+// One shape per kind of caller, so a generated client knows `user` is there exactly when
+// `kind` is `user`, and `apiKey` exactly when it is `api_key`.
 const MeSchema = z
-  .object({
-    kind: z.enum(['user', 'api_key']),
-    user: UserSchema.nullable(),
-    apiKey: z.object({ name: z.string(), prefix: z.string(), role: RoleSchema }).nullable(),
-    memberships: z.array(z.object({ organization: z.string(), role: RoleSchema })),
-  })
+  .discriminatedUnion('kind', [
+    z
+      .object({
+        kind: z.literal('user'),
+        user: UserSchema,
+        apiKey: z.null(),
+        memberships: MembershipsSchema.openapi({ description: 'Every org the user belongs to' }),
+      })
+      .openapi('MeAsUser', { description: 'A signed-in user (console session)' }),
+    z
+      .object({
+        kind: z.literal('api_key'),
+        user: z.null().openapi({ description: 'An API key acts for no user' }),
+        apiKey: z.object({ name: z.string(), prefix: z.string(), role: RoleSchema }),
+        memberships: MembershipsSchema.openapi({
+          description: "The key's one org, with the key's role",
+        }),
+      })
+      .openapi('MeAsApiKey', { description: 'An API key (CLI, scripts, CI)' }),
+  ])
   .openapi('Me')
 
 const PasswordChangeSchema = z
