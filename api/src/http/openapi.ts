@@ -19,15 +19,18 @@ export const ProblemSchema = z
 
 const problemDescriptions: Record<number, string> = {
   400: 'Malformed request (bad JSON)',
-  401: 'Not authenticated',
+  401: 'Not authenticated, or the API key sent is invalid or revoked',
   403: 'Authenticated, but the role is not enough (or the CSRF token is missing)',
   404: 'No such resource in this organization',
-  409: 'Conflicts with the current state',
+  409: 'Conflicts with the current state, or the first request with this Idempotency-Key still runs',
   412: 'If-Match does not match the current ETag',
   413: 'Body too large',
   415: 'Body is not JSON',
   422: 'Validation failed, quota exceeded, or idempotency key reused',
   429: 'Rate limited',
+  502: 'Kubernetes refused the change; trying again will not help until the platform fixes it',
+  503: 'A service it needs (database, Kubernetes) cannot be reached; try again',
+  504: 'With ?wait=true: not Ready or Failed in time; the change was accepted and goes on',
 }
 
 type ProblemResponse = {
@@ -35,16 +38,20 @@ type ProblemResponse = {
   content: { 'application/problem+json': { schema: typeof ProblemSchema } }
 }
 
+const problemResponse = (description: string): ProblemResponse => ({
+  description,
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+})
+
 export function problems(...statuses: number[]): Record<number, ProblemResponse> {
   return Object.fromEntries(
-    statuses.map((status) => [
-      status,
-      {
-        description: problemDescriptions[status] ?? 'Problem',
-        content: { 'application/problem+json': { schema: ProblemSchema } },
-      },
-    ]),
+    statuses.map((status) => [status, problemResponse(problemDescriptions[status] ?? 'Problem')]),
   )
+}
+
+/** One problem status, described as what it means for the route that declares it. */
+export function problem(status: number, description: string): Record<number, ProblemResponse> {
+  return { [status]: problemResponse(description) }
 }
 
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({
@@ -72,6 +79,16 @@ export function renderedJson<T>(c: Context, body: string): TypedResponse<T, 200,
 const security: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }]
 type RouteInput = Omit<RouteConfig, 'middleware' | 'security'>
 
+/**
+ * `statuses`, and what runs before every `/v1` route: an invalid API key is 401 even where
+ * none is needed, and a POST's Idempotency-Key may be in use (409) or reused (422). The
+ * helpers below add these to each route's own; a route that declares one of them itself
+ * keeps its own, more telling description.
+ */
+function commonProblems(route: RouteInput, ...statuses: number[]) {
+  return problems(401, ...statuses, ...(route.method === 'post' ? [409, 422] : []))
+}
+
 export interface RouteOptions {
   /** Its writes change who may do what: see `changesAccess`. */
   changesAccess?: boolean
@@ -84,7 +101,7 @@ export function publicRoute<const R extends RouteInput>(route: R, options: Route
   return createRoute({
     ...route,
     middleware: accessChanges(options),
-    responses: { ...route.responses, ...problems(400, 413, 415, 422, 429) },
+    responses: { ...commonProblems(route, 400, 413, 415, 422, 429), ...route.responses },
   })
 }
 
@@ -94,7 +111,7 @@ export function principalRoute<const R extends RouteInput>(route: R, options: Ro
     ...route,
     middleware: [requirePrincipal, ...accessChanges(options)],
     security,
-    responses: { ...route.responses, ...problems(400, 401, 403, 413, 415, 422) },
+    responses: { ...commonProblems(route, 400, 403, 413, 415, 422), ...route.responses },
   })
 }
 
@@ -104,7 +121,7 @@ export function userRoute<const R extends RouteInput>(route: R, options: RouteOp
     ...route,
     middleware: [requireUser, ...accessChanges(options)],
     security,
-    responses: { ...route.responses, ...problems(400, 401, 403, 413, 415, 422) },
+    responses: { ...commonProblems(route, 400, 403, 413, 415, 422), ...route.responses },
   })
 }
 
@@ -119,6 +136,9 @@ export function orgRoute<const R extends RouteInput>(
     middleware: [orgAccess(role), ...accessChanges(options)],
     security,
     'x-fjord-role': role,
-    responses: { ...route.responses, ...problems(400, 401, 403, 404, 409, 412, 413, 415, 422) },
+    responses: {
+      ...commonProblems(route, 400, 403, 404, 409, 412, 413, 415, 422),
+      ...route.responses,
+    },
   })
 }

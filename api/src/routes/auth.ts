@@ -11,7 +11,7 @@ import {
 import { users } from '../db/schema/index.ts'
 import { ApiError, conflict, isUniqueViolation } from '../errors.ts'
 import { clientIp } from '../http/client-ip.ts'
-import { jsonBody, jsonResponse, publicRoute } from '../http/openapi.ts'
+import { jsonBody, jsonResponse, problem, publicRoute } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
 import { OrgNameSchema } from '../kafka/names.ts'
 import { createOrganization } from '../resources/organizations.ts'
@@ -46,7 +46,13 @@ const signup = publicRoute({
   tags: ['auth'],
   summary: 'Create a user, their organization (as owner) and a session',
   request: { body: jsonBody(SignupSchema) },
-  responses: { 201: jsonResponse('Signed up and signed in', SessionSchema) },
+  responses: {
+    201: jsonResponse('Signed up and signed in', SessionSchema),
+    ...problem(
+      409,
+      'The email already has an account or the organization name is taken (or the first request with this Idempotency-Key still runs)',
+    ),
+  },
 })
 
 const login = publicRoute({
@@ -55,7 +61,13 @@ const login = publicRoute({
   tags: ['auth'],
   summary: 'Start a console session',
   request: { body: jsonBody(LoginSchema) },
-  responses: { 200: jsonResponse('Signed in', SessionSchema) },
+  responses: {
+    200: jsonResponse('Signed in', SessionSchema),
+    ...problem(
+      401,
+      'Wrong email or password (the same answer for an unknown email), or an invalid API key was sent',
+    ),
+  },
 })
 
 const logout = publicRoute(

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt } from 'drizzle-orm'
 import { clusters } from '../db/schema/index.ts'
 import { tenantOf } from '../http/context.ts'
-import { jsonBody, jsonResponse, orgRoute } from '../http/openapi.ts'
+import { jsonBody, jsonResponse, orgRoute, problems } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
 import {
   ClusterPatchSchema,
@@ -33,7 +33,7 @@ const createCluster = orgRoute('admin', {
   tags,
   summary: 'Create a cluster (checked against the clusters quota)',
   request: { params: OrgParams, query: WaitQuerySchema, body: jsonBody(CreateClusterSchema) },
-  responses: { 201: jsonResponse('Created, phase Pending', ClusterSchema) },
+  responses: { 201: jsonResponse('Created, phase Pending', ClusterSchema), ...problems(504) },
 })
 
 export function clusterRoutes() {

@@ -1,7 +1,7 @@
 import type { z } from '@hono/zod-openapi'
 import type { Role } from '../auth/roles.ts'
 import type { AppContext, Tenant } from '../http/context.ts'
-import { jsonBody, jsonResponse, orgRoute } from '../http/openapi.ts'
+import { jsonBody, jsonResponse, orgRoute, problems } from '../http/openapi.ts'
 import type { newRouter } from '../http/router.ts'
 import {
   deleteResource,
@@ -59,7 +59,7 @@ export function addItemRoutes<Param extends string>(
     tags,
     summary: `One ${noun}`,
     request: { params: paramSchema, query: WaitQuerySchema },
-    responses: { 200: jsonResponse(`The ${noun}`, schema) },
+    responses: { 200: jsonResponse(`The ${noun}`, schema), ...problems(504) },
   })
   app.openapi(getItem, async (c) => {
     const { params, name } = named(c.req.valid('param'))
@@ -81,6 +81,7 @@ export function addItemRoutes<Param extends string>(
     responses: {
       200: jsonResponse('Updated (or unchanged)', schema),
       201: jsonResponse('Created', schema),
+      ...problems(504),
     },
   })
   app.openapi(putItem, async (c) => {
@@ -102,7 +103,7 @@ export function addItemRoutes<Param extends string>(
       headers: IfMatchHeaders,
       body: jsonBody(routes.patch),
     },
-    responses: { 200: jsonResponse('Updated', schema) },
+    responses: { 200: jsonResponse('Updated', schema), ...problems(504) },
   })
   app.openapi(patchItem, async (c) => {
     const { params, name } = named(c.req.valid('param'))

@@ -6,7 +6,7 @@ import type { Tx } from '../db/client.ts'
 import { invitations, memberships, organizations } from '../db/schema/index.ts'
 import { conflict, forbidden, isUniqueViolation, notFound } from '../errors.ts'
 import { type Actor, tenantOf, userOf } from '../http/context.ts'
-import { jsonBody, jsonResponse, orgRoute, userRoute } from '../http/openapi.ts'
+import { jsonBody, jsonResponse, orgRoute, problem, userRoute } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
 import { recordChange } from '../resources/changes.ts'
 import { decodeCursor, PageQuerySchema, pageFrom, pageOf } from '../resources/pagination.ts'
@@ -76,6 +76,14 @@ const acceptInvitation = userRoute(
     },
     responses: {
       200: jsonResponse('Joined', z.object({ organization: z.string(), role: RoleSchema })),
+      ...problem(
+        404,
+        'No such invitation for you: unknown token, expired, or sent to another email',
+      ),
+      ...problem(
+        409,
+        'You are already a member (or the first request with this Idempotency-Key still runs)',
+      ),
     },
   },
   { changesAccess: true },

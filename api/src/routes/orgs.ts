@@ -3,7 +3,14 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import { clusters, memberships, organizations } from '../db/schema/index.ts'
 import { conflict } from '../errors.ts'
 import { principalOf, tenantOf, userOf } from '../http/context.ts'
-import { jsonBody, jsonResponse, orgRoute, principalRoute, userRoute } from '../http/openapi.ts'
+import {
+  jsonBody,
+  jsonResponse,
+  orgRoute,
+  principalRoute,
+  problem,
+  userRoute,
+} from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
 import { OrgNameSchema } from '../kafka/names.ts'
 import { plans } from '../quota/limits.ts'
@@ -43,7 +50,13 @@ const createOrg = userRoute(
     tags: ['organizations'],
     summary: 'Create an organization; the caller becomes its owner',
     request: { body: jsonBody(CreateOrgSchema) },
-    responses: { 201: jsonResponse('Created', OrganizationSchema) },
+    responses: {
+      201: jsonResponse('Created', OrganizationSchema),
+      ...problem(
+        409,
+        'The name is taken (or the first request with this Idempotency-Key still runs)',
+      ),
+    },
   },
   { changesAccess: true },
 )

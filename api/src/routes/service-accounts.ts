@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi'
 import { and, asc, eq, gt } from 'drizzle-orm'
 import { serviceAccounts } from '../db/schema/index.ts'
 import { type AppContext, tenantOf } from '../http/context.ts'
-import { jsonBody, jsonResponse, orgRoute } from '../http/openapi.ts'
+import { jsonBody, jsonResponse, orgRoute, problems } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
 import { ResourceNameSchema } from '../kafka/names.ts'
 import { findClusterOr404 } from '../resources/clusters.ts'
@@ -49,7 +49,10 @@ const createServiceAccount = orgRoute('developer', {
     query: WaitQuerySchema,
     body: jsonBody(CreateServiceAccountSchema),
   },
-  responses: { 201: jsonResponse('Created, phase Pending', ServiceAccountSchema) },
+  responses: {
+    201: jsonResponse('Created, phase Pending', ServiceAccountSchema),
+    ...problems(504),
+  },
 })
 
 async function kindFor(c: AppContext, clusterName: string) {

@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi'
 import { type AppContext, tenantOf } from '../http/context.ts'
-import { jsonBody, jsonResponse, orgRoute, renderedJson } from '../http/openapi.ts'
+import { jsonBody, jsonResponse, orgRoute, problems, renderedJson } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
 import { TopicNameSchema } from '../kafka/names.ts'
 import { findClusterOr404 } from '../resources/clusters.ts'
@@ -50,7 +50,7 @@ const createTopic = orgRoute('developer', {
   tags,
   summary: 'Create a topic (checked against Kafka rules and the quota)',
   request: { params: ClusterParams, query: WaitQuerySchema, body: jsonBody(CreateTopicSchema) },
-  responses: { 201: jsonResponse('Created, phase Pending', TopicSchema) },
+  responses: { 201: jsonResponse('Created, phase Pending', TopicSchema), ...problems(504) },
 })
 
 const applyTopicList = orgRoute('developer', {
