@@ -2,12 +2,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KubeClient } from '../../operator/src/kube/client.ts'
 import { readStackEnv } from '../../stack/src/env.ts'
 import { type Role, roles } from '../src/auth/roles.ts'
-import { anonymous, type Caller, expectStatus, startTestApi, type TestApi } from './support/api.ts'
-import { aMember, aTenant, withRoomyQuota } from './support/builders.ts'
+import { sha256Hex } from '../src/auth/tokens.ts'
+import { idempotencyKeys } from '../src/db/schema/index.ts'
+import {
+  anonymous,
+  type Caller,
+  expectStatus,
+  json,
+  type RequestOptions,
+  startTestApi,
+  type TestApi,
+  uniqueName,
+} from './support/api.ts'
+import { aMember, aTenant, type Tenant, withRoomyQuota } from './support/builders.ts'
+import { Contract, conformingTo, type OpenApiDocument } from './support/conformance.ts'
 import { type Input, platformToken, type Scenario, scenarios } from './support/route-scenarios.ts'
 
 // The matrix is generated from the OpenAPI document: a route without a scenario in
-// support/route-scenarios.ts fails the first test, so no route skips these checks.
+// support/route-scenarios.ts fails the first test, so no route skips these checks. Every
+// answer the api gives here, setup included, must keep the document's promise for its
+// operation (a declared status, and a body its schema accepts), or the request throws.
 function urlOf(path: string, params: Record<string, string>, query?: string): string {
   const filled = path.replace(/\{(\w+)\}/g, (_, name: string) =>
     encodeURIComponent(params[name] ?? `missing-${name}`),
@@ -19,28 +33,117 @@ function roleBelow(role: Role): Role | undefined {
   return roles[roles.indexOf(role) - 1]
 }
 
+interface DocumentedOperation {
+  'x-fjord-role'?: Role
+  security?: unknown[]
+  requestBody?: unknown
+  parameters?: { name: string; in: string }[]
+}
+
+interface Operation {
+  method: string
+  path: string
+  role: Role | undefined
+  secured: boolean
+  takesBody: boolean
+  takesWait: boolean
+}
+
 let api: TestApi
-let operations: { method: string; path: string; role: Role | undefined; secured: boolean }[] = []
+let operations: Operation[] = []
 
 beforeAll(async () => {
-  api = await startTestApi(
+  const started = await startTestApi(
     { platformToken },
     { kube: KubeClient.fromFile(readStackEnv().kube.kubeconfig) },
   )
-  const document = (await (await api.request('GET', '/v1/openapi.json')).json()) as {
-    paths: Record<string, Record<string, { 'x-fjord-role'?: Role; security?: unknown[] }>>
-  }
+  const document = await json<
+    OpenApiDocument & { paths: Record<string, Record<string, DocumentedOperation>> }
+  >(await started.request('GET', '/v1/openapi.json'))
+  api = conformingTo(new Contract(document), started)
   operations = Object.entries(document.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, operation]) => ({
       method: method.toUpperCase(),
       path,
       role: operation['x-fjord-role'],
       secured: (operation.security ?? []).length > 0,
+      takesBody: operation.requestBody !== undefined,
+      takesWait: (operation.parameters ?? []).some(
+        (parameter) => parameter.in === 'query' && parameter.name === 'wait',
+      ),
     })),
   )
 })
 
 afterAll(() => api.close())
+
+type Call = (
+  as: Caller,
+  override?: Input,
+  options?: Pick<RequestOptions, 'headers' | 'rawBody'>,
+) => Promise<Response>
+
+/** Calls the operation in `tenant` with `input`, or with parts of it overridden. */
+function callerOf({ method, path }: Operation, tenant: Tenant, input: Input): Call {
+  return (as, override = {}, options = {}) => {
+    const body = 'body' in override ? override.body : input.body
+    const params = { org: tenant.org, ...input.params, ...override.params }
+    return api.request(method, urlOf(path, params, override.query ?? input.query), {
+      as,
+      ...(body === undefined || options.rawBody !== undefined ? {} : { body }),
+      ...options,
+    })
+  }
+}
+
+/**
+ * What runs before any route answers alike, whatever the route does: a bad API key, a body
+ * that is not JSON, an Idempotency-Key still in use or reused with another request.
+ */
+async function expectCommonAnswers(operation: Operation, tenant: Tenant, input: Input) {
+  const call = callerOf(operation, tenant, input)
+  const caller = input.as ?? tenant.owner
+  const underV1 = operation.path.startsWith('/v1/')
+  if (underV1) await expectStatus(await call({ kind: 'api_key', token: 'fjord_nokey' }), 401)
+  if (operation.takesBody) {
+    const headers = { 'content-type': 'application/json' }
+    await expectStatus(await call(caller, {}, { rawBody: '{"', headers }), 400)
+  }
+  if (operation.method === 'POST' && underV1 && caller.kind === 'session') {
+    const me = await json<{ user: { id: string } }>(
+      await api.request('GET', '/v1/me', { as: caller }),
+    )
+    const path = urlOf(operation.path, { org: tenant.org, ...input.params })
+    const body = input.body === undefined ? '' : JSON.stringify(input.body)
+    const thisRequest = sha256Hex(`${path}\n${body}`)
+    for (const [requestHash, status] of [
+      [thisRequest, 409],
+      ['another request', 422],
+    ] as const) {
+      const key = uniqueName('idempotency')
+      await api.database.db.insert(idempotencyKeys).values({
+        principalId: `user:${me.user.id}`,
+        key,
+        requestHash,
+        lockedUntil: new Date(Date.now() + 60_000),
+      })
+      await expectStatus(await call(caller, {}, { headers: { 'idempotency-key': key } }), status)
+    }
+  }
+}
+
+/**
+ * `?wait=true` that runs out of time: this api provisions nothing, so the change stays
+ * Pending and the answer is 504 (or the success, should something else provision it).
+ */
+async function expectWaitAnswers(operation: Operation, scenario: Scenario) {
+  const tenant = await aTenant(api)
+  await withRoomyQuota(api, tenant)
+  const input = await scenario.valid(api, tenant)
+  const query = [input.query, 'wait=true&timeoutSeconds=1'].filter(Boolean).join('&')
+  const response = await callerOf(operation, tenant, input)(input.as ?? tenant.owner, { query })
+  expect([scenario.succeeds, 504]).toContain(response.status)
+}
 
 describe('the route matrix', () => {
   it('has a scenario for every route of the OpenAPI document, and none for a route that is gone', () => {
@@ -49,37 +152,27 @@ describe('the route matrix', () => {
   })
 
   it.each(Object.keys(scenarios))(
-    '%s answers success, validation failure, 401, 403 and another org 404',
+    '%s answers success, validation failure, 401, 403, another org 404 and more, as documented',
     async (key) => {
       const scenario = scenarios[key] as Scenario
       const [method = '', path = ''] = key.split(' ')
       const operation = operations.find(
         (candidate) => candidate.method === method && candidate.path === path,
       )
+      if (!operation) throw new Error(`${key} is not in the OpenAPI document`)
       const tenant = await aTenant(api)
       await withRoomyQuota(api, tenant)
       const input = await scenario.valid(api, tenant)
-      const params = { org: tenant.org, ...input.params }
-      const call = (as: Caller, override: Input = {}) =>
-        api.request(
-          method,
-          urlOf(path, { ...params, ...override.params }, override.query ?? input.query),
-          {
-            as,
-            ...('body' in override || input.body !== undefined
-              ? { body: 'body' in override ? override.body : input.body }
-              : {}),
-          },
-        )
+      const call = callerOf(operation, tenant, input)
       const caller = input.as ?? (scenario.caller === 'anonymous' ? anonymous : tenant.owner)
 
       if (path.includes('{org}')) {
         const outsider = await aTenant(api)
         await expectStatus(await call(anonymous), 401)
         await expectStatus(await call(outsider.owner), 404)
-        const below = operation?.role && roleBelow(operation.role)
+        const below = operation.role && roleBelow(operation.role)
         if (below) await expectStatus(await call(await aMember(api, tenant, below)), 403)
-      } else if (operation?.secured) {
+      } else if (operation.secured) {
         await expectStatus(await call(anonymous), 401)
       }
       if (!('none' in scenario.invalid)) {
@@ -89,7 +182,12 @@ describe('the route matrix', () => {
           expect.arrayContaining([expect.objectContaining({ path: expect.any(String) })]),
         )
       }
+      await expectCommonAnswers(operation, tenant, { ...input, as: caller })
+      for (const answer of (await scenario.otherAnswers?.(api, tenant)) ?? []) {
+        await expectStatus(await call(answer.as ?? caller, answer), answer.status)
+      }
       await expectStatus(await call(caller), scenario.succeeds)
+      if (operation.takesWait) await expectWaitAnswers(operation, scenario)
     },
   )
 })

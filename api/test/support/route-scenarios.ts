@@ -2,6 +2,7 @@ import { type Caller, expectStatus, type TestApi, uniqueName } from './api.ts'
 import {
   aCluster,
   aMember,
+  anApiKey,
   aPassword,
   aTenant,
   aTopic,
@@ -29,6 +30,8 @@ export interface Scenario {
   invalid: Input | { none: string }
   /** Who calls it when it is not an org route. */
   caller?: 'anonymous' | 'user'
+  /** Answers the route gives besides these five, each checked against the document too. */
+  otherAnswers?(api: TestApi, tenant: Tenant): Promise<(Input & { status: number })[]>
 }
 
 const noInput = async () => ({})
@@ -106,12 +109,29 @@ export const scenarios: Record<string, Scenario> = {
     succeeds: 201,
     invalid: { body: { email: 'not-an-email', password: 'short', organization: { name: 'X' } } },
     caller: 'anonymous',
+    otherAnswers: async (_api, tenant) => [
+      {
+        body: { email: tenant.email, password: aPassword, organization: { name: uniqueName('o') } },
+        status: 409,
+      },
+      {
+        body: {
+          email: `${uniqueName('s')}@example.com`,
+          password: aPassword,
+          organization: { name: tenant.org },
+        },
+        status: 409,
+      },
+    ],
   },
   'POST /v1/auth/login': {
     valid: async (_api, tenant) => ({ body: { email: tenant.email, password: aPassword } }),
     succeeds: 200,
     invalid: { body: { email: 42 } },
     caller: 'anonymous',
+    otherAnswers: async (_api, tenant) => [
+      { body: { email: tenant.email, password: `not ${aPassword}` }, status: 401 },
+    ],
   },
   'POST /v1/auth/logout': {
     valid: noInput,
@@ -124,6 +144,9 @@ export const scenarios: Record<string, Scenario> = {
     succeeds: 200,
     invalid: { none: 'takes no input' },
     caller: 'user',
+    otherAnswers: async (api, tenant) => [
+      { as: await anApiKey(api, tenant, 'viewer'), status: 200 },
+    ],
   },
   'POST /v1/me/password': {
     valid: async () => ({ body: { currentPassword: aPassword, newPassword: `${aPassword}!` } }),
@@ -143,6 +166,7 @@ export const scenarios: Record<string, Scenario> = {
     succeeds: 201,
     invalid: { body: { name: '-bad-' } },
     caller: 'user',
+    otherAnswers: async (_api, tenant) => [{ body: { name: tenant.org }, status: 409 }],
   },
   'POST /v1/invitations/accept': {
     valid: async (api, tenant) => {
@@ -157,6 +181,17 @@ export const scenarios: Record<string, Scenario> = {
     succeeds: 200,
     invalid: { body: { token: '' } },
     caller: 'user',
+    otherAnswers: async (api, tenant) => {
+      const response = await api.request('POST', `/v1/orgs/${tenant.org}/invitations`, {
+        as: tenant.owner,
+        body: { email: tenant.email, role: 'viewer' },
+      })
+      const { token } = (await expectStatus(response, 201)) as { token: string }
+      return [
+        { as: tenant.owner, body: { token: 'no-such-invitation' }, status: 404 },
+        { as: tenant.owner, body: { token }, status: 409 },
+      ]
+    },
   },
   'GET /v1/orgs/{org}': {
     valid: noInput,
