@@ -1,4 +1,5 @@
-import { sql } from 'drizzle-orm'
+import { type SQL, sql } from 'drizzle-orm'
+import type { Clock } from '../../../operator/src/kube/clock.ts'
 import type { Db } from '../db/client.ts'
 
 export interface OutboxEntry {
@@ -16,20 +17,33 @@ export const claimSeconds = 30
 const maxBackoffMs = 15_000
 
 /**
+ * What claims and retries read the time from. Without one they use the database's own
+ * `now()`: replicas on several machines then judge every row's claim and backoff by one
+ * clock, so a replica whose clock runs ahead cannot take a row another still holds. Tests
+ * pass one to put a claim exactly before or at a boundary.
+ */
+export type OutboxClock = Pick<Clock, 'now'>
+
+function nowOf(clock: OutboxClock | undefined): SQL {
+  return clock ? sql`${new Date(clock.now()).toISOString()}::timestamptz` : sql`now()`
+}
+
+/**
  * Claims up to `limit` pending rows, oldest first. SKIP LOCKED lets replicas claim side by
  * side without waiting for each other; the lease (locked_until) keeps a row from being
  * claimed twice while its first claimant works on it outside the transaction.
  */
-export async function claim(db: Db, limit: number): Promise<OutboxEntry[]> {
+export async function claim(db: Db, limit: number, clock?: OutboxClock): Promise<OutboxEntry[]> {
+  const now = nowOf(clock)
   // Both drivers answer an execute with { rows }.
   const result = (await db.execute(sql`
     update outbox
-       set locked_until = now() + make_interval(secs => ${claimSeconds}), attempts = attempts + 1
+       set locked_until = ${now} + make_interval(secs => ${claimSeconds}), attempts = attempts + 1
      where id in (
        select id from outbox
         where processed_at is null
-          and next_attempt_at <= now()
-          and (locked_until is null or locked_until < now())
+          and next_attempt_at <= ${now}
+          and (locked_until is null or locked_until < ${now})
         order by id
         limit ${limit}
         for update skip locked)
@@ -68,12 +82,13 @@ export async function retryLater(
   attempts: number,
   error: string,
   delayMs = backoffMs(attempts),
+  clock?: OutboxClock,
 ): Promise<void> {
   if (ids.length === 0) return
   await db.execute(sql`
     update outbox
        set locked_until = null,
-           next_attempt_at = now() + make_interval(secs => ${delayMs / 1000}),
+           next_attempt_at = ${nowOf(clock)} + make_interval(secs => ${delayMs / 1000}),
            last_error = ${error.slice(0, 2000)}
      where id in (${sql.join(ids, sql`, `)})`)
 }
