@@ -4,6 +4,7 @@ import { kcat } from '../../stack/test/support/kcat.ts'
 import type { KafkaCluster } from '../src/crds/types.ts'
 import { apply } from '../src/kube/apply.ts'
 import { Namespaces, objectPath, Secrets, StatefulSets } from '../src/kube/resources.ts'
+import { topicIdAnnotation } from '../src/reconcilers/topic-plan.ts'
 import { aSharedCluster, aTopic, aUser, unique } from './support/builders.ts'
 import { anOperatorWorld, stackKafka, types, untilPhase } from './support/operator.ts'
 
@@ -47,6 +48,7 @@ describe('the operator on a shared cluster', () => {
     })
     const inKafka = await kafka.describeTopic(kafkaName)
     expect(inKafka?.partitions).toBe(3)
+    expect(created.metadata.annotations?.[topicIdAnnotation]).toBe(inKafka?.topicId)
     expect(inKafka?.config).toContainEqual({
       name: 'retention.ms',
       value: '3600000',
@@ -85,12 +87,17 @@ describe('the operator on a shared cluster', () => {
 
   test('reports a topic made outside Fjord and leaves it alone, even when the resource goes', async () => {
     const name = unique('outside')
-    await kafka.createTopics([
+    // Created just before the KafkaTopic: the operator's describe may or may not see it yet,
+    // and either way it must not become Fjord's.
+    const made = await kafka.createTopics([
       { name: `${prefix}${name}`, partitions: 1, replicationFactor: 1, config: {} },
     ])
+    const theirs = made.get(`${prefix}${name}`)
+    if (!theirs?.ok) throw new Error(`creating the topic outside Fjord failed: ${theirs?.error}`)
     const topic = await world.create(aTopic(cluster.metadata.name, { partitions: 1 }, name))
     const failed = await untilPhase(world.get, topic, 'Failed')
     expect(failed.status?.conditions?.[0]?.reason).toBe('TopicExistsOutsideFjord')
+    expect(failed.metadata.annotations?.[topicIdAnnotation]).toBeUndefined()
     await world.client.request('DELETE', objectUrl('KafkaTopic', name))
     await expect
       .poll(
@@ -102,7 +109,7 @@ describe('the operator on a shared cluster', () => {
         { timeout: 20_000 },
       )
       .toBe('gone')
-    expect(await kafka.describeTopic(`${prefix}${name}`)).toBeDefined()
+    expect((await kafka.describeTopic(`${prefix}${name}`))?.topicId).toBe(theirs.topicId)
   })
 
   test('gives a user a SCRAM login, its ACLs under the prefix and its quotas, and takes them away', async () => {

@@ -134,16 +134,15 @@ export function clusterOf(
 
 /**
  * Before anything is made in Kafka, one metadata patch (guarded by resourceVersion) puts on
- * the cleanup finalizer, makes the cluster the controller owner (deleting the cluster lets
- * the garbage collector delete its topics and users) and adds `annotations` that are not
- * there yet. Nothing is written when all of it is already in place.
+ * the cleanup finalizer and makes the cluster the controller owner (deleting the cluster lets
+ * the garbage collector delete its topics and users). Nothing is written when both are
+ * already in place.
  */
 export async function prepare<T extends (KafkaTopic | KafkaUser) & KubeObject>(
   ctx: OperatorContext,
   type: ResourceType,
   resource: T,
   cluster: KafkaCluster & KubeObject,
-  annotations: Record<string, string> = {},
 ): Promise<T> {
   const {
     name,
@@ -153,10 +152,7 @@ export async function prepare<T extends (KafkaTopic | KafkaUser) & KubeObject>(
     ownerReferences = [],
   } = resource.metadata
   const owned = ownerReferences.some((o) => o.uid === cluster.metadata.uid)
-  const missing = Object.fromEntries(
-    Object.entries(annotations).filter(([k]) => resource.metadata.annotations?.[k] === undefined),
-  )
-  if (finalizers.includes(finalizer) && owned && Object.keys(missing).length === 0) return resource
+  if (finalizers.includes(finalizer) && owned) return resource
   // A merge patch, not an apply: an apply of metadata alone is refused for its missing spec.
   return ctx.client.request<T>('PATCH', objectPath(type, name, namespace), {
     body: {
@@ -166,7 +162,6 @@ export async function prepare<T extends (KafkaTopic | KafkaUser) & KubeObject>(
         ownerReferences: owned
           ? ownerReferences
           : [...ownerReferences, controllerReference(KafkaClusters, cluster)],
-        ...(Object.keys(missing).length > 0 ? { annotations: missing } : {}),
       },
     },
     contentType: PatchStrategy.MergePatch,

@@ -1,5 +1,15 @@
 import { describe, expect, test } from 'vitest'
-import { type ActualConfig, type ActualTopic, type DesiredTopic, planTopic } from './topic-plan.ts'
+import {
+  type ActualConfig,
+  type ActualTopic,
+  canonicalTopicId,
+  type DesiredTopic,
+  kafkaNameAnnotation,
+  planTopic,
+  recordOf,
+  type TopicRecord,
+  topicIdAnnotation,
+} from './topic-plan.ts'
 
 const desired = (over: Partial<DesiredTopic> = {}): DesiredTopic => ({
   name: 'acme-prod.orders',
@@ -12,11 +22,22 @@ const defaults: ActualConfig[] = [
   { name: 'retention.ms', value: '604800000', dynamic: false },
   { name: 'cleanup.policy', value: 'delete', dynamic: false },
 ]
+// One topic id in the protocol's UUID form and in the base64 form Kafka's tools print.
+const fjordsId = '3b9a0c6e-2f41-4d8a-9c1e-5a7b8c9d0e1f'
+const fjordsIdAsKafkaPrints = 'O5oMbi9BTYqcHlp7jJ0OHw'
 const actual = (over: Partial<ActualTopic> = {}): ActualTopic => ({
   name: 'acme-prod.orders',
+  topicId: fjordsId,
   partitions: 3,
   replicationFactor: 1,
   config: defaults,
+  ...over,
+})
+
+/** What Fjord recorded after its own create of acme-prod.orders. */
+const made = (over: Partial<TopicRecord> = {}): TopicRecord => ({
+  topicId: fjordsId,
+  name: 'acme-prod.orders',
   ...over,
 })
 
@@ -28,9 +49,39 @@ describe('planTopic', () => {
     })
   })
 
+  test('creates again a topic Fjord made that is gone from Kafka', () => {
+    expect(planTopic(desired(), undefined, made())).toMatchObject({ kind: 'create' })
+  })
+
+  test('calls a topic foreign when nothing records that Fjord created it', () => {
+    expect(planTopic(desired(), actual())).toEqual({
+      kind: 'foreign',
+      message: expect.stringContaining('acme-prod.orders that Fjord did not create'),
+    })
+  })
+
+  test('calls a namesake foreign when its id is not the one Fjord recorded', () => {
+    const namesake = actual({ topicId: '0f0e0d0c-0b0a-4908-8706-050403020100' })
+    expect(planTopic(desired(), namesake, made())).toEqual({
+      kind: 'foreign',
+      message: expect.stringContaining(`not ${fjordsId}`),
+    })
+    expect(planTopic(desired({ partitions: 6 }), namesake, made()).kind).toBe('foreign')
+  })
+
+  test('owns a topic whose id is the recorded one, whichever form the record has', () => {
+    expect(planTopic(desired(), actual(), made())).toEqual({ kind: 'none' })
+    expect(
+      planTopic(desired(), actual(), made({ topicId: fjordsId.toUpperCase(), name: undefined })),
+    ).toEqual({ kind: 'none' })
+    expect(canonicalTopicId(fjordsIdAsKafkaPrints)).toBe(fjordsId)
+  })
+
   test('does nothing when the topic matches, broker defaults included', () => {
-    expect(planTopic(desired(), actual())).toEqual({ kind: 'none' })
-    expect(planTopic(desired({ config: { 'retention.ms': '604800000' } }), actual())).toEqual({
+    expect(planTopic(desired(), actual(), made())).toEqual({ kind: 'none' })
+    expect(
+      planTopic(desired({ config: { 'retention.ms': '604800000' } }), actual(), made()),
+    ).toEqual({
       kind: 'none',
     })
   })
@@ -47,6 +98,7 @@ describe('planTopic', () => {
       planTopic(
         desired({ config: { 'retention.ms': '2000', 'cleanup.policy': 'compact' } }),
         current,
+        made(),
       ),
     ).toEqual({
       kind: 'update',
@@ -56,7 +108,7 @@ describe('planTopic', () => {
   })
 
   test('grows partitions', () => {
-    expect(planTopic(desired({ partitions: 6 }), actual())).toEqual({
+    expect(planTopic(desired({ partitions: 6 }), actual(), made())).toEqual({
       kind: 'update',
       partitions: 6,
       set: {},
@@ -65,7 +117,7 @@ describe('planTopic', () => {
   })
 
   test('refuses a partition decrease', () => {
-    expect(planTopic(desired({ partitions: 2 }), actual())).toMatchObject({
+    expect(planTopic(desired({ partitions: 2 }), actual(), made())).toMatchObject({
       kind: 'refuse',
       refusals: [
         {
@@ -78,7 +130,7 @@ describe('planTopic', () => {
 
   test('refuses a replication factor change, up or down', () => {
     for (const replicationFactor of [2, 3]) {
-      expect(planTopic(desired({ replicationFactor }), actual())).toMatchObject({
+      expect(planTopic(desired({ replicationFactor }), actual(), made())).toMatchObject({
         kind: 'refuse',
         refusals: [{ reason: 'ReplicationFactorChangeRefused' }],
       })
@@ -87,24 +139,63 @@ describe('planTopic', () => {
 
   test('refuses a rename, whether or not the new name exists', () => {
     const renamed = desired({ name: 'acme-prod.invoices' })
-    expect(planTopic(renamed, undefined, 'acme-prod.orders')).toMatchObject({
+    expect(planTopic(renamed, undefined, made())).toEqual({
       kind: 'refuse',
       refusals: [
         { reason: 'TopicRenameRefused', message: expect.stringContaining('acme-prod.orders') },
       ],
     })
-    expect(
-      planTopic(renamed, actual({ name: 'acme-prod.invoices' }), 'acme-prod.orders'),
-    ).toMatchObject({
+    const theirs = actual({ name: 'acme-prod.invoices', topicId: canonicalTopicId('A'.repeat(22)) })
+    expect(planTopic(renamed, theirs, made())).toMatchObject({
       kind: 'refuse',
+      refusals: [{ reason: 'TopicRenameRefused' }],
     })
   })
 
   test('names every refusal at once', () => {
-    const plan = planTopic(desired({ partitions: 1, replicationFactor: 3 }), actual())
+    const plan = planTopic(desired({ partitions: 1, replicationFactor: 3 }), actual(), made())
     expect(plan.kind === 'refuse' && plan.refusals.map((r) => r.reason)).toEqual([
       'PartitionDecreaseRefused',
       'ReplicationFactorChangeRefused',
     ])
+  })
+})
+
+describe('recordOf', () => {
+  const topic = (annotations: Record<string, string>, status = {}) => ({
+    metadata: { annotations },
+    status,
+  })
+
+  test('reads the id and name recorded after the create', () => {
+    expect(
+      recordOf(
+        topic(
+          { [topicIdAnnotation]: fjordsId, [kafkaNameAnnotation]: 'acme-prod.orders' },
+          { topicId: '0f0e0d0c-0b0a-4908-8706-050403020100' },
+        ),
+      ),
+    ).toEqual(made())
+  })
+
+  test('takes the id an admin pasted from kafka-topics --describe', () => {
+    expect(recordOf(topic({ [topicIdAnnotation]: fjordsIdAsKafkaPrints }))).toEqual({
+      topicId: fjordsId,
+    })
+  })
+
+  test("falls back to an earlier operator's status.topicId and status.topicName", () => {
+    expect(recordOf(topic({}, { topicId: fjordsId, topicName: 'acme-prod.orders' }))).toEqual(
+      made(),
+    )
+  })
+
+  test('finds no record in a name annotation alone, which an earlier operator wrote before creating', () => {
+    expect(recordOf(topic({ [kafkaNameAnnotation]: 'acme-prod.orders' }))).toBeUndefined()
+  })
+
+  test('finds no record in something that is not a topic id', () => {
+    expect(recordOf(topic({ [topicIdAnnotation]: 'mine' }))).toBeUndefined()
+    expect(canonicalTopicId('not-a-uuid-at-all-at-all')).toBeUndefined()
   })
 })

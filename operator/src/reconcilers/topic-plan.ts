@@ -16,9 +16,72 @@ export interface ActualConfig {
 
 export interface ActualTopic {
   name: string
+  /** Kafka's id of this incarnation of the name: a topic deleted and made again gets a new one. */
+  topicId: string
   partitions: number
   replicationFactor: number
   config: ActualConfig[]
+}
+
+/**
+ * Where Fjord records the id Kafka gave the topic it created: the proof of ownership. In an
+ * annotation, not the status, because a status applied from a stale cached copy would drop it.
+ */
+export const topicIdAnnotation = 'fjord.dev/kafka-topic-id'
+/** The name of the recorded topic, written with its id; on its own it proves nothing. */
+export const kafkaNameAnnotation = 'fjord.dev/kafka-name'
+
+/** The Kafka topic Fjord created for a KafkaTopic, as Kafka identified it. */
+export interface TopicRecord {
+  /** As `canonicalTopicId` gives it, when `recordOf` read it. */
+  topicId: string
+  /** Its name in Kafka, when known. */
+  name?: string
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * A topic id in the UUID form the protocol client uses, or undefined when it is not a topic
+ * id. Kafka's own tools print ids as unpadded URL-safe base64 (`kafka-topics --describe`),
+ * which an admin may paste; both forms work.
+ */
+export function canonicalTopicId(id: string): string | undefined {
+  const trimmed = id.trim()
+  if (uuidPattern.test(trimmed)) return trimmed.toLowerCase()
+  if (!/^[A-Za-z0-9_-]{22}$/.test(trimmed)) return undefined
+  const hex = Buffer.from(trimmed, 'base64url').toString('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+/**
+ * What a KafkaTopic recorded of the topic Fjord created. KafkaTopics of operators before the
+ * annotation have only `status.topicId`, written once Ready: it counts too, because a topic
+ * is Fjord's only while its current id equals the record (see `planTopic`).
+ */
+export function recordOf(topic: {
+  metadata: { annotations?: Record<string, string> }
+  status?: { topicId?: string; topicName?: string }
+}): TopicRecord | undefined {
+  const annotations = topic.metadata.annotations ?? {}
+  const recorded = annotations[topicIdAnnotation] ?? topic.status?.topicId
+  const topicId = recorded === undefined ? undefined : canonicalTopicId(recorded)
+  if (topicId === undefined) return undefined
+  const name = annotations[kafkaNameAnnotation] ?? topic.status?.topicName
+  return { topicId, ...(name === undefined ? {} : { name }) }
+}
+
+/** Whether the topic Kafka has now is the very one Fjord created. */
+export function owns(record: TopicRecord | undefined, actual: { topicId: string }): boolean {
+  const id = canonicalTopicId(actual.topicId)
+  return record !== undefined && id !== undefined && canonicalTopicId(record.topicId) === id
+}
+
+/** Why a topic Kafka has is not Fjord's; Fjord leaves such a topic as it is. */
+export function outsideFjordMessage(name: string, record?: TopicRecord, actualId?: string): string {
+  return record && actualId
+    ? `Kafka's topic ${name} has id ${actualId}, not ${record.topicId}, the id of the topic Fjord created: Fjord did not create this one, and it is left as it is`
+    : `Kafka already has a topic ${name} that Fjord did not create; it is left as it is`
 }
 
 export type Refusal = {
@@ -36,28 +99,39 @@ export type TopicPlan =
       reset: string[]
     }
   | { kind: 'refuse'; refusals: Refusal[] }
+  /** Kafka has a topic of this name that Fjord did not create: hands off. */
+  | { kind: 'foreign'; message: string }
   | { kind: 'none' }
 
 /**
- * Compares a desired topic with what Kafka has. Decreasing partitions, changing the
- * replication factor and renaming are refused, never attempted. A config the topic does not
- * ask for is reset only when it was set on the topic: broker defaults are not drift.
+ * Compares a desired topic with what Kafka has and what Fjord recorded creating. A topic
+ * whose id is not the recorded one is someone else's and is never touched. Decreasing
+ * partitions, changing the replication factor and renaming are refused, never attempted. A
+ * config the topic does not ask for is reset only when it was set on the topic: broker
+ * defaults are not drift.
  */
 export function planTopic(
   desired: DesiredTopic,
   actual: ActualTopic | undefined,
-  previousName?: string,
+  record?: TopicRecord,
 ): TopicPlan {
+  if (record?.name !== undefined && record.name !== desired.name) {
+    // Whatever has the new name, it is not the topic this resource made.
+    return {
+      kind: 'refuse',
+      refusals: [
+        {
+          reason: 'TopicRenameRefused',
+          message: `the topic is ${record.name} in Kafka; Kafka cannot rename topics, so ${desired.name} is refused (create a new KafkaTopic instead)`,
+        },
+      ],
+    }
+  }
+  if (actual === undefined) return { kind: 'create', topic: desired }
+  if (!owns(record, actual)) {
+    return { kind: 'foreign', message: outsideFjordMessage(desired.name, record, actual.topicId) }
+  }
   const refusals: Refusal[] = []
-  if (previousName !== undefined && previousName !== desired.name) {
-    refusals.push({
-      reason: 'TopicRenameRefused',
-      message: `the topic is ${previousName} in Kafka; Kafka cannot rename topics, so ${desired.name} is refused (create a new KafkaTopic instead)`,
-    })
-  }
-  if (actual === undefined) {
-    return refusals.length > 0 ? { kind: 'refuse', refusals } : { kind: 'create', topic: desired }
-  }
   if (desired.partitions < actual.partitions) {
     refusals.push({
       reason: 'PartitionDecreaseRefused',

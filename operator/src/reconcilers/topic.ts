@@ -1,9 +1,11 @@
+import { PatchStrategy } from '@kubernetes/client-node'
 import { KafkaTopics } from '../crds/resources.ts'
 import { finalizer, type KafkaTopic } from '../crds/types.ts'
 import type { KafkaAdmin } from '../kafka/admin.ts'
-import { removeFinalizer } from '../kube/apply.ts'
+import { getObject, removeFinalizer } from '../kube/apply.ts'
 import type { KubeObject } from '../kube/client.ts'
 import type { Reconcile } from '../kube/controller.ts'
+import { objectPath } from '../kube/resources.ts'
 import {
   clusterOf,
   failed,
@@ -16,13 +18,18 @@ import {
   waiting,
   writeStatus,
 } from './context.ts'
-import { type DesiredTopic, planTopic } from './topic-plan.ts'
-
-/**
- * The Kafka topic a KafkaTopic made: written before the create, so a crash between the two
- * cannot make Fjord's own topic look like one made outside it, and kept through renames.
- */
-export const kafkaNameAnnotation = 'fjord.dev/kafka-name'
+import {
+  type ActualTopic,
+  canonicalTopicId,
+  type DesiredTopic,
+  kafkaNameAnnotation,
+  outsideFjordMessage,
+  owns,
+  planTopic,
+  recordOf,
+  type TopicRecord,
+  topicIdAnnotation,
+} from './topic-plan.ts'
 
 /** Kafka's answers that retrying cannot change: the spec has to. */
 const rejections = new Set([
@@ -36,11 +43,22 @@ const rejections = new Set([
 
 type Topic = KafkaTopic & KubeObject
 
+/**
+ * Topics this process created whose record has not reached the apiserver yet (the write
+ * failed), by KafkaTopic uid: Kafka's answer is proof enough while the process lives.
+ */
+type Unrecorded = Map<string, TopicRecord>
+
+/**
+ * A Kafka topic is a KafkaTopic's only when its id is the one Fjord's own CreateTopics
+ * returned, recorded on the resource before anything else (see docs/operator.md).
+ */
 export function topicReconciler(ctx: OperatorContext): Reconcile {
+  const unrecorded: Unrecorded = new Map()
   return async (key) => {
     const cached = ctx.informers.topics.get(key)
     if (!cached) return
-    if (cached.metadata.deletionTimestamp) return deleteTopic(ctx, cached)
+    if (cached.metadata.deletionTimestamp) return deleteTopic(ctx, cached, unrecorded)
     const where = clusterOf(ctx, cached)
     if ('outcome' in where) {
       await writeStatus(ctx, cached, where.outcome)
@@ -54,7 +72,7 @@ export function topicReconciler(ctx: OperatorContext): Reconcile {
       config: cached.spec.config ?? {},
     }
     try {
-      return await converge(ctx, admin, cached, desired, where.cluster)
+      return await converge(ctx, admin, cached, desired, where.cluster, unrecorded)
     } catch (error) {
       const reason = failureReason('KafkaTopic', error)
       await writeStatus(
@@ -73,44 +91,49 @@ async function converge(
   cached: Topic,
   desired: DesiredTopic,
   cluster: Parameters<typeof prepare>[3],
+  unrecorded: Unrecorded,
 ) {
   const actual = await admin.describeTopic(desired.name)
-  const made = cached.metadata.annotations?.[kafkaNameAnnotation]
-  if (actual && made === undefined) {
-    await writeStatus(
-      ctx,
-      cached,
-      failed(
-        'TopicExistsOutsideFjord',
-        `Kafka already has a topic ${desired.name} that Fjord did not create; it is left as it is`,
-      ),
-    )
+  let topic = cached
+  let plan = planTopic(desired, actual, recordFor(topic, unrecorded))
+  if (plan.kind === 'foreign') {
+    // The informer's copy may predate the record: only the apiserver's may call a topic foreign.
+    const current = await reread(ctx, cached)
+    if (!current || current.metadata.deletionTimestamp) return
+    topic = current
+    plan = planTopic(desired, actual, recordFor(topic, unrecorded))
+  }
+  if (plan.kind === 'foreign') {
+    await writeStatus(ctx, topic, failed('TopicExistsOutsideFjord', plan.message))
     return
   }
-  const plan = planTopic(desired, actual, made)
+  if (actual && owns(recordFor(topic, unrecorded), actual)) {
+    topic = await record(ctx, topic, actual, unrecorded)
+  }
   if (plan.kind === 'refuse') {
     const [first] = plan.refusals
     await writeStatus(
       ctx,
-      cached,
+      topic,
       failed(first?.reason ?? 'Refused', plan.refusals.map((r) => r.message).join('; ')),
     )
     return
   }
-  // The finalizer, the owner and the name go on before anything exists in Kafka.
-  const topic = await prepare(ctx, KafkaTopics, cached, cluster, {
-    [kafkaNameAnnotation]: desired.name,
-  })
+  // The finalizer and the owner go on before anything exists in Kafka.
+  topic = await prepare(ctx, KafkaTopics, topic, cluster)
   let topicId = actual?.topicId
   if (plan.kind === 'create') {
     const result = await ctx.batcher.create(admin, desired)
-    if (!result.ok && result.error.id === 'TOPIC_ALREADY_EXISTS') return { requeueAfterMs: 0 }
+    if (!result.ok && result.error.id === 'TOPIC_ALREADY_EXISTS') {
+      return alreadyExists(ctx, topic, desired, unrecorded)
+    }
     if (!result.ok && rejections.has(result.error.id)) {
       await writeStatus(ctx, topic, failed('KafkaRejected', result.error.message))
       return
     }
     if (!result.ok) throw result.error
     topicId = result.topicId
+    topic = await record(ctx, topic, { name: desired.name, topicId }, unrecorded)
   }
   if (plan.kind === 'update') {
     if (plan.partitions !== undefined) await admin.createPartitions(desired.name, plan.partitions)
@@ -123,13 +146,87 @@ async function converge(
   })
 }
 
-/** Deletes the Kafka topic this resource made (never one it found), then lets the resource go. */
-async function deleteTopic(ctx: OperatorContext, topic: Topic) {
+/**
+ * Kafka refused Fjord's own create because the name is taken: the topic is someone else's,
+ * unless the apiserver's copy records one of this name (a stale cache met a broker whose
+ * metadata lags), which the next describe settles by its id.
+ */
+async function alreadyExists(
+  ctx: OperatorContext,
+  topic: Topic,
+  desired: DesiredTopic,
+  unrecorded: Unrecorded,
+) {
+  const current = await reread(ctx, topic)
+  if (!current || current.metadata.deletionTimestamp) return
+  const record = recordFor(current, unrecorded)
+  if (record && (record.name ?? desired.name) === desired.name) return { requeueAfterMs: 1_000 }
+  await writeStatus(
+    ctx,
+    current,
+    failed('TopicExistsOutsideFjord', outsideFjordMessage(desired.name)),
+  )
+}
+
+/**
+ * Records the id Kafka gave Fjord's topic, unless the annotations already say it (a legacy
+ * `status.topicId`, an id an admin pasted in Kafka's base64 form, one kept in memory).
+ */
+async function record(
+  ctx: OperatorContext,
+  topic: Topic,
+  made: Pick<ActualTopic, 'name' | 'topicId'>,
+  unrecorded: Unrecorded,
+): Promise<Topic> {
+  const topicName = made.name
+  const topicId = canonicalTopicId(made.topicId) ?? made.topicId
+  const annotations = topic.metadata.annotations
+  if (
+    annotations?.[topicIdAnnotation] === topicId &&
+    annotations[kafkaNameAnnotation] === topicName
+  )
+    return topic
+  const uid = topic.metadata.uid ?? ''
+  unrecorded.set(uid, { topicId, name: topicName })
+  // A merge patch of annotations alone, without resourceVersion: it cannot conflict, leaves
+  // the other keys as they are, and no status write ever removes it.
+  const patched = await ctx.client.request<Topic>(
+    'PATCH',
+    objectPath(KafkaTopics, topic.metadata.name, topic.metadata.namespace),
+    {
+      body: {
+        metadata: {
+          annotations: { [topicIdAnnotation]: topicId, [kafkaNameAnnotation]: topicName },
+        },
+      },
+      contentType: PatchStrategy.MergePatch,
+    },
+  )
+  unrecorded.delete(uid)
+  return patched
+}
+
+/**
+ * Deletes the Kafka topic this resource made, by its recorded id so that a namesake made
+ * since is never deleted, then lets the resource go. Without a record nothing is deleted in
+ * Kafka. A cached copy that missed the record cannot skip it: the finalizer's removal is
+ * guarded by resourceVersion, so it fails and the pass is retried on a fresh copy.
+ */
+async function deleteTopic(ctx: OperatorContext, topic: Topic, unrecorded: Unrecorded) {
   if (!topic.metadata.finalizers?.includes(finalizer)) return
-  const made = topic.metadata.annotations?.[kafkaNameAnnotation]
+  const made = recordFor(topic, unrecorded)
   if (made !== undefined) {
-    await writeStatus(ctx, topic, waiting('Deleting', `deleting ${made}`, 'Deleting'))
-    await (await ctx.kafka.forPool(poolOfDeleted(ctx, topic, made))).deleteTopic(made)
+    const what = made.name ?? `the topic with id ${made.topicId}`
+    await writeStatus(ctx, topic, waiting('Deleting', `deleting ${what}`, 'Deleting'))
+    await (await ctx.kafka.forPool(poolOfDeleted(ctx, topic, what))).deleteTopicById(made.topicId)
   }
   await removeFinalizer(ctx.client, KafkaTopics, topic, finalizer)
+  unrecorded.delete(topic.metadata.uid ?? '')
 }
+
+const recordFor = (topic: Topic, unrecorded: Unrecorded) =>
+  recordOf(topic) ?? unrecorded.get(topic.metadata.uid ?? '')
+
+/** The apiserver's copy, for what the informer's, which may be stale, must not decide. */
+const reread = (ctx: OperatorContext, topic: Topic) =>
+  getObject<Topic>(ctx.client, KafkaTopics, topic.metadata.name, topic.metadata.namespace)
