@@ -44,6 +44,7 @@ await apply(kube, KafkaPools, {
   metadata: { name: system, labels },
   spec: {
     bootstrapServers: [env.kafka.bootstrapServers],
+    saslMechanism: env.kafka.saslMechanism,
     adminCredentialsSecretRef: { name: 'kafka-admin', namespace: system },
     capacity: { maxPartitions: 100_000 },
   },
@@ -156,7 +157,7 @@ async function usable(topic: string): Promise<void> {
 
 const admin = new KafkaAdmin({
   bootstrapServers: [env.kafka.bootstrapServers],
-  mechanism: 'SCRAM-SHA-512',
+  mechanism: env.kafka.saslMechanism,
   ...env.kafka.admin,
 })
 const spec = (name: string) => ({ name, partitions: 1, replicationFactor: 1, config: {} })

@@ -50,7 +50,7 @@ async function kafkaTopicsUnder(
 ) {
   const admin = new KafkaAdmin({
     bootstrapServers: [kafka.bootstrap],
-    mechanism: 'SCRAM-SHA-512',
+    mechanism: env.kafka.saslMechanism,
     ...kafka.admin,
   })
   try {

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import { usageSamples } from '../../api/src/db/schema/index.ts'
 import { expectStatus } from '../../api/test/support/api.ts'
 import { aTenant, type Tenant } from '../../api/test/support/builders.ts'
-import { env, stackKafka } from '../../operator/test/support/operator.ts'
-import { kcat, kcatWithProperties } from '../../stack/test/support/kcat.ts'
+import { stackKafka } from '../../operator/test/support/operator.ts'
+import { kcat, kcatWithProperties, stackAdmin } from '../../stack/test/support/kcat.ts'
 import { aProduct } from './support/product.ts'
 
 const samplePeriodMs = 2_000
@@ -84,7 +84,7 @@ describe('plan quotas and metering, end to end', () => {
     )
     // The same bytes as the platform admin, who has no quota: what the broker can do here.
     const free = await timedProduce(
-      (args, input) => kcat(env.kafka.admin, args, input),
+      (args, input) => kcat(stackAdmin(), args, input),
       kafkaTopic,
       count,
       size,

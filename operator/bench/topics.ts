@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     metadata: { name: `bench-${id}`, labels: label },
     spec: {
       bootstrapServers: [env.kafka.bootstrapServers],
+      saslMechanism: env.kafka.saslMechanism,
       adminCredentialsSecretRef: { name: 'kafka-admin', namespace: system },
       capacity: { maxPartitions: 100_000 },
     },
@@ -154,7 +155,7 @@ async function main(): Promise<void> {
 
     const admin = new KafkaAdmin({
       bootstrapServers: [env.kafka.bootstrapServers],
-      mechanism: 'SCRAM-SHA-512',
+      mechanism: env.kafka.saslMechanism,
       username: env.kafka.admin.username,
       password: env.kafka.admin.password,
     })

@@ -7,7 +7,7 @@ import { unique } from './support/builders.ts'
 const env = readStackEnv()
 const admin = new KafkaAdmin({
   bootstrapServers: [env.kafka.bootstrapServers],
-  mechanism: 'SCRAM-SHA-512',
+  mechanism: env.kafka.saslMechanism,
   username: env.kafka.admin.username,
   password: env.kafka.admin.password,
 })

@@ -17,7 +17,7 @@ beforeAll(async () => {
   broker = await aPrivateKafka()
   admin = new KafkaAdmin({
     bootstrapServers: [broker.bootstrap],
-    mechanism: 'SCRAM-SHA-512',
+    mechanism: broker.mechanism,
     ...broker.admin,
   })
   world = await anOperatorWorld()
@@ -37,6 +37,7 @@ describe('the operator when Kafka goes away', () => {
     const pool = await world.create(
       aPool({
         bootstrapServers: [broker.bootstrap],
+        saslMechanism: broker.mechanism,
         adminCredentialsSecretRef: { name: 'outage-admin', namespace: world.namespace },
       }),
     )

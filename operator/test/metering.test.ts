@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import { kcat } from '../../stack/test/support/kcat.ts'
+import { kcat, stackAdmin } from '../../stack/test/support/kcat.ts'
 import { startOperator } from '../src/main.ts'
 import { UsageMeter } from '../src/metering/meter.ts'
 import { apiIdLabels, type MeteredTopic, type UsageSample } from '../src/metering/samples.ts'
@@ -58,7 +58,7 @@ async function aTopicWithRecords(partitions: number, records: number): Promise<M
 
 async function produce(kafkaName: string, records: number) {
   const lines = Array.from({ length: records }, (_, i) => `record-${i}`).join('\n')
-  const produced = await kcat(env.kafka.admin, ['-P', '-t', kafkaName], `${lines}\n`)
+  const produced = await kcat(stackAdmin(), ['-P', '-t', kafkaName], `${lines}\n`)
   expect(produced.stderr).toBe('')
 }
 

@@ -5,7 +5,12 @@ import { type StackEnv, stackEnvPath } from './env.ts'
 import { StackError, step } from './proc.ts'
 import { runProduct } from './product.ts'
 import { ensureDebianPackages } from './services/debian.ts'
-import { kafka, kafkaAdminUser } from './services/kafka.ts'
+import {
+  kafka,
+  kafkaAdminMechanism,
+  kafkaAdminUser,
+  kafkaTenantMechanism,
+} from './services/kafka.ts'
 import { kube, kubePaths } from './services/kube.ts'
 import { ensureDatabase, postgres, postgresUrl } from './services/postgres.ts'
 import { type Context, loadSecrets, type Service } from './services/service.ts'
@@ -14,7 +19,7 @@ import { helmBin, installHelm, installKcat } from './services/tools.ts'
 const usage = `Usage: npm run stack -- <command> [options]
 
 The real services Fjord runs on and is tested against, on loopback:
-PostgreSQL, Apache Kafka (KRaft, SASL/SCRAM-SHA-512, ACLs), etcd, kube-apiserver and
+PostgreSQL, Apache Kafka (KRaft, SASL/SCRAM, ACLs), etcd, kube-apiserver and
 kube-controller-manager; plus Helm, kcat and Chromium for tests.
 
 Commands:
@@ -53,7 +58,7 @@ async function up(ctx: Context): Promise<StackEnv> {
     postgres: { url: postgresUrl(ctx), adminUrl: postgresUrl(ctx, 'postgres') },
     kafka: {
       bootstrapServers: `127.0.0.1:${ctx.config.ports.kafka}`,
-      saslMechanism: 'SCRAM-SHA-512',
+      saslMechanism: kafkaAdminMechanism,
       admin: { username: kafkaAdminUser, password: ctx.secrets.kafkaAdminPassword },
     },
     kube: { server, kubeconfig, token: ctx.secrets.kubeAdminToken },
@@ -68,7 +73,7 @@ async function up(ctx: Context): Promise<StackEnv> {
   process.stdout.write(`
 Fjord stack is up (${total}s).
   PostgreSQL       ${env.postgres.url.replace(ctx.secrets.postgresPassword, '***')}
-  Kafka            ${env.kafka.bootstrapServers} (SASL_PLAINTEXT, SCRAM-SHA-512, admin user ${kafkaAdminUser})
+  Kafka            ${env.kafka.bootstrapServers} (SASL_PLAINTEXT; admin ${kafkaAdminUser} on ${kafkaAdminMechanism}, tenants on ${kafkaTenantMechanism})
   kube-apiserver   ${server}   KUBECONFIG=${kubeconfig}
   helm             ${env.helm.bin}
   kcat             ${kcat.bin}

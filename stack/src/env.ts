@@ -10,7 +10,11 @@ export interface StackEnv {
   postgres: { url: string; adminUrl: string }
   kafka: {
     bootstrapServers: string
-    saslMechanism: 'SCRAM-SHA-512'
+    /**
+     * The admin's mechanism, SCRAM-SHA-256: never the tenants' (KafkaUsers are SCRAM-SHA-512),
+     * so that KAFKA-20774 cannot take the admin's login with theirs.
+     */
+    saslMechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512'
     admin: { username: string; password: string }
   }
   kube: { server: string; kubeconfig: string; token: string }

@@ -26,6 +26,7 @@ async function registerLocalPool(client: KubeClient, env: StackEnv): Promise<voi
     metadata: { name: 'local' },
     spec: {
       bootstrapServers: [env.kafka.bootstrapServers],
+      saslMechanism: env.kafka.saslMechanism,
       adminCredentialsSecretRef: { name: 'local-kafka-admin', namespace: systemNamespace },
       capacity: { maxPartitions: 10_000 },
       region: 'local',

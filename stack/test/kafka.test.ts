@@ -19,16 +19,21 @@ import {
 } from '@platformatic/kafka'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import { kafkaErrorIds } from '../../operator/src/kafka/errors.ts'
-import { upsertScramSha512 } from '../../operator/src/kafka/scram.ts'
+import {
+  describeScramUsers,
+  tenantMechanism,
+  upsertScramCredential,
+} from '../../operator/src/kafka/scram.ts'
 import { readStackEnv } from '../src/env.ts'
-import { kcat } from './support/kcat.ts'
+import { kcat, stackAdmin } from './support/kcat.ts'
 
 const env = readStackEnv()
 const bootstrapBrokers = [env.kafka.bootstrapServers]
 const admin = env.kafka.admin
 const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}`
+/** A tenant's login; the admin logs in with the mechanism the stack says. */
 const sasl = (username: string, password: string) => ({
-  mechanism: 'SCRAM-SHA-512' as const,
+  mechanism: username === admin.username ? env.kafka.saslMechanism : tenantMechanism,
   username,
   password,
 })
@@ -89,7 +94,7 @@ function topicAcl(
   }
 }
 
-describe('the stack Kafka (KRaft, SASL/SCRAM-SHA-512, StandardAuthorizer)', () => {
+describe('the stack Kafka (KRaft, SASL/SCRAM, StandardAuthorizer)', () => {
   const adminClient = new Admin({
     clientId: 'stack-test',
     bootstrapBrokers,
@@ -110,7 +115,7 @@ describe('the stack Kafka (KRaft, SASL/SCRAM-SHA-512, StandardAuthorizer)', () =
 
   async function newUser(): Promise<{ username: string; password: string }> {
     const user = { username: unique('user'), password: randomBytes(12).toString('base64url') }
-    await upsertScramSha512(adminConnection, user.username, user.password)
+    await upsertScramCredential(adminConnection, tenantMechanism, user.username, user.password)
     // The credential reaches the broker through the metadata log: wait until it logs in.
     await vi.waitFor(
       async () => {
@@ -130,6 +135,15 @@ describe('the stack Kafka (KRaft, SASL/SCRAM-SHA-512, StandardAuthorizer)', () =
     )
     return user
   }
+
+  test("keeps the admin's login off the tenants' mechanism, with both enabled", async () => {
+    expect(env.kafka.saslMechanism).toBe('SCRAM-SHA-256')
+    expect(await describeScramUsers(adminConnection, 'SCRAM-SHA-256')).toContain(admin.username)
+    expect(await describeScramUsers(adminConnection, tenantMechanism)).not.toContain(admin.username)
+    // A tenant's SCRAM-SHA-512 login is taken beside it.
+    const user = await newUser()
+    expect(await describeScramUsers(adminConnection, tenantMechanism)).toContain(user.username)
+  })
 
   test('lets the admin create a topic and produce and consume a record', async () => {
     const topic = unique('orders')
@@ -200,7 +214,7 @@ describe('the stack Kafka (KRaft, SASL/SCRAM-SHA-512, StandardAuthorizer)', () =
     })
 
     test('produces and consumes with SCRAM, is refused a wrong password and is denied without an ACL', async () => {
-      const admins = { username: admin.username, password: admin.password }
+      const admins = stackAdmin()
       const topic = unique('kcat')
       await adminClient.createTopics({ topics: [topic], partitions: 1, replicas: 1 })
 
@@ -220,7 +234,7 @@ describe('the stack Kafka (KRaft, SASL/SCRAM-SHA-512, StandardAuthorizer)', () =
       ])
       expect(consumed.stdout.trim()).toBe('hello from kcat')
 
-      const wrong = await kcat({ username: admin.username, password: 'wrong' }, ['-L', '-m', '5'])
+      const wrong = await kcat({ ...admins, password: 'wrong' }, ['-L', '-m', '5'])
       expect(wrong.code).not.toBe(0)
       expect(wrong.stderr).toMatch(/[Aa]uthentication failed/)
 

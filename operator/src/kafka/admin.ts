@@ -22,7 +22,13 @@ import type { AclOperation, AclResourceType } from '../crds/types.ts'
 import type { ActualTopic, DesiredTopic } from '../reconcilers/topic-plan.ts'
 import type { AclBinding, QuotaKey, Quotas } from '../reconcilers/user-plan.ts'
 import { KafkaAdminError, kafkaErrorIds } from './errors.ts'
-import { deleteScramSha512, upsertScramSha512 } from './scram.ts'
+import {
+  deleteScramCredential,
+  describeScramUsers,
+  type ScramMechanism,
+  tenantMechanism,
+  upsertScramCredential,
+} from './scram.ts'
 
 export interface KafkaAccess {
   bootstrapServers: string[]
@@ -345,16 +351,54 @@ export class KafkaAdmin {
     return usage
   }
 
+  /** Calls `listener` whenever the client's connection to a broker closes (a restart, say). */
+  onBrokerDisconnect(listener: () => void): void {
+    this.#admin.on('client:broker:disconnect', listener)
+  }
+
+  /** Sets a tenant's login: its credential of the tenants' mechanism (SCRAM-SHA-512). */
   async upsertScram(username: string, password: string): Promise<void> {
     await this.#call(`set the SCRAM credential of ${username}`, async () =>
-      upsertScramSha512(await this.#raw(), username, password),
+      upsertScramCredential(await this.#raw(), tenantMechanism, username, password),
     )
   }
 
   async deleteScram(username: string): Promise<void> {
     await this.#call(`delete the SCRAM credential of ${username}`, async () =>
-      deleteScramSha512(await this.#raw(), username),
+      deleteScramCredential(await this.#raw(), tenantMechanism, username),
     )
+  }
+
+  /**
+   * The users each broker holds a `mechanism` credential for, by broker id, each broker asked
+   * on a connection of its own: every broker builds its credential cache from its own
+   * metadata image, so one broker's restart can lose logins the others still have. A broker
+   * that does not answer is left out of the map and named in `unreachable`.
+   */
+  async scramUsersByBroker(
+    mechanism: ScramMechanism = tenantMechanism,
+  ): Promise<{ users: Map<number, Set<string>>; unreachable: number[] }> {
+    const { brokers } = await this.#call('describe the cluster', () =>
+      this.#admin.metadata({ topics: [], forceUpdate: true }),
+    )
+    const { username, password, mechanism: login } = this.#access
+    const answers = await Promise.allSettled(
+      [...brokers].map(async ([id, { host, port }]) => {
+        const connection = new Connection('fjord-operator', {
+          sasl: { mechanism: login, username, password },
+          connectTimeout: 5000,
+        })
+        try {
+          await connection.connect(host, port)
+          return [id, await describeScramUsers(connection, mechanism)] as const
+        } finally {
+          await connection.close().catch(() => undefined)
+        }
+      }),
+    )
+    const users = new Map<number, Set<string>>()
+    for (const answer of answers) if (answer.status === 'fulfilled') users.set(...answer.value)
+    return { users, unreachable: [...brokers.keys()].filter((id) => !users.has(id)) }
   }
 
   /** Every ACL whose principal is `principal`. */

@@ -25,7 +25,7 @@ export const types = {
 export function stackKafka(): KafkaAdmin {
   return new KafkaAdmin({
     bootstrapServers: [env.kafka.bootstrapServers],
-    mechanism: 'SCRAM-SHA-512',
+    mechanism: env.kafka.saslMechanism,
     username: env.kafka.admin.username,
     password: env.kafka.admin.password,
   })
@@ -114,6 +114,7 @@ export async function anOperatorWorld({
   const pool = await create(
     aPool({
       bootstrapServers: [env.kafka.bootstrapServers],
+      saslMechanism: env.kafka.saslMechanism,
       adminCredentialsSecretRef: { name: 'kafka-admin', namespace },
     }),
   )

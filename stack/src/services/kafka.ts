@@ -1,17 +1,32 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Admin, Connection } from '@platformatic/kafka'
-import { upsertScramSha512 } from '../../../operator/src/kafka/scram.ts'
+import { Admin, AuthenticationError, Connection } from '@platformatic/kafka'
+import {
+  deleteScramCredential,
+  platformMechanism,
+  tenantMechanism,
+  upsertScramCredential,
+} from '../../../operator/src/kafka/scram.ts'
 import { versions } from '../config.ts'
 import { Daemon, info, portInUse, run, StackError, step, waitFor } from '../proc.ts'
 import type { Context, Service } from './service.ts'
 
 export const kafkaAdminUser = 'fjord-admin'
+/**
+ * The admin's (and inter-broker) mechanism: never the tenants' one, whose credentials are
+ * deleted, so that KAFKA-20774 cannot take the platform's own login with them.
+ */
+export const kafkaAdminMechanism = platformMechanism
+/** The mechanism of tenants' credentials (KafkaUsers), enabled beside the admin's. */
+export const kafkaTenantMechanism = tenantMechanism
 
 function serverProperties(ctx: Context, dataDir: string): string {
   const { kafka, kafkaController } = ctx.config.ports
   const password = ctx.secrets.kafkaAdminPassword
-  return `# Written by \`stack up\`: one combined KRaft node, SASL/SCRAM-SHA-512, ACLs enforced.
+  const jaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required'
+  return `# Written by \`stack up\`: one combined KRaft node, SASL/SCRAM, ACLs enforced.
+# The admin and inter-broker logins are ${platformMechanism}; tenants' credentials are ${tenantMechanism}:
+# a restart can lose every credential of a mechanism that saw a removal (KAFKA-20774).
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${kafkaController}
@@ -20,9 +35,10 @@ advertised.listeners=SASL_PLAINTEXT://127.0.0.1:${kafka}
 listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=SASL_PLAINTEXT
-sasl.enabled.mechanisms=SCRAM-SHA-512
-sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
-listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${kafkaAdminUser}" password="${password}";
+sasl.enabled.mechanisms=${platformMechanism},${tenantMechanism}
+sasl.mechanism.inter.broker.protocol=${platformMechanism}
+listener.name.sasl_plaintext.${platformMechanism.toLowerCase()}.sasl.jaas.config=${jaas} username="${kafkaAdminUser}" password="${password}";
+listener.name.sasl_plaintext.${tenantMechanism.toLowerCase()}.sasl.jaas.config=${jaas};
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 # ANONYMOUS is the principal of the PLAINTEXT controller listener.
 super.users=User:${kafkaAdminUser};User:ANONYMOUS
@@ -53,7 +69,18 @@ logger.state.name = state.change.logger
 logger.state.level = WARN
 `
 
-export function kafka(ctx: Context): Service {
+/** A connection failure that is Kafka refusing the login, not Kafka not answering yet. */
+function refusedLogin(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (e instanceof AuthenticationError) return true
+  }
+  return false
+}
+
+export function kafka(ctx: Context): Service & {
+  /** How many starts found the admin's login refused and set its credential again. */
+  adminCredentialResets(): number
+} {
   const libs = join(ctx.config.cacheDir, `kafka-${versions.kafka}`, 'libs')
   const dir = join(ctx.config.stackDir, 'kafka')
   const dataDir = join(dir, 'data')
@@ -61,6 +88,9 @@ export function kafka(ctx: Context): Service {
   const log4jFile = join(dir, 'log4j2.properties')
   const daemon = new Daemon(ctx.config.stackDir, 'kafka')
   const { kafka: port, kafkaController } = ctx.config.ports
+  const password = ctx.secrets.kafkaAdminPassword
+  const sasl = { mechanism: kafkaAdminMechanism, username: kafkaAdminUser, password }
+  let resets = 0
 
   const java = (mainClass: string, args: string[], heap = '-Xmx256m') => [
     heap,
@@ -75,11 +105,7 @@ export function kafka(ctx: Context): Service {
     const admin = new Admin({
       clientId: 'fjord-stack',
       bootstrapBrokers: [`127.0.0.1:${port}`],
-      sasl: {
-        mechanism: 'SCRAM-SHA-512',
-        username: kafkaAdminUser,
-        password: ctx.secrets.kafkaAdminPassword,
-      },
+      sasl,
       retries: 0,
       connectTimeout: 2000,
     })
@@ -91,22 +117,40 @@ export function kafka(ctx: Context): Service {
     }
   }
 
-  /**
-   * Sets the admin's SCRAM credential to the stack's password through the controller listener,
-   * which needs no login. Kafka 4.1.1 has come back from a restart refusing the admin's login
-   * with its credential intact in the metadata log (after users were created and deleted;
-   * setting it again through the controller cured it), so every start sets it: the password in
-   * secrets.json is always the one that works.
-   */
-  async function setAdminCredential(): Promise<boolean> {
-    const connection = new Connection('fjord-stack', { connectTimeout: 2000 })
+  /** Whether Kafka takes the admin's login; throws while it does not answer yet. */
+  async function adminLogsIn(): Promise<boolean> {
+    const connection = new Connection('fjord-stack', { sasl, connectTimeout: 2000 })
     try {
-      await connection.connect('127.0.0.1', kafkaController)
-      await upsertScramSha512(connection, kafkaAdminUser, ctx.secrets.kafkaAdminPassword)
+      await connection.connect('127.0.0.1', port)
       return true
+    } catch (error) {
+      if (refusedLogin(error)) return false
+      throw error
     } finally {
       await connection.close()
     }
+  }
+
+  /**
+   * Gives the admin its SCRAM-SHA-256 credential with the stack's password through the
+   * controller listener, which needs no login, and removes its SCRAM-SHA-512 one (the
+   * tenants' mechanism). Kept for a stack formatted before the admin left SCRAM-SHA-512,
+   * whose admin has no SCRAM-SHA-256 credential yet, and for an admin password changed
+   * behind the stack's back. It runs only when Kafka refuses the admin's login: on its own
+   * mechanism the admin never loses it to KAFKA-20774, and setting it on every start would
+   * hide it if it did.
+   */
+  async function setAdminCredential(): Promise<void> {
+    const connection = new Connection('fjord-stack', { connectTimeout: 2000 })
+    try {
+      await connection.connect('127.0.0.1', kafkaController)
+      await upsertScramCredential(connection, kafkaAdminMechanism, kafkaAdminUser, password)
+      await deleteScramCredential(connection, tenantMechanism, kafkaAdminUser)
+    } finally {
+      await connection.close()
+    }
+    resets += 1
+    info(`Kafka refused the admin's login: set its ${kafkaAdminMechanism} credential again`)
   }
 
   async function format(): Promise<void> {
@@ -122,7 +166,7 @@ export function kafka(ctx: Context): Service {
         '--config',
         propsFile,
         '--add-scram',
-        `SCRAM-SHA-512=[name=${kafkaAdminUser},password=${ctx.secrets.kafkaAdminPassword}]`,
+        `${kafkaAdminMechanism}=[name=${kafkaAdminUser},password=${password}]`,
       ]),
       { logFile: join(dir, 'format.log') },
     )
@@ -168,9 +212,16 @@ export function kafka(ctx: Context): Service {
         await format()
       }
       daemon.start('java', java('kafka.Kafka', [propsFile], '-Xmx768m'))
+      let set = false
       await waitFor(
-        'kafka controller (admin credential)',
-        () => daemon.alive() && setAdminCredential(),
+        `kafka (admin ${kafkaAdminMechanism} login)`,
+        async () => {
+          daemon.alive()
+          if (await adminLogsIn()) return true
+          if (!set) await setAdminCredential()
+          set = true
+          return false
+        },
         { timeoutMs: 90_000, intervalMs: 500, logFile: daemon.logFile },
       )
       await waitFor('kafka (SCRAM login + list topics)', () => daemon.alive() && answers(), {
@@ -186,8 +237,9 @@ export function kafka(ctx: Context): Service {
       const pid = daemon.pid()
       if (pid === undefined) return 'stopped'
       const ok = await answers().catch(() => false)
-      return `${ok ? 'running' : 'not answering'} (pid ${pid}) on 127.0.0.1:${port}, SASL_PLAINTEXT SCRAM-SHA-512`
+      return `${ok ? 'running' : 'not answering'} (pid ${pid}) on 127.0.0.1:${port}, SASL_PLAINTEXT, admin on ${kafkaAdminMechanism}, tenants on ${tenantMechanism}`
     },
     logFiles: () => [daemon.logFile],
+    adminCredentialResets: () => resets,
   }
 }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { tenantMechanism } from '../../../operator/src/kafka/scram.ts'
 import { readStackEnv } from '../../src/env.ts'
 
 export interface KcatResult {
@@ -10,22 +11,34 @@ export interface KcatResult {
   stderr: string
 }
 
+export interface KcatLogin {
+  username: string
+  password: string
+  /** Tenants' credentials are SCRAM-SHA-512 (the default); the stack's admin says its own. */
+  mechanism?: string
+  /** Another broker than the stack's. */
+  bootstrap?: string
+}
+
 /** Runs the stack's kcat (with a librdkafka that can do SCRAM with Kafka 4) as `user`. */
-export function kcat(
-  user: { username: string; password: string },
-  args: string[],
-  input = '',
-): Promise<KcatResult> {
+export function kcat(user: KcatLogin, args: string[], input = ''): Promise<KcatResult> {
   const env = readStackEnv()
+  const mechanism = user.mechanism ?? tenantMechanism
   return runKcat(
     [
-      ...['-b', env.kafka.bootstrapServers],
-      ...['-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=SCRAM-SHA-512'],
+      ...['-b', user.bootstrap ?? env.kafka.bootstrapServers],
+      ...['-X', 'security.protocol=SASL_PLAINTEXT', '-X', `sasl.mechanisms=${mechanism}`],
       ...['-X', `sasl.username=${user.username}`, '-X', `sasl.password=${user.password}`],
       ...args,
     ],
     input,
   )
+}
+
+/** The stack's Kafka admin, with the mechanism the stack gave it, for `kcat`. */
+export function stackAdmin(): KcatLogin {
+  const { kafka } = readStackEnv()
+  return { ...kafka.admin, mechanism: kafka.saslMechanism }
 }
 
 /** Runs kcat with a librdkafka properties file holding exactly `properties` (`kcat -F`). */

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config.ts'
 import { portInUse } from '../../src/proc.ts'
-import { kafkaAdminUser, kafka as kafkaService } from '../../src/services/kafka.ts'
+import {
+  kafkaAdminMechanism,
+  kafkaAdminUser,
+  kafka as kafkaService,
+} from '../../src/services/kafka.ts'
 
 /** Two free loopback ports, for a broker of a test's own. */
 async function freePorts(): Promise<[number, number]> {
@@ -43,8 +47,14 @@ export async function aPrivateKafka() {
   return {
     bootstrap: `127.0.0.1:${port}`,
     admin: { username: kafkaAdminUser, password },
+    /** The admin's mechanism, as the stack's env says it. */
+    mechanism: kafkaAdminMechanism,
+    /** The data folder of the stack this broker is, with its server.properties. */
+    stackDir,
     up: () => broker.up(),
     down: () => broker.down(),
+    /** How many starts found the admin's login refused and set its credential again. */
+    adminCredentialResets: () => broker.adminCredentialResets(),
     async close() {
       await broker.down()
       rmSync(stackDir, { recursive: true, force: true })
