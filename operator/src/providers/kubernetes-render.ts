@@ -1,4 +1,5 @@
 import { KafkaClusters } from '../crds/resources.ts'
+import { platformMechanism, tenantMechanism } from '../kafka/scram.ts'
 import type { ApplyObject } from '../kube/apply.ts'
 import type { OwnerReference } from '../kube/client.ts'
 import { controllerReference } from '../kube/resources.ts'
@@ -176,8 +177,11 @@ export function brokerProperties(layout: Layout): string {
   return properties([
     ...commonProperties(layout),
     ['inter.broker.listener.name', 'SASL_PLAINTEXT'],
-    ['sasl.enabled.mechanisms', 'SCRAM-SHA-512'],
-    ['sasl.mechanism.inter.broker.protocol', 'SCRAM-SHA-512'],
+    // The admin and inter-broker logins on a mechanism of their own: a restart can lose every
+    // credential of a mechanism that saw a removal (KAFKA-20774), and users are deleted on
+    // SCRAM-SHA-512, the mechanism Fjord gives users.
+    ['sasl.enabled.mechanisms', `${platformMechanism},${tenantMechanism}`],
+    ['sasl.mechanism.inter.broker.protocol', platformMechanism],
     ['default.replication.factor', replication],
     ['min.insync.replicas', minIsr],
     ['offsets.topic.replication.factor', replication],
@@ -192,10 +196,20 @@ export function controllerProperties(layout: Layout): string {
   return properties(commonProperties(layout))
 }
 
+const jaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required'
+const adminJaas = `${jaas} username="$ADMIN_USERNAME" password="$ADMIN_PASSWORD";`
+
 /**
  * Start-up of every node: derives the node id and roles from the pod's ordinal, appends
- * them with the listeners and the admin's JAAS line (the password stays in the Secret),
- * formats the volume once (with the admin's SCRAM credential) and runs Kafka.
+ * them with the listeners and a JAAS line per SCRAM mechanism (the admin's password stays in
+ * the Secret), formats the volume once (with the admin's SCRAM-SHA-256 credential) and runs
+ * Kafka.
+ *
+ * A cluster formatted before the admin moved off SCRAM-SHA-512 has no SCRAM-SHA-256
+ * credential for it, which brokers now log in to each other with: once Kafka answers, a
+ * broker that finds the admin's SCRAM-SHA-256 login refused gives it one through its
+ * SCRAM-SHA-512 login (kept, for the clients that use it). The Java admin tools cannot do
+ * this through the controller listener, which needs no login.
  */
 export const startScript = `#!/bin/sh
 set -eu
@@ -221,10 +235,30 @@ node.id=$((NODE_ID_OFFSET + ordinal))
 process.roles=$roles
 listeners=$listeners
 advertised.listeners=$advertised
-listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$ADMIN_USERNAME" password="$ADMIN_PASSWORD";
+listener.name.sasl_plaintext.${platformMechanism.toLowerCase()}.sasl.jaas.config=${adminJaas}
+listener.name.sasl_plaintext.${tenantMechanism.toLowerCase()}.sasl.jaas.config=${jaas};
 EOF
 /opt/kafka/bin/kafka-storage.sh format --ignore-formatted -t "$CLUSTER_ID" -c "$props" \\
-  --add-scram "SCRAM-SHA-512=[name=$ADMIN_USERNAME,password=$ADMIN_PASSWORD]"
+  --add-scram "${platformMechanism}=[name=$ADMIN_USERNAME,password=$ADMIN_PASSWORD]"
+login() {
+  printf '%s\\n' security.protocol=SASL_PLAINTEXT "sasl.mechanism=$1" \\
+    "sasl.jaas.config=${adminJaas}" >"/tmp/admin-$1.properties"
+  echo "/tmp/admin-$1.properties"
+}
+if [ "$roles" != controller ]; then (
+  configs="/opt/kafka/bin/kafka-configs.sh --bootstrap-server $host:${CLIENT_PORT}"
+  admin="--entity-type users --entity-name $ADMIN_USERNAME"
+  tries=0
+  while [ "$tries" -lt 60 ]; do
+    tries=$((tries + 1))
+    sleep 10
+    $configs --command-config "$(login ${platformMechanism})" --describe $admin >/dev/null 2>&1 && exit 0
+    # Quiet: a failing kafka-configs prints its arguments, the password among them.
+    $configs --command-config "$(login ${tenantMechanism})" --alter $admin >/dev/null 2>&1 \\
+      --add-config "${platformMechanism}=[iterations=8192,password=$ADMIN_PASSWORD]" && exit 0
+    echo "fjord: the admin has no ${platformMechanism} login yet; trying again" >&2
+  done
+) & fi
 exec /opt/kafka/bin/kafka-server-start.sh "$props"
 `
 

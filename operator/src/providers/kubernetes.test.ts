@@ -147,14 +147,15 @@ describe('quorum and addresses', () => {
 })
 
 describe('renderConfigMap', () => {
-  test('configures brokers for SASL/SCRAM-SHA-512 with the StandardAuthorizer and no default allow', () => {
+  test('configures brokers for SASL/SCRAM with the StandardAuthorizer and no default allow', () => {
     const props = parse(brokerProperties(combined))
     expect(props).toMatchObject({
       'controller.listener.names': 'CONTROLLER',
       'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
       'inter.broker.listener.name': 'SASL_PLAINTEXT',
-      'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
-      'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+      // The admin and brokers on SCRAM-SHA-256, users on SCRAM-SHA-512 (KAFKA-20774).
+      'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512',
+      'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-256',
       'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
       'allow.everyone.if.no.acl.found': 'false',
       'super.users': 'User:admin;User:ANONYMOUS',
@@ -170,6 +171,16 @@ describe('renderConfigMap', () => {
     }
     expect(Object.keys(props).some((key) => key.includes('jaas'))).toBe(false)
     expect(startScript).toContain('password="$ADMIN_PASSWORD";')
+  })
+
+  test('gives every enabled mechanism its JAAS line, the admin login only the inter-broker one', () => {
+    const jaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required'
+    expect(startScript).toContain(
+      `listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=${jaas} username="$ADMIN_USERNAME" password="$ADMIN_PASSWORD";\n`,
+    )
+    expect(startScript).toContain(
+      `listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=${jaas};\n`,
+    )
   })
 
   test('scales replication factors and min ISR down to the brokers there are', () => {
@@ -221,9 +232,25 @@ describe('startScript', () => {
     expect(startScript).toContain('roles=broker,controller')
     expect(startScript).toContain('format --ignore-formatted -t "$CLUSTER_ID"')
     expect(startScript).toContain(
-      '--add-scram "SCRAM-SHA-512=[name=$ADMIN_USERNAME,password=$ADMIN_PASSWORD]"',
+      '--add-scram "SCRAM-SHA-256=[name=$ADMIN_USERNAME,password=$ADMIN_PASSWORD]"',
     )
     expect(startScript).toContain('exec /opt/kafka/bin/kafka-server-start.sh "$props"')
+  })
+
+  test("gives a volume formatted before the split the admin's SCRAM-SHA-256 login through its SCRAM-SHA-512 one", () => {
+    const describe = startScript.indexOf('--command-config "$(login SCRAM-SHA-256)" --describe')
+    const alter = startScript.indexOf('--command-config "$(login SCRAM-SHA-512)" --alter')
+    expect(describe, 'a describe as the admin on SCRAM-SHA-256 first').toBeGreaterThan(0)
+    expect(alter, 'then an alter through the SCRAM-SHA-512 login').toBeGreaterThan(describe)
+    expect(startScript).toContain(
+      '--add-config "SCRAM-SHA-256=[iterations=8192,password=$ADMIN_PASSWORD]"',
+    )
+    // Brokers only, in the background, before Kafka replaces the shell.
+    expect(startScript).toMatch(/if \[ "\$roles" != controller \]; then \($/m)
+    expect(startScript.indexOf(') & fi')).toBeLessThan(startScript.indexOf('exec /opt/kafka'))
+    // Never the tenants' mechanism removed, never the password in the pod's log.
+    expect(startScript).not.toContain('--delete-config')
+    expect(startScript).toMatch(/--alter \$admin >\/dev\/null 2>&1/)
   })
 })
 
