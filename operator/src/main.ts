@@ -14,7 +14,8 @@ import { operatorReadiness, startHealthServer } from './kube/server.ts'
 import { usageMeter } from './metering/meter.ts'
 import { clusterReconciler } from './reconcilers/cluster.ts'
 import type { OperatorContext } from './reconcilers/context.ts'
-import { poolReconciler } from './reconcilers/pool.ts'
+import { defaultPoolCheckMs, poolReconciler } from './reconcilers/pool.ts'
+import { ScramRepair } from './reconcilers/scram-repair.ts'
 import { topicReconciler } from './reconcilers/topic.ts'
 import { passwordSecretLabel, userReconciler } from './reconcilers/user.ts'
 
@@ -40,17 +41,28 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
       topics: informer(KafkaTopics),
       users: informer(KafkaUsers),
     },
-    kafka: new KafkaConnections(client),
+    // A closed connection to a pool may be a broker restarting: check the pool at once, so
+    // the logins a restart lost are found as soon as it answers again.
+    kafka: new KafkaConnections(client, { onDisconnect: (pool) => controllers[0]?.enqueue(pool) }),
     batcher: new TopicCreateBatcher(),
     log,
   }
   const common = { resyncPeriodMs: config.resyncMs, log }
+  // Pool checks find the tenants' logins Kafka lost; their KafkaUsers' reconciles set them again.
+  const repair = new ScramRepair({
+    informers: ctx.informers,
+    enqueueUser: (key) => controllers[3]?.enqueue(key),
+    log,
+  })
   const controllers = [
     new Controller({
       kind: 'KafkaPool',
       informer: ctx.informers.pools,
-      reconcile: poolReconciler(ctx),
+      reconcile: poolReconciler(ctx, { repair }),
       concurrency: 2,
+      // A pool that failed is retried every few seconds at most, so the logins a restart lost
+      // are found soon after Kafka is back, however long it was away.
+      maxDelayMs: Math.min(defaultPoolCheckMs, 5_000),
       ...common,
     }),
     new Controller({
@@ -70,7 +82,7 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
     new Controller({
       kind: 'KafkaUser',
       informer: ctx.informers.users,
-      reconcile: userReconciler(ctx),
+      reconcile: userReconciler(ctx, repair),
       concurrency: 8,
       ...common,
     }),

@@ -2,6 +2,7 @@ import type { KafkaPool } from '../crds/types.ts'
 import type { KubeClient, KubeObject } from '../kube/client.ts'
 import { objectPath, Secrets } from '../kube/resources.ts'
 import { KafkaAdmin } from './admin.ts'
+import { platformMechanism } from './scram.ts'
 
 interface Secret extends KubeObject {
   data?: Record<string, string>
@@ -14,14 +15,20 @@ export class PoolCredentialsError extends Error {
 
 /**
  * One KafkaAdmin per pool, made from the pool's spec and admin Secret and replaced when
- * either changes (a new bootstrap list, a rotated admin password).
+ * either changes (a new bootstrap list, a rotated admin password). `onDisconnect` hears of
+ * every closed connection of a pool's admin client: a broker may have restarted.
  */
 export class KafkaConnections {
   readonly #client: KubeClient
+  readonly #onDisconnect: ((pool: string) => void) | undefined
   readonly #admins = new Map<string, { version: string; admin: KafkaAdmin }>()
 
-  constructor(client: KubeClient) {
+  constructor(
+    client: KubeClient,
+    { onDisconnect }: { onDisconnect?: (pool: string) => void } = {},
+  ) {
     this.#client = client
+    this.#onDisconnect = onDisconnect
   }
 
   async forPool(pool: KafkaPool): Promise<KafkaAdmin> {
@@ -48,10 +55,13 @@ export class KafkaConnections {
     }
     const admin = new KafkaAdmin({
       bootstrapServers: pool.spec.bootstrapServers,
-      mechanism: pool.spec.saslMechanism ?? 'SCRAM-SHA-512',
+      // The CRD's default, for a pool that never went through the apiserver.
+      mechanism: pool.spec.saslMechanism ?? platformMechanism,
       username: field(ref.usernameKey ?? 'username'),
       password: field(ref.passwordKey ?? 'password'),
     })
+    const onDisconnect = this.#onDisconnect
+    if (onDisconnect) admin.onBrokerDisconnect(() => onDisconnect(pool.metadata.name))
     await cached?.admin.close()
     this.#admins.set(pool.metadata.name, { version, admin })
     return admin

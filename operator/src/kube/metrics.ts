@@ -32,6 +32,17 @@ export const kafkaAdminErrorsTotal = new Counter({
   registers: [registry],
 })
 
+/**
+ * Logins Kafka had lost (KAFKA-20774) that a pool check found and the KafkaUser's reconcile
+ * set again from its Secret.
+ */
+export const scramLoginsRepairedTotal = new Counter({
+  name: 'fjord_operator_scram_logins_repaired_total',
+  help: 'SCRAM logins Kafka had lost and the operator set again from their Secrets, by pool.',
+  labelNames: ['pool'] as const,
+  registers: [registry],
+})
+
 export const isLeader = new Gauge({
   name: 'fjord_operator_leader',
   help: '1 while this replica holds the leader lease.',

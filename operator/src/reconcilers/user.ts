@@ -4,6 +4,7 @@ import type { KafkaAdmin } from '../kafka/admin.ts'
 import { getObject, removeFinalizer } from '../kube/apply.ts'
 import type { KubeObject } from '../kube/client.ts'
 import type { Reconcile } from '../kube/controller.ts'
+import { scramLoginsRepairedTotal } from '../kube/metrics.ts'
 import { Secrets } from '../kube/resources.ts'
 import {
   clusterOf,
@@ -17,6 +18,7 @@ import {
   waiting,
   writeStatus,
 } from './context.ts'
+import type { ScramRepair } from './scram-repair.ts'
 import { desiredAcls, desiredQuotas, planAcls, planQuotas, type QuotaKey } from './user-plan.ts'
 
 type User = KafkaUser & KubeObject
@@ -32,11 +34,13 @@ export function kafkaUsername(prefix: string, user: KafkaUser): string {
 
 /**
  * A KafkaUser is a SCRAM-SHA-512 credential (from its password Secret, set again whenever
- * the Secret changes), exactly the ACLs it lists, and its client quotas.
+ * the Secret changes, or when a pool check of `repair` found Kafka lost it), exactly the
+ * ACLs it lists, and its client quotas.
  */
-export function userReconciler(ctx: OperatorContext): Reconcile {
+export function userReconciler(ctx: OperatorContext, repair?: ScramRepair): Reconcile {
   return async (key) => {
     const cached = ctx.informers.users.get(key)
+    if (!cached || cached.metadata.deletionTimestamp) repair?.forget(key)
     if (!cached) return
     if (cached.metadata.deletionTimestamp) return deleteUser(ctx, cached)
     const where = clusterOf(ctx, cached)
@@ -60,6 +64,7 @@ export function userReconciler(ctx: OperatorContext): Reconcile {
         ? { password: Buffer.from(encoded, 'base64').toString('utf8'), secret }
         : undefined
     const admin = await ctx.kafka.forPool(where.pool)
+    const lostOn = repair?.take(key)
     try {
       if (!login) {
         if (user.status?.secretResourceVersion !== undefined || user.status?.username !== username)
@@ -69,11 +74,21 @@ export function userReconciler(ctx: OperatorContext): Reconcile {
         user.status?.username !== username
       ) {
         await admin.upsertScram(username, login.password)
+      } else if (lostOn !== undefined) {
+        await admin.upsertScram(username, login.password)
+        scramLoginsRepairedTotal.inc({ pool: lostOn })
+        ctx.log('warn', 'set a SCRAM login again that Kafka had lost', {
+          kind: 'KafkaUser',
+          key,
+          username,
+          pool: lostOn,
+        })
       }
       await applyAcls(admin, username, acls.bindings)
       const quotas = planQuotas(desiredQuotas(user.spec.quotas), await admin.quotasOf(username))
       await admin.alterQuotas(username, quotas.set, quotas.remove)
     } catch (error) {
+      if (lostOn !== undefined) repair?.lost(key, lostOn)
       const reason = failureReason('KafkaUser', error)
       await writeStatus(
         ctx,
