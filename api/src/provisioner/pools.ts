@@ -10,7 +10,7 @@ import { selectorOf } from './resources.ts'
 export type Pool = KafkaPool & KubeObject
 
 /** Partitions of the topics on each pool's clusters, as Postgres knows them. */
-async function partitionsByPool(db: Db): Promise<Map<string, number>> {
+export async function partitionsByPool(db: Db): Promise<Map<string, number>> {
   const rows = await db
     .select({ pool: clusters.pool, partitions: sum(topics.partitions).mapWith(Number) })
     .from(topics)

@@ -1,14 +1,19 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { KafkaPools } from '../../../operator/src/crds/resources.ts'
-import { createObject } from '../../../operator/src/kube/apply.ts'
+import { createObject, getObject } from '../../../operator/src/kube/apply.ts'
 import { isAlreadyExists } from '../../../operator/src/kube/errors.ts'
 import { Namespaces, Secrets } from '../../../operator/src/kube/resources.ts'
 import { requireServiceToken } from '../auth/service-token.ts'
 import { jsonBody, jsonResponse, problems } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
 import { kubeOf, kubeRefusal } from '../provisioner/kube.ts'
-import { keepingOthers, ownedByPlatform, writeOwned } from '../provisioner/ownership.ts'
-import { describePools, type Pool, roomOf } from '../provisioner/pools.ts'
+import {
+  keepingOthers,
+  NotCreatedByFjord,
+  ownedByPlatform,
+  writeOwned,
+} from '../provisioner/ownership.ts'
+import { describePools, type Pool, partitionsByPool, roomOf } from '../provisioner/pools.ts'
 import { fieldManager, labels, managedBy } from '../provisioner/resources.ts'
 
 const PoolNameSchema = z
@@ -74,7 +79,7 @@ const listPools = createRoute({
   security: [{ bearer: [] }],
   responses: {
     200: jsonResponse('Pools', z.object({ items: z.array(PoolSchema) })),
-    ...problems(401, 404),
+    ...problems(401, 404, 502, 503),
   },
 })
 
@@ -104,6 +109,9 @@ export function poolRoutes() {
     const owned = { [labels.managedBy]: managedBy, 'fjord.dev/pool': name }
     let pool: Pool
     try {
+      // Checked before its Secret is written, so that a refused pool changes nothing.
+      const existing = await getObject(kube, KafkaPools, name)
+      if (existing && !ownedByPlatform(existing)) throw new NotCreatedByFjord('KafkaPool', name)
       // The platform's own namespace: made when it is missing, never changed.
       await createObject(
         kube,
@@ -140,14 +148,14 @@ export function poolRoutes() {
     } catch (error) {
       throw kubeRefusal(error, `Pool ${name} was not registered`)
     }
-    const used = (await describePools(c.get('db'), kube)).find(
-      (entry) => entry.pool.metadata.name === name,
-    )
-    return c.json(presentPool(pool, used?.usedPartitions ?? 0), 200)
+    const used = (await partitionsByPool(c.get('db'))).get(name) ?? 0
+    return c.json(presentPool(pool, used), 200)
   })
 
   app.openapi(listPools, async (c) => {
-    const pools = await describePools(c.get('db'), kubeOf(c))
+    const pools = await describePools(c.get('db'), kubeOf(c)).catch((error: unknown) => {
+      throw kubeRefusal(error, 'The pools could not be listed')
+    })
     return c.json(
       { items: pools.map(({ pool, usedPartitions }) => presentPool(pool, usedPartitions)) },
       200,

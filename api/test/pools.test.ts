@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { KafkaPools } from '../../operator/src/crds/resources.ts'
+import { createObject, deleteObject, getObject } from '../../operator/src/kube/apply.ts'
+import { KubeClient } from '../../operator/src/kube/client.ts'
+import { Secrets } from '../../operator/src/kube/resources.ts'
+import { readStackEnv } from '../../stack/src/env.ts'
+import { type Caller, expectStatus, startTestApi, type TestApi, uniqueName } from './support/api.ts'
+
+const kube = KubeClient.fromFile(readStackEnv().kube.kubeconfig)
+const platformAdmin: Caller = { kind: 'api_key', token: 'platform-token-of-the-pool-tests' }
+const systemNamespace = 'fjord-system'
+let api: TestApi
+const pools: string[] = []
+
+beforeAll(async () => {
+  api = await startTestApi({ platformToken: platformAdmin.token, systemNamespace }, { kube })
+})
+afterAll(async () => {
+  for (const name of pools) {
+    await deleteObject(kube, KafkaPools, name, undefined)
+    await deleteObject(kube, Secrets, `${name}-kafka-admin`, systemNamespace)
+  }
+  await api.close()
+  kube.close()
+})
+
+const aPoolSpec = (maxPartitions: number) => ({
+  bootstrapServers: ['kafka.example:9092'],
+  saslMechanism: 'SCRAM-SHA-256',
+  admin: { username: 'admin', password: 'secret' },
+  maxPartitions,
+})
+
+function aPoolName(): string {
+  const name = uniqueName('pool')
+  pools.push(name)
+  return name
+}
+
+describe('registering a pool', () => {
+  it('makes the pool and its admin Secret labelled as Fjord’s, and updates them on the next PUT', async () => {
+    const name = aPoolName()
+    const path = `/admin/v1/pools/${name}`
+    await expectStatus(
+      await api.request('PUT', path, { as: platformAdmin, body: aPoolSpec(10) }),
+      200,
+    )
+    const again = await expectStatus(
+      await api.request('PUT', path, { as: platformAdmin, body: aPoolSpec(20) }),
+      200,
+    )
+    expect(again.maxPartitions).toBe(20)
+    const labels = { 'app.kubernetes.io/managed-by': 'fjord-api', 'fjord.dev/pool': name }
+    const pool = await getObject(kube, KafkaPools, name)
+    expect(pool?.metadata.labels).toMatchObject(labels)
+    expect(pool?.spec.capacity).toEqual({ maxPartitions: 20 })
+    const secret = await getObject(kube, Secrets, `${name}-kafka-admin`, systemNamespace)
+    expect(secret?.metadata.labels).toMatchObject(labels)
+  })
+
+  it('leaves a KafkaPool of that name that Fjord did not make as it is, writing no Secret', async () => {
+    const name = aPoolName()
+    const theirs = await createObject(
+      kube,
+      KafkaPools,
+      {
+        metadata: { name },
+        spec: {
+          bootstrapServers: ['theirs.example:9092'],
+          adminCredentialsSecretRef: { name: 'theirs', namespace: systemNamespace },
+          capacity: { maxPartitions: 5 },
+        },
+      },
+      { fieldManager: 'kubectl-create' },
+    )
+    const problem = await expectStatus(
+      await api.request('PUT', `/admin/v1/pools/${name}`, {
+        as: platformAdmin,
+        body: aPoolSpec(10),
+      }),
+      409,
+    )
+    expect(problem.detail).toContain(`KafkaPool ${name} exists and was not created by Fjord`)
+    const after = await getObject(kube, KafkaPools, name)
+    expect(after?.metadata.resourceVersion).toBe(theirs.metadata.resourceVersion)
+    expect(await getObject(kube, Secrets, `${name}-kafka-admin`, systemNamespace)).toBeUndefined()
+  })
+})
