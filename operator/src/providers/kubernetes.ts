@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { PatchStrategy } from '@kubernetes/client-node'
-import { apply, FIELD_MANAGER, getObject } from '../kube/apply.ts'
-import type { KubeClient, KubeObject } from '../kube/client.ts'
+import { type ApplyObject, apply, FIELD_MANAGER, getObject } from '../kube/apply.ts'
+import type { KubeClient, KubeObject, OwnerReference } from '../kube/client.ts'
 import { isAlreadyExists, isInvalid, isKubeError } from '../kube/errors.ts'
 import {
   ConfigMaps,
@@ -89,6 +89,9 @@ export function kubernetesProvider(
           ? { outcome, status: { bootstrapServers: bootstrapServers(layout) } }
           : { outcome, requeueAfterMs: pollIntervalMs }
       } catch (error) {
+        if (error instanceof NotOwnedByCluster) {
+          return { outcome: failed('NotCreatedByFjord', error.message) }
+        }
         if (!isInvalid(error)) throw error
         return { outcome: failed('RenderRejected', (error as Error).message) }
       }
@@ -107,8 +110,11 @@ async function observe(
   signal?: AbortSignal,
 ): Promise<Observed> {
   const names = namesOf(layout.name)
-  const get = (type: ResourceType, name: string) =>
-    getObject(client, type, name, layout.namespace, { signal })
+  // What the cluster does not control says nothing about it (and is refused when applied).
+  const get = async (type: ResourceType, name: string) => {
+    const found = await getObject(client, type, name, layout.namespace, { signal })
+    return found && controlledBy(found, layout.owner) ? found : undefined
+  }
   const [broker, controller, configMap] = await Promise.all([
     get(StatefulSets, names.statefulSet('broker')),
     get(StatefulSets, names.statefulSet('controller')),
@@ -170,6 +176,37 @@ export function votersOf(configMap: KubeObject | undefined): string | undefined 
     ?.slice('controller.quorum.voters='.length)
 }
 
+/** An object of the name the cluster needs is there, and the cluster does not own it. */
+class NotOwnedByCluster extends Error {
+  constructor(type: ResourceType, object: KubeObject) {
+    super(
+      `${type.kind} ${object.metadata.namespace}/${object.metadata.name} exists and was not created by Fjord for this cluster; it is left as it is`,
+    )
+  }
+}
+
+const controlledBy = (object: KubeObject, owner: OwnerReference) =>
+  (object.metadata.ownerReferences ?? []).some((o) => o.controller && o.uid === owner.uid)
+
+/**
+ * Server-side applies an object the cluster owns. One of that name that the cluster does not
+ * control is refused untouched. A plain create would leave the first fields to a manager of
+ * its own, which later applies could not take away, so only the moment between this read and
+ * the apply is left open.
+ */
+async function applyOwned(
+  client: KubeClient,
+  type: ResourceType,
+  object: ApplyObject,
+  owner: OwnerReference,
+  signal?: AbortSignal,
+): Promise<KubeObject> {
+  const { name, namespace } = object.metadata
+  const existing = await getObject(client, type, name, namespace, { signal })
+  if (existing && !controlledBy(existing, owner)) throw new NotOwnedByCluster(type, existing)
+  return apply(client, type, object, { signal })
+}
+
 /** Server-side applies every object; returns the StatefulSets as the apiserver has them now. */
 async function applyAll(
   client: KubeClient,
@@ -177,24 +214,24 @@ async function applyAll(
   observed: Observed,
   signal?: AbortSignal,
 ): Promise<Partial<Record<Role, KubeObject>>> {
+  const owned = (type: ResourceType, object: ApplyObject) =>
+    applyOwned(client, type, object, layout.owner, signal)
   const configMap = renderConfigMap(layout)
-  await apply(client, ConfigMaps, configMap, { signal })
+  await owned(ConfigMaps, configMap)
   await ensureAdminSecret(client, layout, signal)
-  await apply(client, Services, renderHeadlessService(layout), { signal })
-  await apply(client, Services, renderBootstrapService(layout), { signal })
+  await owned(Services, renderHeadlessService(layout))
+  await owned(Services, renderBootstrapService(layout))
   const statefulSets: Partial<Record<Role, KubeObject>> = {}
   for (const role of rolesOf(layout)) {
-    statefulSets[role] = await apply(
-      client,
+    statefulSets[role] = await owned(
       StatefulSets,
       renderStatefulSet(layout, {
         role,
         configHash: configHash(configMap),
         claimStorage: claimStorageOf(observed.statefulSets[role]) ?? layout.storage,
       }),
-      { signal },
     )
-    await apply(client, PodDisruptionBudgets, renderPodDisruptionBudget(layout, role), { signal })
+    await owned(PodDisruptionBudgets, renderPodDisruptionBudget(layout, role))
   }
   return statefulSets
 }
@@ -206,6 +243,9 @@ async function applyAll(
 async function ensureAdminSecret(client: KubeClient, layout: Layout, signal?: AbortSignal) {
   const name = namesOf(layout.name).adminSecret
   const existing = await getObject(client, Secrets, name, layout.namespace, { signal })
+  if (existing && !controlledBy(existing, layout.owner)) {
+    throw new NotOwnedByCluster(Secrets, existing)
+  }
   const stored: string | undefined = existing?.data?.password
   if (stored) {
     const password = Buffer.from(stored, 'base64').toString('utf8')
