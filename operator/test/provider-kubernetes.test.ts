@@ -1,5 +1,13 @@
 import { execFile } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -28,6 +36,7 @@ import {
   kafkaClusterId,
   type Layout,
   layoutOf,
+  MAX_CLUSTER_NAME,
   type Role,
   renderConfigMap,
 } from '../src/providers/kubernetes-render.ts'
@@ -40,6 +49,7 @@ const PersistentVolumeClaims = defineResource(
   'PersistentVolumeClaim',
   'persistentvolumeclaims',
 )
+const ServiceAccounts = defineResource('v1', 'ServiceAccount', 'serviceaccounts')
 const StorageClasses = defineResource('storage.k8s.io/v1', 'StorageClass', 'storageclasses', false)
 const client = KubeClient.fromFile(readStackEnv().kube.kubeconfig)
 // The provider reads and writes through the client only; the rest of the context is unused.
@@ -63,10 +73,74 @@ async function aDedicatedCluster(
   return { namespace, cluster }
 }
 
-function applyCluster(namespace: string, dedicated: KafkaClusterSpec['dedicated']) {
+function applyCluster(
+  namespace: string,
+  dedicated: KafkaClusterSpec['dedicated'],
+  name = 'orders',
+) {
   return apply<Cluster>(client, KafkaClusters, {
-    metadata: { name: 'orders', namespace },
+    metadata: { name, namespace },
     spec: { type: 'dedicated', provider: 'kubernetes', dedicated },
+  })
+}
+
+/**
+ * The StatefulSet controller's revision hash at its longest: an FNV-32 sum in decimal (up to
+ * 10 digits), each character mapped into the alphabet of rand.SafeEncodeString.
+ */
+const longestRevisionHash = '7d8f9c6b5d'
+
+/**
+ * Asks the apiserver, as a dry run, to create the last pod and its volume claim the
+ * StatefulSet controller would make from a set (neither that controller nor a kubelet runs
+ * here): its name is the pod's hostname and its revision goes into a label, both held to 63
+ * characters.
+ */
+async function createLastPodAsDryRun(set: KubeObject): Promise<void> {
+  const ordinal = set.spec.replicas - 1
+  const pod = `${set.metadata.name}-${ordinal}`
+  const namespace = set.metadata.namespace
+  const claims = (set.spec.volumeClaimTemplates ?? []) as KubeObject[]
+  const dryRun = { query: { dryRun: 'All' } }
+  for (const claim of claims) {
+    await client.request('POST', `/api/v1/namespaces/${namespace}/persistentvolumeclaims`, {
+      ...dryRun,
+      body: {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: `${claim.metadata.name}-${pod}`, namespace },
+        spec: claim.spec,
+      },
+    })
+  }
+  await client.request('POST', `/api/v1/namespaces/${namespace}/pods`, {
+    ...dryRun,
+    body: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: pod,
+        namespace,
+        labels: {
+          ...set.spec.template.metadata.labels,
+          'controller-revision-hash': `${set.metadata.name}-${longestRevisionHash}`,
+          'statefulset.kubernetes.io/pod-name': pod,
+          'apps.kubernetes.io/pod-index': String(ordinal),
+        },
+      },
+      spec: {
+        ...set.spec.template.spec,
+        hostname: pod,
+        subdomain: set.spec.serviceName,
+        volumes: [
+          ...(set.spec.template.spec.volumes ?? []),
+          ...claims.map((claim) => ({
+            name: claim.metadata.name,
+            persistentVolumeClaim: { claimName: `${claim.metadata.name}-${pod}` },
+          })),
+        ],
+      },
+    },
   })
 }
 
@@ -172,6 +246,23 @@ describe('the kubernetes provider against the real apiserver', () => {
       maxUnavailable: 1,
     })
     expect(await passwordOf(namespace)).toMatch(/^[A-Za-z0-9_-]{32}$/)
+  })
+
+  test('gives a cluster of the longest name it allows objects and pods the apiserver accepts', async () => {
+    const { namespace, remove } = await createTestNamespace(client, 'provider-k8s')
+    removals.push(remove)
+    const name = `x${'9'.repeat(MAX_CLUSTER_NAME - 1)}`
+    const cluster = await applyCluster(namespace, { brokers: 12, controllers: 3 }, name)
+    const result = await provider.reconcile(cluster)
+    expect(result.outcome).toMatchObject({ phase: 'Provisioning', reason: 'NodesNotReady' })
+    // The pods' ServiceAccount must exist before the apiserver admits a pod, even a dry run.
+    await expect
+      .poll(() => getObject(client, ServiceAccounts, 'default', namespace), { timeout: 30_000 })
+      .toBeDefined()
+    for (const role of ['broker', 'controller']) {
+      const set = await mustGet(StatefulSets, `${name}-${role}`, namespace)
+      await createLastPodAsDryRun(set)
+    }
   })
 
   test('changes nothing when it reconciles an unchanged cluster again', async () => {
@@ -392,6 +483,7 @@ describe('the rendered start-up script, run with the real Kafka tools', () => {
         .replaceAll('/var/lib/kafka/data', join(dir, 'data'))
         .replaceAll('/etc/kafka/fjord', join(dir, 'config'))
         .replaceAll('/tmp/server.properties', join(dir, 'server.properties'))
+        .replaceAll('/tmp/admin-', join(dir, 'admin-'))
         .replaceAll('/opt/kafka/bin', join(dir, 'bin'))
       writeFileSync(join(dir, 'config', file), local)
     }
@@ -403,23 +495,30 @@ describe('the rendered start-up script, run with the real Kafka tools', () => {
     // Stands in for the broker: keeps what it would have started with.
     const start = join(dir, 'bin', 'kafka-server-start.sh')
     writeFileSync(start, `#!/bin/sh\ncp "$1" '${join(dir, 'started.properties')}'\n`)
-    chmodSync(storage, 0o755)
-    chmodSync(start, 0o755)
+    // Stand in for what a broker does beside Kafka once it answers (none does here): check
+    // the admin's login, found at once, after a pause that is none.
+    const configs = join(dir, 'bin', 'kafka-configs.sh')
+    writeFileSync(configs, `#!/bin/sh\necho "$@" >>'${join(dir, 'configs.log')}'\n`)
+    const sleep = join(dir, 'bin', 'sleep')
+    writeFileSync(sleep, '#!/bin/sh\n')
+    for (const script of [storage, start, configs, sleep]) chmodSync(script, 0o755)
 
     const set = renderStatefulSet(of, { role, configHash: 'x', claimStorage: '1Gi' })
     // biome-ignore lint/suspicious/noExplicitAny: rendered objects are plain JSON
     const container = (set.spec as any).template.spec.containers[0]
     const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
+      PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}`,
       HOSTNAME: `${set.metadata.name}-${ordinal}`,
     }
     for (const e of container.env as { name: string; value?: string }[]) {
       env[e.name] = e.value ?? 'admin-secret-password'
     }
     await promisify(execFile)('sh', [join(dir, 'config', 'run.sh')], { env, timeout: 60_000 })
+    const configsLog = join(dir, 'configs.log')
     return {
       started: readFileSync(join(dir, 'started.properties'), 'utf8'),
       meta: readFileSync(join(dir, 'data', 'logs', 'meta.properties'), 'utf8'),
+      configs: existsSync(configsLog) ? readFileSync(configsLog, 'utf8') : '',
     }
   }
 
@@ -453,6 +552,9 @@ describe('the rendered start-up script, run with the real Kafka tools', () => {
         expect(node.meta).toContain(`cluster.id=${kafkaClusterId(uid)}\n`)
         expect(node.started).toContain(`process.roles=${roles}\n`)
         expect(node.started).toContain('username="admin" password="admin-secret-password";')
+        // A broker checks the admin's login once Kafka answers; a controller has no listener.
+        if (roles === 'controller') expect(node.configs).toBe('')
+        else expect(node.configs).toContain('--describe --entity-type users --entity-name admin')
         // A restarted pod finds its volume formatted and starts all the same.
         await startNode(layout(dedicated), role, ordinal, dir)
       } finally {
