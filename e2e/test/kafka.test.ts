@@ -77,7 +77,7 @@ describe('Fjord end to end, through the REST API only', () => {
       product.kube,
       Secrets,
       'main.shop.password',
-      tenant.org,
+      tenant.namespace,
     )
     expect(Buffer.from(secret?.data.password ?? '', 'base64').toString()).toBe(credential.password)
     const dump = await product.api.database.db.execute(

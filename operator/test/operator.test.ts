@@ -192,6 +192,14 @@ describe('the operator on a shared cluster', () => {
     await expect.poll(() => kafka.quotasOf(username), { timeout: 5_000 }).toEqual({})
   })
 
+  test("takes the prefix its spec names, as Fjord's api sets it from the org's name", async () => {
+    const kafkaPrefix = `${unique('acme')}-main.`
+    const named = await world.create(
+      aSharedCluster(world.pool.metadata.name, unique('main'), { kafkaPrefix }),
+    )
+    expect((await untilPhase(world.get, named, 'Ready')).status?.kafkaPrefix).toBe(kafkaPrefix)
+  })
+
   test('refuses a cluster whose prefix another cluster on the pool already holds', async () => {
     // Namespace <ns> with cluster <x>-c and namespace <ns>-<x> with cluster c: one prefix.
     const x = unique('x')

@@ -123,6 +123,7 @@ export function clusterResource(org: Org, cluster: ClusterRow, pool: string | un
     type: cluster.type as KafkaCluster['spec']['type'],
     provider: cluster.provider as KafkaCluster['spec']['provider'],
     region: cluster.region,
+    ...(cluster.type === 'shared' ? { kafkaPrefix: cluster.kafkaPrefix } : {}),
     ...(pool ? { poolRef: { name: pool } } : {}),
   }
   return {

@@ -63,6 +63,8 @@ export interface KafkaClusterSpec {
   type: 'shared' | 'dedicated'
   provider: 'shared' | 'kubernetes' | 'aws-msk'
   region?: string
+  /** Every Kafka name of a shared cluster starts with it; defaults to `<namespace>-<name>.`. */
+  kafkaPrefix?: string
   poolRef?: { name: string }
   dedicated?: {
     brokers?: number

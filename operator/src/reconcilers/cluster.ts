@@ -8,11 +8,13 @@ import type { ClusterProvider } from '../providers/provider.ts'
 import { failed, type OperatorContext, ready, waiting, writeStatus } from './context.ts'
 
 /**
- * Every Kafka name a shared cluster owns starts with this. Two clusters can come to the same
- * prefix (namespace a-b with cluster c, namespace a with cluster b-c): the second is refused.
+ * Every Kafka name a shared cluster owns starts with this: the spec's, which Fjord's api sets
+ * from the org's and the cluster's names (the namespace is named from the org's id), else
+ * `<namespace>-<name>.`. Two clusters can come to the same prefix (namespace a-b with
+ * cluster c, namespace a with cluster b-c): the second is refused.
  */
-export function sharedPrefix(namespace: string, name: string): string {
-  return `${namespace}-${name}.`
+export function sharedPrefix(cluster: KafkaCluster): string {
+  return cluster.spec.kafkaPrefix ?? `${cluster.metadata.namespace}-${cluster.metadata.name}.`
 }
 
 type DedicatedProvider = Exclude<KafkaCluster['spec']['provider'], 'shared'>
@@ -79,7 +81,7 @@ export function clusterReconciler(ctx: OperatorContext): Reconcile {
       )
       return { requeueAfterMs: 2_000 }
     }
-    const prefix = sharedPrefix(cluster.metadata.namespace ?? '', cluster.metadata.name)
+    const prefix = sharedPrefix(cluster)
     const holder = ctx.informers.clusters
       .list()
       .find(

@@ -110,7 +110,7 @@ export const everyField = {
   ],
   KafkaCluster: [
     {
-      ...aSharedCluster('pool', unique('cluster'), { region: 'local' }),
+      ...aSharedCluster('pool', unique('cluster'), { region: 'local', kafkaPrefix: 'acme-c.' }),
       status: {
         ...allStatus,
         bootstrapServers: '127.0.0.1:19092',
