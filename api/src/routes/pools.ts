@@ -26,7 +26,13 @@ const PoolSpecSchema = z
   .object({
     bootstrapServers: z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'host:port')).min(1),
     securityProtocol: z.enum(['SASL_PLAINTEXT', 'SASL_SSL']).default('SASL_PLAINTEXT'),
-    saslMechanism: z.enum(['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN']).default('SCRAM-SHA-512'),
+    saslMechanism: z
+      .enum(['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'])
+      .default('SCRAM-SHA-256')
+      .openapi({
+        description:
+          "How the admin logs in. Not SCRAM-SHA-512, the tenants' mechanism: a Kafka restart can drop every login of a mechanism that saw a removal (KAFKA-20774)",
+      }),
     admin: z
       .object({ username: z.string().min(1).max(200), password: z.string().min(1).max(500) })
       .strict()
