@@ -28,17 +28,23 @@ import { aTenant, withCluster } from './support/builders.ts'
 // The provisioner against the stack's kube-apiserver, with no operator: what it applies is
 // read back as it left it. Its resources carry a label of this file's own, and the outbox it
 // drains is this file's alone (PGlite in memory, or a PostgreSQL database of its own).
-/** The stack's apiserver, whose answers to Secret writes can be lost after the write is done. */
+/**
+ * The stack's apiserver, whose Secret writes can be held up (`secretWritesWait`) or whose
+ * answers to them can be lost after the write is done.
+ */
 class KubeThatLosesAnswers extends KubeClient {
   losingSecretWrites = false
+  secretWritesWait: Promise<void> | undefined
 
   override async request<T>(
     method: string,
     path: string,
     options?: Parameters<KubeClient['request']>[2],
   ): Promise<T> {
+    const secretWrite = method !== 'GET' && path.includes('/secrets')
+    if (secretWrite) await this.secretWritesWait
     const answer = await super.request<T>(method, path, options)
-    if (this.losingSecretWrites && method !== 'GET' && path.includes('/secrets')) {
+    if (this.losingSecretWrites && secretWrite) {
       throw new Error(`${method} ${path}: the connection broke after the write`)
     }
     return answer
@@ -348,5 +354,30 @@ describe('the provisioner', () => {
       200,
     )
     expect(listed.items).toEqual([])
+  })
+
+  it('holds no lock of the service account while its credential waits for Kubernetes', async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    const account = `/v1/orgs/${tenant.org}/clusters/${cluster}/service-accounts/billing`
+    await expectStatus(await api.request('PUT', account, { as: tenant.owner, body: {} }), 201)
+    let letGo = () => {}
+    kube.secretWritesWait = new Promise((resolve) => {
+      letGo = resolve
+    })
+    try {
+      const issuing = api.request('POST', `${account}/credentials`, { as: tenant.owner })
+      // A write of the account locks its row: it goes through while the Secret is held up.
+      const patched = await Promise.race([
+        api.request('PATCH', account, { as: tenant.owner, body: { description: 'billing' } }),
+        new Promise<undefined>((resolve) => setTimeout(resolve, 4_000, undefined)),
+      ])
+      expect(patched?.status).toBe(200)
+      letGo()
+      await expectStatus(await issuing, 201)
+    } finally {
+      letGo()
+      kube.secretWritesWait = undefined
+    }
   })
 })
