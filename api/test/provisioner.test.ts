@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { KubeConfig } from '@kubernetes/client-node'
+import { KubeConfig, PatchStrategy } from '@kubernetes/client-node'
 import { eq, isNull, sql } from 'drizzle-orm'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,7 +12,7 @@ import {
   listObjects,
 } from '../../operator/src/kube/apply.ts'
 import { KubeClient, type KubeObject } from '../../operator/src/kube/client.ts'
-import { ConfigMaps, Namespaces, Secrets } from '../../operator/src/kube/resources.ts'
+import { ConfigMaps, Namespaces, objectPath, Secrets } from '../../operator/src/kube/resources.ts'
 import { readStackEnv } from '../../stack/src/env.ts'
 import { organizations, outbox } from '../src/db/schema/index.ts'
 import { Provisioner } from '../src/provisioner/provisioner.ts'
@@ -98,6 +98,18 @@ async function drain(): Promise<void> {
   while ((await provisioner.drainOnce()) > 0);
 }
 
+/** Changes the KafkaTopic `name` of the tenant as someone else (another replica, the operator) would. */
+function mergeIntoTopicObject(tenant: { namespace: string }, name: string, body: unknown) {
+  return kube.request('PATCH', objectPath(KafkaTopics, name, tenant.namespace), {
+    body,
+    contentType: PatchStrategy.MergePatch,
+  })
+}
+
+function topicObject(tenant: { namespace: string }, name: string) {
+  return getObject<KafkaTopic & KubeObject>(kube, KafkaTopics, name, tenant.namespace)
+}
+
 describe('the provisioner', () => {
   it('makes a namespace per org, named from its id, and one resource per row, carrying the ids and the generation', async () => {
     const tenant = await aTenant(api)
@@ -166,28 +178,16 @@ describe('the provisioner', () => {
     await drain()
     const name = `${cluster}.events`
     // Another replica got further meanwhile: the object says generation 7.
-    await kube.request(
-      'PATCH',
-      `/apis/fjord.dev/v1alpha1/namespaces/${tenant.namespace}/kafkatopics/${name}`,
-      {
-        body: {
-          metadata: { annotations: { 'fjord.dev/generation': '7' } },
-          spec: { partitions: 9 },
-        },
-        contentType: 'application/merge-patch+json',
-      },
-    )
+    await mergeIntoTopicObject(tenant, name, {
+      metadata: { annotations: { 'fjord.dev/generation': '7' } },
+      spec: { partitions: 9 },
+    })
     await expectStatus(
       await api.request('PATCH', path, { as: tenant.owner, body: { partitions: 3 } }),
       200,
     )
     await drain()
-    const after = await getObject<KafkaTopic & KubeObject>(
-      kube,
-      KafkaTopics,
-      name,
-      tenant.namespace,
-    )
+    const after = await topicObject(tenant, name)
     expect(after?.spec.partitions).toBe(9)
     expect(after?.metadata.annotations?.['fjord.dev/generation']).toBe('7')
   })
@@ -203,19 +203,12 @@ describe('the provisioner', () => {
     )
     await drain()
     const name = `${cluster}.audit`
-    await kube.request(
-      'PATCH',
-      `/apis/fjord.dev/v1alpha1/namespaces/${tenant.namespace}/kafkatopics/${name}`,
-      {
-        body: {
-          metadata: {
-            finalizers: ['fjord.dev/cleanup'],
-            annotations: { 'fjord.dev/kafka-topic-id': 'made-by-the-operator' },
-          },
-        },
-        contentType: 'application/merge-patch+json',
+    await mergeIntoTopicObject(tenant, name, {
+      metadata: {
+        finalizers: ['fjord.dev/cleanup'],
+        annotations: { 'fjord.dev/kafka-topic-id': 'made-by-the-operator' },
       },
-    )
+    })
     await expectStatus(
       await api.request('PUT', path, {
         as: tenant.owner,
@@ -224,23 +217,14 @@ describe('the provisioner', () => {
       200,
     )
     await drain()
-    const after = await getObject<KafkaTopic & KubeObject>(
-      kube,
-      KafkaTopics,
-      name,
-      tenant.namespace,
-    )
+    const after = await topicObject(tenant, name)
     expect(after?.spec.config).toEqual({ 'retention.ms': '3600000' })
     expect(after?.metadata.annotations).toMatchObject({
       'fjord.dev/generation': '2',
       'fjord.dev/kafka-topic-id': 'made-by-the-operator',
     })
     expect(after?.metadata.finalizers).toEqual(['fjord.dev/cleanup'])
-    await kube.request(
-      'PATCH',
-      `/apis/fjord.dev/v1alpha1/namespaces/${tenant.namespace}/kafkatopics/${name}`,
-      { body: { metadata: { finalizers: null } }, contentType: 'application/merge-patch+json' },
-    )
+    await mergeIntoTopicObject(tenant, name, { metadata: { finalizers: null } })
   })
 
   it('refuses a namespace Fjord did not make, reports it on the cluster and leaves it as it was', async () => {
