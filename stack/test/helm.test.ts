@@ -95,6 +95,9 @@ describe('the chart under the stack Helm', () => {
       expect(await apiMay('create', 'kafkapools', 'fjord.dev')).toBe(true)
       expect(await apiMay('update', 'secrets', '', 'acme')).toBe(true)
       expect(await apiMay('patch', 'namespaces')).toBe(false)
+      // The status watcher's Lease, in the release namespace only.
+      expect(await apiMay('update', 'leases', 'coordination.k8s.io', namespace)).toBe(true)
+      expect(await apiMay('update', 'leases', 'coordination.k8s.io', 'kube-system')).toBe(false)
       expect(await apiMay('patch', 'kafkatopics', 'fjord.dev', 'acme', 'status')).toBe(false)
       expect(await apiMay('list', 'secrets', '', 'acme')).toBe(false)
       expect(await apiMay('create', 'pods', '', 'acme')).toBe(false)

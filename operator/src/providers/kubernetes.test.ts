@@ -141,8 +141,8 @@ describe('quorum and addresses', () => {
   test('refuses a cluster name too long for the names of its StatefulSets and Services', () => {
     expect(nameTooLong('a'.repeat(MAX_CLUSTER_NAME))).toBeUndefined()
     expect(nameTooLong('a'.repeat(MAX_CLUSTER_NAME + 1))).toMatch(/at most 41/)
-    // The longest name made must still fit a 63-character label with its revision hash.
-    expect(`${'a'.repeat(MAX_CLUSTER_NAME)}-controller-7d8f9c6b5d`.length).toBeLessThanOrEqual(63)
+    // That the longest name fits what Kubernetes derives from it is measured against the
+    // apiserver in operator/test/provider-kubernetes.test.ts.
   })
 })
 
