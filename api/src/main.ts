@@ -9,6 +9,7 @@ import { openDatabase } from './db/client.ts'
 import { sweepExpired } from './db/maintenance.ts'
 import { ApiError } from './errors.ts'
 import { openKube } from './provisioner/kube.ts'
+import { ensureSystemNamespace } from './provisioner/ownership.ts'
 import { Provisioner } from './provisioner/provisioner.ts'
 import { StatusWatcher } from './provisioner/status-watcher.ts'
 import { parseOverrideArguments, setQuotaOverride } from './quota/overrides.ts'
@@ -52,6 +53,13 @@ async function main(command: string, args: string[]): Promise<void> {
     identity: `${hostname()}-${randomBytes(4).toString('hex')}`,
   }
   const watcher = kube && new StatusWatcher({ ...scope, kube, lease })
+  // The status Lease lives there: on a cluster without it, no status would ever be written.
+  await (kube && ensureSystemNamespace(kube, config.systemNamespace))?.catch((error: unknown) =>
+    logger.error(
+      { err: error, namespace: config.systemNamespace },
+      'the system namespace is missing and cannot be made: no status is written until it exists',
+    ),
+  )
   provisioner?.start()
   watcher?.start()
   if (!kube) logger.warn('no Kubernetes configured (FJORD_KUBECONFIG): nothing will be provisioned')

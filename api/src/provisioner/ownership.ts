@@ -69,6 +69,18 @@ export async function ensureOrgNamespace(
 }
 
 /**
+ * Makes the platform's own namespace (pools' Secrets, the status Lease) when it is missing;
+ * one that exists is the platform's and is never changed.
+ */
+export async function ensureSystemNamespace(kube: KubeClient, name: string): Promise<void> {
+  await createObject(kube, Namespaces, { metadata: { name } }, { fieldManager }).catch(
+    (error: unknown) => {
+      if (!isAlreadyExists(error)) throw error
+    },
+  )
+}
+
+/**
  * Brings the labels and annotations of the org's namespace up to date (its display name may
  * change), when the namespace exists and is Fjord's; anything else is left alone.
  */

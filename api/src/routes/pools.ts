@@ -1,20 +1,20 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { KafkaPools } from '../../../operator/src/crds/resources.ts'
-import { createObject, getObject } from '../../../operator/src/kube/apply.ts'
-import { isAlreadyExists } from '../../../operator/src/kube/errors.ts'
-import { Namespaces, Secrets } from '../../../operator/src/kube/resources.ts'
+import { getObject } from '../../../operator/src/kube/apply.ts'
+import { Secrets } from '../../../operator/src/kube/resources.ts'
 import { requireServiceToken } from '../auth/service-token.ts'
 import { jsonBody, jsonResponse, problems } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
 import { kubeOf, kubeRefusal } from '../provisioner/kube.ts'
 import {
+  ensureSystemNamespace,
   keepingOthers,
   NotCreatedByFjord,
   ownedByPlatform,
   writeOwned,
 } from '../provisioner/ownership.ts'
 import { describePools, type Pool, partitionsByPool, roomOf } from '../provisioner/pools.ts'
-import { fieldManager, labels, managedBy } from '../provisioner/resources.ts'
+import { labels, managedBy } from '../provisioner/resources.ts'
 
 const PoolNameSchema = z
   .string()
@@ -118,15 +118,7 @@ export function poolRoutes() {
       // Checked before its Secret is written, so that a refused pool changes nothing.
       const existing = await getObject(kube, KafkaPools, name)
       if (existing && !ownedByPlatform(existing)) throw new NotCreatedByFjord('KafkaPool', name)
-      // The platform's own namespace: made when it is missing, never changed.
-      await createObject(
-        kube,
-        Namespaces,
-        { metadata: { name: namespace } },
-        { fieldManager },
-      ).catch((error: unknown) => {
-        if (!isAlreadyExists(error)) throw error
-      })
+      await ensureSystemNamespace(kube, namespace)
       await writeOwned(
         kube,
         Secrets,
