@@ -10,10 +10,14 @@ import {
   kafka as kafkaService,
 } from '../../src/services/kafka.ts'
 
-/** Two free loopback ports, for a broker of a test's own. */
+/**
+ * Two free loopback ports, for a broker of a test's own. Below Linux's ephemeral range
+ * (32768 and up): there, any outgoing connection may take a port between this check and the
+ * broker's bind, or while a test has the broker stopped (seen in CI: "Address already in use").
+ */
 async function freePorts(): Promise<[number, number]> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000)
+    const base = 20_000 + Math.floor(Math.random() * 12_000)
     if (!(await portInUse(base)) && !(await portInUse(base + 1))) return [base, base + 1]
   }
 }
