@@ -9,7 +9,7 @@ import { KafkaAdmin } from '../../operator/src/kafka/admin.ts'
 import { listObjects } from '../../operator/src/kube/apply.ts'
 import { env } from '../../operator/test/support/operator.ts'
 import { aPrivateKafka } from '../../stack/test/support/private-kafka.ts'
-import { aProduct, kubeVia } from './support/product.ts'
+import { aPoolOn, aProduct, kubeVia } from './support/product.ts'
 import { aProxy } from './support/proxy.ts'
 
 type Product = Awaited<ReturnType<typeof aProduct>>
@@ -203,30 +203,7 @@ describe('Fjord when a part of it goes away', () => {
       () => product.stop(),
     )
     // A pool registered by the platform admin, in a region of its own.
-    const region = `outage-${product.world.namespace}`
-    const pool = `pool-${product.world.namespace}`
-    await expectStatus(
-      await product.api.request('PUT', `/admin/v1/pools/${pool}`, {
-        as: product.platformAdmin,
-        body: {
-          bootstrapServers: [kafka.bootstrap],
-          admin: kafka.admin,
-          maxPartitions: 100,
-          region,
-        },
-      }),
-      200,
-    )
-    await vi.waitFor(
-      async () => {
-        const pools = await expectStatus(
-          await product.api.request('GET', '/admin/v1/pools', { as: product.platformAdmin }),
-          200,
-        )
-        expect(pools.items).toContainEqual(expect.objectContaining({ name: pool, phase: 'Ready' }))
-      },
-      { timeout: 30_000, interval: 500 },
-    )
+    const { region } = await aPoolOn(product, kafka, 'outage')
     const tenant = await aTenant(product.api)
     const cluster = await expectStatus(
       await call(product, tenant, 'PUT', '/clusters/main?wait=true', { type: 'shared', region }),

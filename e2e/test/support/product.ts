@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import pino from 'pino'
+import { expect, vi } from 'vitest'
 import { Provisioner } from '../../../api/src/provisioner/provisioner.ts'
 import { StatusWatcher } from '../../../api/src/provisioner/status-watcher.ts'
-import { startTestApi } from '../../../api/test/support/api.ts'
+import { expectStatus, startTestApi } from '../../../api/test/support/api.ts'
 import { KubeClient } from '../../../operator/src/kube/client.ts'
 import { anOperatorWorld, env } from '../../../operator/test/support/operator.ts'
 
@@ -95,4 +96,51 @@ export function kubeVia(port: number): KubeClient {
     cluster.name === current.name ? { ...cluster, server: server.origin } : cluster,
   )
   return new KubeClient(config)
+}
+
+type Product = Awaited<ReturnType<typeof aProduct>>
+
+/**
+ * A private broker registered through the platform API as a pool of its own, in a region of
+ * its own (so that a test's clusters, and only they, land on it); resolves once it is Ready
+ * and answers with `expectReady` on the pool as the API lists it.
+ */
+export async function aPoolOn(
+  product: Product,
+  broker: {
+    bootstrap: string
+    mechanism: string
+    admin: { username: string; password: string }
+  },
+  name: string,
+  expectReady: (pool: Record<string, unknown>) => void = () => {},
+): Promise<{ pool: string; region: string }> {
+  const pool = `${name}-${product.world.namespace}`
+  const region = pool
+  await expectStatus(
+    await product.api.request('PUT', `/admin/v1/pools/${pool}`, {
+      as: product.platformAdmin,
+      body: {
+        bootstrapServers: [broker.bootstrap],
+        saslMechanism: broker.mechanism,
+        admin: broker.admin,
+        maxPartitions: 100,
+        region,
+      },
+    }),
+    200,
+  )
+  await vi.waitFor(
+    async () => {
+      const pools = await expectStatus(
+        await product.api.request('GET', '/admin/v1/pools', { as: product.platformAdmin }),
+        200,
+      )
+      const found = (pools.items as Record<string, unknown>[]).find((p) => p.name === pool)
+      expect(found, `pool ${pool}`).toMatchObject({ phase: 'Ready' })
+      expectReady(found as Record<string, unknown>)
+    },
+    { timeout: 30_000, interval: 500 },
+  )
+  return { pool, region }
 }
