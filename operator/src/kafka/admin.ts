@@ -109,25 +109,34 @@ export class KafkaAdmin {
     })
   }
 
+  /** A new connection to one broker, logged in as the admin; closed again when it fails. */
+  async #connect(host: string, port: number): Promise<Connection> {
+    const { username, password, mechanism } = this.#access
+    const connection = new Connection('fjord-operator', {
+      sasl: { mechanism, username, password },
+      connectTimeout: 5000,
+    })
+    try {
+      await connection.connect(host, port)
+      return connection
+    } catch (error) {
+      await connection.close().catch(() => undefined)
+      throw error
+    }
+  }
+
   /** A connection of our own for the protocol APIs the Admin client has no method for. */
   async #raw(): Promise<Connection> {
     const existing = await this.#connection?.catch(() => undefined)
     if (existing?.isConnected()) return existing
     this.#connection = (async () => {
-      const { username, password, mechanism } = this.#access
       let last: unknown
       for (const server of this.#access.bootstrapServers) {
         const [host = '', port = ''] = server.split(/:(?=\d+$)/)
-        const connection = new Connection('fjord-operator', {
-          sasl: { mechanism, username, password },
-          connectTimeout: 5000,
-        })
         try {
-          await connection.connect(host, Number(port))
-          return connection
+          return await this.#connect(host, Number(port))
         } catch (error) {
           last = error
-          await connection.close().catch(() => undefined)
         }
       }
       throw last
@@ -381,15 +390,10 @@ export class KafkaAdmin {
     const { brokers } = await this.#call('describe the cluster', () =>
       this.#admin.metadata({ topics: [], forceUpdate: true }),
     )
-    const { username, password, mechanism: login } = this.#access
     const answers = await Promise.allSettled(
       [...brokers].map(async ([id, { host, port }]) => {
-        const connection = new Connection('fjord-operator', {
-          sasl: { mechanism: login, username, password },
-          connectTimeout: 5000,
-        })
+        const connection = await this.#connect(host, port)
         try {
-          await connection.connect(host, port)
           return [id, await describeScramUsers(connection, mechanism)] as const
         } finally {
           await connection.close().catch(() => undefined)
