@@ -126,8 +126,8 @@ export async function writeOwned<T extends KubeObject = KubeObject>(
 }
 
 /**
- * Deletes an object Fjord made, as it was when checked (uid precondition); answers false when
- * there is nothing of Fjord's to delete. Anything else of that name is left as it is.
+ * Deletes an object Fjord made, as it was when checked (uid precondition), and answers what
+ * it found: `deleting` (now or already), `gone`, or `not-owned`, which is left as it is.
  */
 export async function deleteOwned(
   kube: KubeClient,
@@ -135,11 +135,13 @@ export async function deleteOwned(
   name: string,
   namespace: string | undefined,
   owns: Owns,
-): Promise<boolean> {
+): Promise<'deleting' | 'gone' | 'not-owned'> {
   const existing = await getObject(kube, type, name, namespace)
-  if (!existing || !owns(existing)) return false
-  if (existing.metadata.deletionTimestamp) return true
-  return deleteObject(kube, type, name, namespace, { uid: existing.metadata.uid })
+  if (!existing) return 'gone'
+  if (!owns(existing)) return 'not-owned'
+  if (existing.metadata.deletionTimestamp) return 'deleting'
+  const deleted = await deleteObject(kube, type, name, namespace, { uid: existing.metadata.uid })
+  return deleted ? 'deleting' : 'gone'
 }
 
 /**

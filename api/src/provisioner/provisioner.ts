@@ -10,12 +10,7 @@ import {
 } from '../../../operator/src/kube/apply.ts'
 import type { KubeClient, KubeObject } from '../../../operator/src/kube/client.ts'
 import { isNotFound } from '../../../operator/src/kube/errors.ts'
-import {
-  Namespaces,
-  objectPath,
-  type ResourceType,
-  Secrets,
-} from '../../../operator/src/kube/resources.ts'
+import { Namespaces, type ResourceType, Secrets } from '../../../operator/src/kube/resources.ts'
 import type { Db } from '../db/client.ts'
 import {
   type Condition,
@@ -413,20 +408,10 @@ export class Provisioner {
     if (!existing || existing.metadata.annotations?.[credentialAnnotation] !== credentialId) {
       return false
     }
-    try {
-      await this.#kube.request('DELETE', objectPath(Secrets, secret, namespace), {
-        body: {
-          apiVersion: 'v1',
-          kind: 'DeleteOptions',
-          preconditions: {
-            uid: existing.metadata.uid,
-            resourceVersion: existing.metadata.resourceVersion,
-          },
-        },
-      })
-    } catch (error) {
-      if (!isNotFound(error)) throw error
-    }
+    await deleteObject(this.#kube, Secrets, secret, namespace, {
+      uid: existing.metadata.uid,
+      resourceVersion: existing.metadata.resourceVersion,
+    })
     return true
   }
 
@@ -458,14 +443,11 @@ export class Provisioner {
     const name = String(entry.payload.namespace ?? entry.payload.name)
     this.#namespaces.delete(name)
     const owns = ownedByOrg(entry.aggregateId)
-    if (!(await deleteOwned(this.#kube, Namespaces, name, undefined, owns))) {
-      const existing = await getObject(this.#kube, Namespaces, name)
-      if (existing && !owns(existing)) {
-        this.#log.warn(
-          { namespace: name, org: entry.aggregateId },
-          'provisioner: left a namespace Fjord did not create for this org',
-        )
-      }
+    if ((await deleteOwned(this.#kube, Namespaces, name, undefined, owns)) === 'not-owned') {
+      this.#log.warn(
+        { namespace: name, org: entry.aggregateId },
+        'provisioner: left a namespace Fjord did not create for this org',
+      )
     }
     return done
   }

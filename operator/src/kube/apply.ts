@@ -191,22 +191,28 @@ export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan'
 /**
  * Deletes an object; resolves to false when it was already gone, which a level-triggered
  * caller treats as success. With `uid`, only that incarnation is deleted, never a
- * namesake created since.
+ * namesake created since; with `resourceVersion` too, only if it has not changed since.
  */
 export async function deleteObject(
   client: KubeClient,
   type: ResourceType,
   name: string,
   namespace: string | undefined,
-  options: { propagationPolicy?: PropagationPolicy; uid?: string; signal?: AbortSignal } = {},
+  options: {
+    propagationPolicy?: PropagationPolicy
+    uid?: string
+    resourceVersion?: string
+    signal?: AbortSignal
+  } = {},
 ): Promise<boolean> {
+  const { uid, resourceVersion } = options
   try {
     await client.request('DELETE', objectPath(type, name, namespace), {
       body: {
         apiVersion: 'v1',
         kind: 'DeleteOptions',
         propagationPolicy: options.propagationPolicy ?? 'Background',
-        ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
+        ...(uid || resourceVersion ? { preconditions: { uid, resourceVersion } } : {}),
       },
       signal: options.signal,
     })
