@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { KubeConfig, PatchStrategy } from '@kubernetes/client-node'
-import { eq, isNull, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KafkaClusters, KafkaTopics } from '../../operator/src/crds/resources.ts'
@@ -14,15 +14,9 @@ import {
 import { KubeClient, type KubeObject } from '../../operator/src/kube/client.ts'
 import { ConfigMaps, Namespaces, objectPath, Secrets } from '../../operator/src/kube/resources.ts'
 import { readStackEnv } from '../../stack/src/env.ts'
-import { organizations, outbox } from '../src/db/schema/index.ts'
+import { organizations } from '../src/db/schema/index.ts'
 import { Provisioner } from '../src/provisioner/provisioner.ts'
-import {
-  expectStatus,
-  stackDatabase,
-  startTestApi,
-  type TestApi,
-  uniqueName,
-} from './support/api.ts'
+import { expectStatus, startTestApiWithOwnOutbox, type TestApi, uniqueName } from './support/api.ts'
 import { aTenant, withCluster } from './support/builders.ts'
 
 // The provisioner against the stack's kube-apiserver, with no operator: what it applies is
@@ -58,15 +52,7 @@ let api: TestApi
 let provisioner: Provisioner
 
 beforeAll(async () => {
-  const databaseUrl = process.env.DATABASE_URL
-    ? await stackDatabase('fjord_provisioner_test')
-    : undefined
-  api = await startTestApi({ resourceLabels, databaseUrl }, { kube })
-  // What earlier runs left pending there is not this run's to provision.
-  await api.database.db
-    .update(outbox)
-    .set({ processedAt: new Date() })
-    .where(isNull(outbox.processedAt))
+  api = await startTestApiWithOwnOutbox('fjord_provisioner_test', { resourceLabels }, { kube })
   provisioner = new Provisioner({
     db: api.database.db,
     kube,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import pino from 'pino'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { KafkaTopics } from '../../operator/src/crds/resources.ts'
@@ -15,7 +15,7 @@ import type { Db } from '../src/db/client.ts'
 import { outbox, topics } from '../src/db/schema/index.ts'
 import { Provisioner } from '../src/provisioner/provisioner.ts'
 import { StatusWatcher } from '../src/provisioner/status-watcher.ts'
-import { expectStatus, stackDatabase, startTestApi, type TestApi } from './support/api.ts'
+import { expectStatus, startTestApiWithOwnOutbox, type TestApi } from './support/api.ts'
 import { aTenant, withCluster } from './support/builders.ts'
 
 // Two api replicas' status watchers on one database and the stack's real kube-apiserver, with
@@ -32,15 +32,7 @@ let removeLeaseNamespace = async () => {}
 const watchers: StatusWatcher[] = []
 
 beforeAll(async () => {
-  const databaseUrl = process.env.DATABASE_URL
-    ? await stackDatabase('fjord_status_watcher_test')
-    : undefined
-  api = await startTestApi({ resourceLabels, databaseUrl }, { kube })
-  // What earlier runs left pending there is not this run's to provision.
-  await api.database.db
-    .update(outbox)
-    .set({ processedAt: new Date() })
-    .where(isNull(outbox.processedAt))
+  api = await startTestApiWithOwnOutbox('fjord_status_watcher_test', { resourceLabels }, { kube })
   ;({ namespace: leaseNamespace, remove: removeLeaseNamespace } = await createTestNamespace(
     kube,
     'status-lease',

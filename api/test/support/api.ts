@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { promisify } from 'node:util'
+import { isNull } from 'drizzle-orm'
 import type { KubeClient } from '../../../operator/src/kube/client.ts'
 import { createApp } from '../../src/app.ts'
 import { type Config, testConfig } from '../../src/config.ts'
 import { type Database, openDatabase } from '../../src/db/client.ts'
+import { outbox } from '../../src/db/schema/index.ts'
 
 /** How a request authenticates: nobody, a console session, or an API key. */
 export type Caller =
@@ -103,4 +105,23 @@ export async function stackDatabase(name: string): Promise<string> {
     name,
   ])
   return stdout.trim()
+}
+
+/**
+ * A test api whose outbox is the test file's alone: on a database of its own on the stack's
+ * PostgreSQL when DATABASE_URL is set (with what earlier runs left pending marked done), else
+ * on PGlite in memory.
+ */
+export async function startTestApiWithOwnOutbox(
+  database: string,
+  overrides: Partial<Config>,
+  deps: { kube?: KubeClient },
+): Promise<TestApi> {
+  const databaseUrl = process.env.DATABASE_URL ? await stackDatabase(database) : undefined
+  const api = await startTestApi({ ...overrides, databaseUrl }, deps)
+  await api.database.db
+    .update(outbox)
+    .set({ processedAt: new Date() })
+    .where(isNull(outbox.processedAt))
+  return api
 }
