@@ -10,13 +10,13 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['*/src/**/*.test.ts'],
+          include: ['*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts'],
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['*/test/**/*.test.ts'],
+          include: ['*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

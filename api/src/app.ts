@@ -1,7 +1,7 @@
+import type { KubeClient } from '@fjord/kube/client'
 import { bodyLimit } from 'hono/body-limit'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import pino, { type Logger } from 'pino'
-import type { KubeClient } from '../../operator/src/kube/client.ts'
 import { AccessCache } from './auth/access-cache.ts'
 import { authenticate } from './auth/middleware.ts'
 import { FixedWindowLimiter } from './auth/rate-limit.ts'

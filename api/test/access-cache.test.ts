@@ -1,15 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { uniqueName } from '@fjord/testing/names'
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { apiKeys } from '../src/db/schema/index.ts'
-import {
-  type Caller,
-  expectStatus,
-  json,
-  startTestApi,
-  type TestApi,
-  uniqueName,
-} from './support/api.ts'
+import { type Caller, expectStatus, json, startTestApi, type TestApi } from './support/api.ts'
 import { aMember, aPassword, aTenant, type Tenant } from './support/builders.ts'
 
 // Every test first makes a request with the credential it is about, so that what the api

@@ -1,5 +1,6 @@
+import { uniqueName } from '@fjord/testing/names'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { anonymous, expectStatus, startTestApi, type TestApi, uniqueName } from './support/api.ts'
+import { anonymous, expectStatus, startTestApi, type TestApi } from './support/api.ts'
 import { aMember, anApiKey, aPassword, aTenant, aTopic, withCluster } from './support/builders.ts'
 
 let api: TestApi

@@ -1,8 +1,9 @@
+import { uniqueName } from '@fjord/testing/names'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sweepExpired } from '../src/db/maintenance.ts'
 import { idempotencyKeys, memberships, sessions } from '../src/db/schema/index.ts'
-import { expectStatus, startTestApi, type TestApi, uniqueName } from './support/api.ts'
+import { expectStatus, startTestApi, type TestApi } from './support/api.ts'
 import { aTenant } from './support/builders.ts'
 
 let api: TestApi

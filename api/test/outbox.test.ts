@@ -1,6 +1,6 @@
+import { FakeClock } from '@fjord/time/clock'
 import { inArray, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FakeClock } from '../../operator/src/kube/clock.ts'
 import { testConfig } from '../src/config.ts'
 import { type Database, openDatabase } from '../src/db/client.ts'
 import { outbox } from '../src/db/schema/index.ts'

@@ -1,10 +1,11 @@
+import { KafkaPools } from '@fjord/contract/resources'
+import { createObject, deleteObject, getObject } from '@fjord/kube/apply'
+import { KubeClient } from '@fjord/kube/client'
+import { Secrets } from '@fjord/kube/resources'
+import { readStackEnv } from '@fjord/stack/env'
+import { uniqueName } from '@fjord/testing/names'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KafkaPools } from '../../operator/src/crds/resources.ts'
-import { createObject, deleteObject, getObject } from '../../operator/src/kube/apply.ts'
-import { KubeClient } from '../../operator/src/kube/client.ts'
-import { Secrets } from '../../operator/src/kube/resources.ts'
-import { readStackEnv } from '../../stack/src/env.ts'
-import { type Caller, expectStatus, startTestApi, type TestApi, uniqueName } from './support/api.ts'
+import { type Caller, expectStatus, startTestApi, type TestApi } from './support/api.ts'
 
 const kube = KubeClient.fromFile(readStackEnv().kube.kubeconfig)
 const platformAdmin: Caller = { kind: 'api_key', token: 'platform-token-of-the-pool-tests' }

@@ -1,22 +1,18 @@
 import { randomUUID } from 'node:crypto'
+import { KafkaClusters, KafkaTopics } from '@fjord/contract/resources'
+import type { KafkaTopic } from '@fjord/contract/types'
+import { createObject, deleteObject, getObject, listObjects } from '@fjord/kube/apply'
+import { KubeClient, type KubeObject } from '@fjord/kube/client'
+import { ConfigMaps, Namespaces, objectPath, Secrets } from '@fjord/kube/resources'
+import { readStackEnv } from '@fjord/stack/env'
+import { uniqueName } from '@fjord/testing/names'
 import { KubeConfig, PatchStrategy } from '@kubernetes/client-node'
 import { eq, sql } from 'drizzle-orm'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KafkaClusters, KafkaTopics } from '../../operator/src/crds/resources.ts'
-import type { KafkaTopic } from '../../operator/src/crds/types.ts'
-import {
-  createObject,
-  deleteObject,
-  getObject,
-  listObjects,
-} from '../../operator/src/kube/apply.ts'
-import { KubeClient, type KubeObject } from '../../operator/src/kube/client.ts'
-import { ConfigMaps, Namespaces, objectPath, Secrets } from '../../operator/src/kube/resources.ts'
-import { readStackEnv } from '../../stack/src/env.ts'
 import { organizations } from '../src/db/schema/index.ts'
 import { Provisioner } from '../src/provisioner/provisioner.ts'
-import { expectStatus, startTestApiWithOwnOutbox, type TestApi, uniqueName } from './support/api.ts'
+import { expectStatus, startTestApiWithOwnOutbox, type TestApi } from './support/api.ts'
 import { aTenant, withCluster } from './support/builders.ts'
 
 // The provisioner against the stack's kube-apiserver, with no operator: what it applies is

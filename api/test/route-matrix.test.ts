@@ -1,6 +1,7 @@
+import { KubeClient } from '@fjord/kube/client'
+import { readStackEnv } from '@fjord/stack/env'
+import { uniqueName } from '@fjord/testing/names'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KubeClient } from '../../operator/src/kube/client.ts'
-import { readStackEnv } from '../../stack/src/env.ts'
 import { type Role, roles } from '../src/auth/roles.ts'
 import { sha256Hex } from '../src/auth/tokens.ts'
 import { idempotencyKeys } from '../src/db/schema/index.ts'
@@ -12,7 +13,6 @@ import {
   type RequestOptions,
   startTestApi,
   type TestApi,
-  uniqueName,
 } from './support/api.ts'
 import { aMember, aTenant, type Tenant, withRoomyQuota } from './support/builders.ts'
 import { Contract, conformingTo, type OpenApiDocument } from './support/conformance.ts'

@@ -1,7 +1,8 @@
+import { uniqueName } from '@fjord/testing/names'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { topics as topicTable } from '../src/db/schema/index.ts'
-import { expectStatus, json, startTestApi, type TestApi, uniqueName } from './support/api.ts'
+import { expectStatus, json, startTestApi, type TestApi } from './support/api.ts'
 import {
   aTenant,
   aTopic,

@@ -1,9 +1,9 @@
+import { expectStatus } from '@fjord/api/testing/api'
+import { aTenant } from '@fjord/api/testing/builders'
+import { createObject, deleteObject, getObject } from '@fjord/kube/apply'
+import { ConfigMaps, Namespaces } from '@fjord/kube/resources'
+import { uniqueName } from '@fjord/testing/names'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
-import { expectStatus } from '../../api/test/support/api.ts'
-import { aTenant } from '../../api/test/support/builders.ts'
-import { createObject, deleteObject, getObject } from '../../operator/src/kube/apply.ts'
-import { ConfigMaps, Namespaces } from '../../operator/src/kube/resources.ts'
-import { uniqueName } from '../../operator/src/kube/testing.ts'
 import { aProduct } from './support/product.ts'
 
 let product: Awaited<ReturnType<typeof aProduct>>

@@ -1,10 +1,10 @@
+import { usageSamples } from '@fjord/api/db/schema'
+import { expectStatus } from '@fjord/api/testing/api'
+import { aTenant, type Tenant } from '@fjord/api/testing/builders'
+import { stackKafka } from '@fjord/operator/testing/operator'
+import { kcat, kcatWithProperties, stackAdmin } from '@fjord/testing/kcat'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import { usageSamples } from '../../api/src/db/schema/index.ts'
-import { expectStatus } from '../../api/test/support/api.ts'
-import { aTenant, type Tenant } from '../../api/test/support/builders.ts'
-import { stackKafka } from '../../operator/test/support/operator.ts'
-import { kcat, kcatWithProperties, stackAdmin } from '../../stack/test/support/kcat.ts'
 import { aProduct } from './support/product.ts'
 
 const samplePeriodMs = 2_000

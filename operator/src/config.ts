@@ -17,7 +17,7 @@ in a pod, its service account.
 
 Options:
   --kubeconfig PATH        kubeconfig to use
-  --install-crds           apply the CRDs of charts/fjord/crds before starting
+  --install-crds           apply Fjord's CRDs (@fjord/contract) before starting
   --lease-namespace NS     namespace of the leader-election Lease (default: $POD_NAMESPACE or fjord-system)
   --identity ID            this replica's name in the Lease (default: <hostname>-<pid>)
   --port N                 /metrics, /healthz and /readyz (default 8081; 0 picks a free port)

@@ -1,8 +1,8 @@
+import { readStackEnv } from '@fjord/stack/env'
+import { uniqueName } from '@fjord/testing/names'
 import { afterAll, describe, expect, test } from 'vitest'
-import { readStackEnv } from '../../stack/src/env.ts'
 import { KafkaAdmin } from '../src/kafka/admin.ts'
 import type { AclBinding } from '../src/reconcilers/user-plan.ts'
-import { unique } from './support/builders.ts'
 
 const env = readStackEnv()
 const admin = new KafkaAdmin({
@@ -15,7 +15,7 @@ afterAll(() => admin.close())
 
 describe('the Kafka admin adapter against the stack broker', () => {
   test('creates several topics in one request, each with its own config, and reports each result', async () => {
-    const [a, b] = [unique('adapter'), unique('adapter')]
+    const [a, b] = [uniqueName('adapter'), uniqueName('adapter')]
     const results = await admin.createTopics([
       { name: a, partitions: 2, replicationFactor: 1, config: { 'retention.ms': '3600000' } },
       { name: b, partitions: 1, replicationFactor: 1, config: { 'cleanup.policy': 'compact' } },
@@ -46,7 +46,7 @@ describe('the Kafka admin adapter against the stack broker', () => {
   })
 
   test('alters configs, adds partitions and deletes a topic', async () => {
-    const name = unique('adapter')
+    const name = uniqueName('adapter')
     await admin.createTopics([
       { name, partitions: 1, replicationFactor: 1, config: { 'retention.ms': '1000' } },
     ])
@@ -63,11 +63,11 @@ describe('the Kafka admin adapter against the stack broker', () => {
   })
 
   test('answers undefined for a topic that does not exist', async () => {
-    expect(await admin.describeTopic(unique('never-made'))).toBeUndefined()
+    expect(await admin.describeTopic(uniqueName('never-made'))).toBeUndefined()
   })
 
   test('lists, creates and deletes the ACLs of a principal', async () => {
-    const principal = `User:${unique('acl')}`
+    const principal = `User:${uniqueName('acl')}`
     const binding = (operation: AclBinding['operation']): AclBinding => ({
       resourceType: 'topic',
       resourceName: 'tenant.',
@@ -87,7 +87,7 @@ describe('the Kafka admin adapter against the stack broker', () => {
   })
 
   test('sets, reads back and removes client quotas of a user', async () => {
-    const user = unique('quota')
+    const user = uniqueName('quota')
     // The broker answers a describe from its copy of the metadata, which follows the
     // controller's within moments: reads after a write wait for it, as the ACL reads above do.
     await admin.alterQuotas(user, { producer_byte_rate: 1048576, consumer_byte_rate: 2097152 }, [])
@@ -104,7 +104,7 @@ describe('the Kafka admin adapter against the stack broker', () => {
   })
 
   test('creates and deletes SCRAM credentials, deleting a missing one quietly', async () => {
-    const user = unique('scram')
+    const user = uniqueName('scram')
     await admin.upsertScram(user, 'a-password')
     await admin.deleteScram(user)
     await admin.deleteScram(user)

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { KafkaTopic } from '@fjord/contract/types'
+import { apply } from '@fjord/kube/apply'
+import { Secrets } from '@fjord/kube/resources'
+import { aPrivateKafka } from '@fjord/testing/private-kafka'
+import { aPool, aSharedCluster, aTopic } from '@fjord/testing/resources'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import { aPrivateKafka } from '../../stack/test/support/private-kafka.ts'
-import type { KafkaTopic } from '../src/crds/types.ts'
 import { KafkaAdmin } from '../src/kafka/admin.ts'
-import { apply } from '../src/kube/apply.ts'
-import { Secrets } from '../src/kube/resources.ts'
-import { aPool, aSharedCluster, aTopic } from './support/builders.ts'
 import { anOperatorWorld, untilPhase } from './support/operator.ts'
 
 let world: Awaited<ReturnType<typeof anOperatorWorld>>

@@ -1,15 +1,16 @@
+import { apply, deleteObject, getObject } from '@fjord/kube/apply'
+import { KubeClient, type KubeObject } from '@fjord/kube/client'
+import { apiListWatch, Informer } from '@fjord/kube/informer'
+import { LeaderElector } from '@fjord/kube/leader'
+import { ConfigMaps, collectionPath } from '@fjord/kube/resources'
+import { readStackEnv } from '@fjord/stack/env'
+import { createTestNamespace } from '@fjord/testing/kube'
+import { uniqueName } from '@fjord/testing/names'
 import { KubeConfig } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { readStackEnv } from '../../stack/src/env.ts'
-import { apply, deleteObject, getObject } from '../src/kube/apply.ts'
-import { KubeClient, type KubeObject } from '../src/kube/client.ts'
 import { Controller, type Logger, type LogLevel, runWhileLeading } from '../src/kube/controller.ts'
-import { apiListWatch, Informer } from '../src/kube/informer.ts'
-import { LeaderElector } from '../src/kube/leader.ts'
 import { registry } from '../src/kube/metrics.ts'
-import { ConfigMaps, collectionPath } from '../src/kube/resources.ts'
 import { operatorReadiness, startHealthServer } from '../src/kube/server.ts'
-import { createTestNamespace, uniqueName } from '../src/kube/testing.ts'
 
 const kc = new KubeConfig()
 kc.loadFromFile(readStackEnv().kube.kubeconfig)

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { kcat, stackAdmin } from '@fjord/testing/kcat'
+import { uniqueName } from '@fjord/testing/names'
+import { aSharedCluster, aTopic } from '@fjord/testing/resources'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import { kcat, stackAdmin } from '../../stack/test/support/kcat.ts'
 import { startOperator } from '../src/main.ts'
 import { UsageMeter } from '../src/metering/meter.ts'
 import { apiIdLabels, type MeteredTopic, type UsageSample } from '../src/metering/samples.ts'
-import { aSharedCluster, aTopic, unique } from './support/builders.ts'
 import { anOperatorWorld, env, stackKafka, untilPhase } from './support/operator.ts'
 
 const kafka = stackKafka()
@@ -40,7 +41,7 @@ async function aReceiver(statuses: number[] = []) {
 
 /** A topic on the stack's Kafka with `records` messages in it, as the api would meter it. */
 async function aTopicWithRecords(partitions: number, records: number): Promise<MeteredTopic> {
-  const kafkaName = unique('metered')
+  const kafkaName = uniqueName('metered')
   const created = await kafka.createTopics([
     { name: kafkaName, partitions, replicationFactor: 1, config: {} },
   ])
@@ -90,7 +91,7 @@ describe('the usage meter against the stack Kafka', () => {
     try {
       const busy = await aTopicWithRecords(3, 25)
       const empty = await aTopicWithRecords(2, 0)
-      const gone = { ...busy, topicId: randomUUID(), kafkaName: unique('never-made') }
+      const gone = { ...busy, topicId: randomUUID(), kafkaName: uniqueName('never-made') }
       const meter = aMeter(receiver.url, [busy, empty, gone])
       const at = new Date('2026-03-01T10:05:00Z')
       expect(await meter.sample(at)).toHaveLength(2)
@@ -221,7 +222,7 @@ describe('the operator with metering on', () => {
       kubeconfig: env.kube.kubeconfig,
       installCrds: false,
       leaseNamespace: world.namespace,
-      identity: unique('operator'),
+      identity: uniqueName('operator'),
       port: 0,
       topicConcurrency: 8,
       resyncMs: 300_000,

@@ -1,12 +1,13 @@
 import type { ChildProcess } from 'node:child_process'
+import { KafkaClusters, KafkaTopics } from '@fjord/contract/resources'
+import type { KafkaCluster, KafkaTopic } from '@fjord/contract/types'
+import { deleteObject } from '@fjord/kube/apply'
+import { Leases, objectPath } from '@fjord/kube/resources'
+import { uniqueName } from '@fjord/testing/names'
+import { aSharedCluster, aTopic } from '@fjord/testing/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import { KafkaClusters, KafkaTopics } from '../src/crds/resources.ts'
-import type { KafkaCluster, KafkaTopic } from '../src/crds/types.ts'
-import { deleteObject } from '../src/kube/apply.ts'
-import { Leases, objectPath } from '../src/kube/resources.ts'
 import { topicIdAnnotation } from '../src/reconcilers/topic-plan.ts'
-import { aSharedCluster, aTopic, unique } from './support/builders.ts'
 import { anOperatorWorld, stackKafka, untilPhase } from './support/operator.ts'
 
 let world: Awaited<ReturnType<typeof anOperatorWorld>>
@@ -44,7 +45,7 @@ describe('operator replicas as separate processes', () => {
   // A topic Kafka made whose id the killed replica had not recorded yet cannot be told from
   // one made outside Fjord: it is reported, never adopted, until an admin records its id.
   test('converges after a SIGKILL in the middle of 300 topics, with no duplicate, nothing lost and nothing adopted', async () => {
-    const first = replica(unique('first'))
+    const first = replica(uniqueName('first'))
     const cluster: KafkaCluster = await world.create(aSharedCluster(world.pool.metadata.name))
     const prefix =
       (await untilPhase(world.get, cluster, 'Ready', { timeout: 60_000 })).status?.kafkaPrefix ?? ''
@@ -60,7 +61,7 @@ describe('operator replicas as separate processes', () => {
     first.kill('SIGKILL')
     const madeBeforeKill = (await kafkaTopicsUnder(prefix)).length
 
-    const second = replica(unique('second'))
+    const second = replica(uniqueName('second'))
     const settled = await Promise.all(
       topics.map((t) =>
         vi.waitFor(
@@ -109,7 +110,7 @@ describe('operator replicas as separate processes', () => {
   })
 
   test('a standby replica takes over within the lease duration when the leader dies', async () => {
-    const identities = [unique('a'), unique('b')]
+    const identities = [uniqueName('a'), uniqueName('b')]
     const children = new Map(identities.map((id) => [id, replica(id)]))
     const leader = await vi.waitFor(
       async () => {

@@ -1,11 +1,12 @@
+import type { KafkaCluster } from '@fjord/contract/types'
+import { apply } from '@fjord/kube/apply'
+import { Namespaces, objectPath, Secrets, StatefulSets } from '@fjord/kube/resources'
+import { kcat } from '@fjord/testing/kcat'
+import { uniqueName } from '@fjord/testing/names'
+import { aSharedCluster, aTopic, aUser } from '@fjord/testing/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { kcat } from '../../stack/test/support/kcat.ts'
-import type { KafkaCluster } from '../src/crds/types.ts'
-import { apply } from '../src/kube/apply.ts'
-import { Namespaces, objectPath, Secrets, StatefulSets } from '../src/kube/resources.ts'
 import { topicIdAnnotation } from '../src/reconcilers/topic-plan.ts'
-import { aSharedCluster, aTopic, aUser, unique } from './support/builders.ts'
 import { anOperatorWorld, stackKafka, types, untilPhase } from './support/operator.ts'
 
 let world: Awaited<ReturnType<typeof anOperatorWorld>>
@@ -86,7 +87,7 @@ describe('the operator on a shared cluster', () => {
   })
 
   test('reports a topic made outside Fjord and leaves it alone, even when the resource goes', async () => {
-    const name = unique('outside')
+    const name = uniqueName('outside')
     // Created just before the KafkaTopic: the operator's describe may or may not see it yet,
     // and either way it must not become Fjord's.
     const made = await kafka.createTopics([
@@ -114,12 +115,12 @@ describe('the operator on a shared cluster', () => {
 
   test('gives a user a SCRAM login, its ACLs under the prefix and its quotas, and takes them away', async () => {
     const topic = await world.create(
-      aTopic(cluster.metadata.name, { partitions: 1 }, unique('orders')),
+      aTopic(cluster.metadata.name, { partitions: 1 }, uniqueName('orders')),
     )
     await untilPhase(world.get, topic, 'Ready')
     const kafkaTopic = `${prefix}${topic.metadata.name}`
-    const secret = unique('password')
-    const userName = unique('user')
+    const secret = uniqueName('password')
+    const userName = uniqueName('user')
     const passwordSecret = (password: string) => ({
       metadata: {
         name: secret,
@@ -193,16 +194,16 @@ describe('the operator on a shared cluster', () => {
   })
 
   test("takes the prefix its spec names, as Fjord's api sets it from the org's name", async () => {
-    const kafkaPrefix = `${unique('acme')}-main.`
+    const kafkaPrefix = `${uniqueName('acme')}-main.`
     const named = await world.create(
-      aSharedCluster(world.pool.metadata.name, unique('main'), { kafkaPrefix }),
+      aSharedCluster(world.pool.metadata.name, uniqueName('main'), { kafkaPrefix }),
     )
     expect((await untilPhase(world.get, named, 'Ready')).status?.kafkaPrefix).toBe(kafkaPrefix)
   })
 
   test('refuses a cluster whose prefix another cluster on the pool already holds', async () => {
     // Namespace <ns> with cluster <x>-c and namespace <ns>-<x> with cluster c: one prefix.
-    const x = unique('x')
+    const x = uniqueName('x')
     const otherNamespace = `${world.namespace}-${x}`
     await apply(world.client, Namespaces, { metadata: { name: otherNamespace } })
     const holder = await world.create(aSharedCluster(world.pool.metadata.name, `${x}-c`))
@@ -221,12 +222,12 @@ describe('the operator on a shared cluster', () => {
     const other = await world.create(aSharedCluster(world.pool.metadata.name))
     const otherReady = await untilPhase(world.get, other, 'Ready')
     const theirs = await world.create(
-      aTopic(other.metadata.name, { partitions: 1 }, unique('secret')),
+      aTopic(other.metadata.name, { partitions: 1 }, uniqueName('secret')),
     )
     await untilPhase(world.get, theirs, 'Ready')
     const theirTopic = `${otherReady.status?.kafkaPrefix}${theirs.metadata.name}`
 
-    const secret = unique('password')
+    const secret = uniqueName('password')
     await apply(world.client, Secrets, {
       metadata: { name: secret, namespace: world.namespace },
       stringData: { password: 'mine' },
@@ -262,7 +263,7 @@ describe('the operator on a shared cluster', () => {
 
 describe('the operator on a dedicated kubernetes cluster', () => {
   test('renders the KRaft workload, follows the StatefulSet status and cleans up with the cluster', async () => {
-    const name = unique('kraft').slice(0, 20)
+    const name = uniqueName('kraft').slice(0, 20)
     const cluster = await world.create<KafkaCluster>({
       ...aSharedCluster('unused', name),
       spec: { type: 'dedicated', provider: 'kubernetes', dedicated: { brokers: 3 } },

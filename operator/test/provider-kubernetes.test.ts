@@ -11,15 +11,11 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { PatchStrategy } from '@kubernetes/client-node'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { loadConfig, versions } from '../../stack/src/config.ts'
-import { readStackEnv } from '../../stack/src/env.ts'
-import { installCrds } from '../src/crds/install.ts'
-import { KafkaClusters } from '../src/crds/resources.ts'
-import type { KafkaClusterSpec } from '../src/crds/types.ts'
-import { apply, deleteObject, getObject } from '../src/kube/apply.ts'
-import { KubeClient, type KubeObject } from '../src/kube/client.ts'
+import { installCrds } from '@fjord/contract/install'
+import { KafkaClusters } from '@fjord/contract/resources'
+import type { KafkaClusterSpec } from '@fjord/contract/types'
+import { apply, deleteObject, getObject } from '@fjord/kube/apply'
+import { KubeClient, type KubeObject } from '@fjord/kube/client'
 import {
   ConfigMaps,
   defineResource,
@@ -29,8 +25,13 @@ import {
   Secrets,
   Services,
   StatefulSets,
-} from '../src/kube/resources.ts'
-import { createTestNamespace, uniqueName } from '../src/kube/testing.ts'
+} from '@fjord/kube/resources'
+import { loadConfig, versions } from '@fjord/stack/config'
+import { readStackEnv } from '@fjord/stack/env'
+import { createTestNamespace } from '@fjord/testing/kube'
+import { uniqueName } from '@fjord/testing/names'
+import { PatchStrategy } from '@kubernetes/client-node'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { kubernetesProvider } from '../src/providers/kubernetes.ts'
 import {
   kafkaClusterId,

@@ -1,17 +1,18 @@
+import { KafkaTopics } from '@fjord/contract/resources'
+import type { KafkaCluster, KafkaPool, KafkaTopic } from '@fjord/contract/types'
+import { apply, getObject } from '@fjord/kube/apply'
+import type { KubeClient, KubeObject } from '@fjord/kube/client'
+import { isConflict, isNotFound } from '@fjord/kube/errors'
+import { objectPath } from '@fjord/kube/resources'
+import { uniqueName } from '@fjord/testing/names'
+import { aSharedCluster, aTopic } from '@fjord/testing/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import { KafkaTopics } from '../src/crds/resources.ts'
-import type { KafkaCluster, KafkaPool, KafkaTopic } from '../src/crds/types.ts'
 import type { KafkaAdmin } from '../src/kafka/admin.ts'
 import { TopicCreateBatcher } from '../src/kafka/batcher.ts'
-import { apply, getObject } from '../src/kube/apply.ts'
-import type { KubeClient, KubeObject } from '../src/kube/client.ts'
-import { isConflict, isNotFound } from '../src/kube/errors.ts'
-import { objectPath } from '../src/kube/resources.ts'
 import type { OperatorContext } from '../src/reconcilers/context.ts'
 import { topicReconciler } from '../src/reconcilers/topic.ts'
 import { kafkaNameAnnotation, topicIdAnnotation } from '../src/reconcilers/topic-plan.ts'
-import { aSharedCluster, aTopic, unique } from './support/builders.ts'
 import { anOperatorWorld, stackKafka, untilPhase } from './support/operator.ts'
 
 // The topic reconciler, driven pass by pass on a context whose Kafka admin and informer cache
@@ -147,7 +148,7 @@ const read = (topic: Topic) =>
 const made: { topic: Topic; kafkaName: string }[] = []
 
 async function aKafkaTopic(): Promise<{ topic: Topic; kafkaName: string }> {
-  const { metadata, spec } = aTopic(cluster.metadata.name, { partitions: 1 }, unique('owned'))
+  const { metadata, spec } = aTopic(cluster.metadata.name, { partitions: 1 }, uniqueName('owned'))
   const topic = await apply<Topic>(
     world.client,
     KafkaTopics,
@@ -195,7 +196,7 @@ async function replaceOutsideFjord(name: string): Promise<string> {
  * shows only after all of them.
  */
 async function idInKafka(name: string): Promise<string | undefined> {
-  const marker = unique('caught-up')
+  const marker = uniqueName('caught-up')
   await createOutsideFjord(marker)
   await vi.waitFor(async () => {
     if (!(await outside.describeTopic(marker)))

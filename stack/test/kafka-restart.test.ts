@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { Connection } from '@platformatic/kafka'
-import { afterEach, expect, test, vi } from 'vitest'
-import { KafkaAdmin } from '../../operator/src/kafka/admin.ts'
+import { KafkaAdmin } from '@fjord/operator/kafka/admin'
 import {
   platformMechanism,
   type ScramMechanism,
   tenantMechanism,
   upsertScramCredential,
-} from '../../operator/src/kafka/scram.ts'
+} from '@fjord/operator/kafka/scram'
+import { firstIterated, javaStringHash } from '@fjord/testing/kafka-20774'
+import { aPrivateKafka } from '@fjord/testing/private-kafka'
+import { Connection } from '@platformatic/kafka'
+import { afterEach, expect, test, vi } from 'vitest'
 import { loadConfig, versions } from '../src/config.ts'
 import { run } from '../src/proc.ts'
-import { firstIterated, javaStringHash } from './support/kafka-20774.ts'
-import { aPrivateKafka } from './support/private-kafka.ts'
 
 type Broker = Awaited<ReturnType<typeof aPrivateKafka>>
 const brokers: Broker[] = []

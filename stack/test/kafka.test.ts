@@ -1,6 +1,13 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
+import { kafkaErrorIds } from '@fjord/operator/kafka/errors'
+import {
+  describeScramUsers,
+  tenantMechanism,
+  upsertScramCredential,
+} from '@fjord/operator/kafka/scram'
+import { kcat, stackAdmin } from '@fjord/testing/kcat'
 import {
   type Acl,
   AclOperations,
@@ -18,14 +25,7 @@ import {
   stringSerializers,
 } from '@platformatic/kafka'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import { kafkaErrorIds } from '../../operator/src/kafka/errors.ts'
-import {
-  describeScramUsers,
-  tenantMechanism,
-  upsertScramCredential,
-} from '../../operator/src/kafka/scram.ts'
 import { readStackEnv } from '../src/env.ts'
-import { kcat, stackAdmin } from './support/kcat.ts'
 
 const env = readStackEnv()
 const bootstrapBrokers = [env.kafka.bootstrapServers]

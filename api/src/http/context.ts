@@ -1,6 +1,6 @@
+import type { KubeClient } from '@fjord/kube/client'
 import type { Context } from 'hono'
 import type { Logger } from 'pino'
-import type { KubeClient } from '../../../operator/src/kube/client.ts'
 import type { AccessCache } from '../auth/access-cache.ts'
 import type { Role } from '../auth/roles.ts'
 import type { Config } from '../config.ts'

@@ -1,5 +1,5 @@
-import { KubeClient } from '../../../operator/src/kube/client.ts'
-import { isKubeError, KubeError, type KubeErrorCode } from '../../../operator/src/kube/errors.ts'
+import { KubeClient } from '@fjord/kube/client'
+import { isKubeError, KubeError, type KubeErrorCode } from '@fjord/kube/errors'
 import type { Config } from '../config.ts'
 import { ApiError } from '../errors.ts'
 import type { AppContext } from '../http/context.ts'

@@ -1,5 +1,5 @@
+import type { Clock } from '@fjord/time/clock'
 import { type SQL, sql } from 'drizzle-orm'
-import type { Clock } from '../../../operator/src/kube/clock.ts'
 import type { Db } from '../db/client.ts'
 
 export interface OutboxEntry {

@@ -4,10 +4,10 @@ import {
   deleteObject,
   getObject,
   replaceObject,
-} from '../../../operator/src/kube/apply.ts'
-import type { KubeClient, KubeObject } from '../../../operator/src/kube/client.ts'
-import { isAlreadyExists } from '../../../operator/src/kube/errors.ts'
-import { Namespaces, type ResourceType } from '../../../operator/src/kube/resources.ts'
+} from '@fjord/kube/apply'
+import type { KubeClient, KubeObject } from '@fjord/kube/client'
+import { isAlreadyExists } from '@fjord/kube/errors'
+import { Namespaces, type ResourceType } from '@fjord/kube/resources'
 import { fieldManager, labels, managedBy, namespaceObject, ownedBy } from './resources.ts'
 
 /**

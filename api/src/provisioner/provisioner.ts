@@ -1,16 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { KafkaClusters, KafkaTopics, KafkaUsers } from '@fjord/contract/resources'
+import { createObject, deleteObject, getObject, replaceObject } from '@fjord/kube/apply'
+import type { KubeClient, KubeObject } from '@fjord/kube/client'
+import { isNotFound } from '@fjord/kube/errors'
+import { Namespaces, type ResourceType, Secrets } from '@fjord/kube/resources'
 import { and, eq, isNull, lt, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
-import { KafkaClusters, KafkaTopics, KafkaUsers } from '../../../operator/src/crds/resources.ts'
-import {
-  createObject,
-  deleteObject,
-  getObject,
-  replaceObject,
-} from '../../../operator/src/kube/apply.ts'
-import type { KubeClient, KubeObject } from '../../../operator/src/kube/client.ts'
-import { isNotFound } from '../../../operator/src/kube/errors.ts'
-import { Namespaces, type ResourceType, Secrets } from '../../../operator/src/kube/resources.ts'
 import type { Db } from '../db/client.ts'
 import {
   type Condition,

@@ -5,8 +5,8 @@ import type {
   KafkaCluster,
   KafkaTopic,
   KafkaUser,
-} from '../../../operator/src/crds/types.ts'
-import { apiVersion } from '../../../operator/src/crds/types.ts'
+} from '@fjord/contract/types'
+import { apiVersion } from '@fjord/contract/types'
 import type { Acl, clusters, serviceAccounts, topics } from '../db/schema/index.ts'
 import type { QuotaLimits } from '../quota/limits.ts'
 

@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
 import { promisify } from 'node:util'
+import type { KubeClient } from '@fjord/kube/client'
 import { isNull } from 'drizzle-orm'
-import type { KubeClient } from '../../../operator/src/kube/client.ts'
 import { createApp } from '../../src/app.ts'
 import { type Config, testConfig } from '../../src/config.ts'
 import { type Database, openDatabase } from '../../src/db/client.ts'
@@ -66,11 +65,6 @@ export async function startTestApi(
       await database.close()
     },
   }
-}
-
-/** A unique lowercase name, so tests never share tenants. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomUUID().slice(0, 8)}`
 }
 
 export async function json<T = Record<string, unknown>>(response: Response): Promise<T> {

@@ -1,3 +1,4 @@
+import { uniqueName } from '@fjord/testing/names'
 import { eq } from 'drizzle-orm'
 import type { Role } from '../../src/auth/roles.ts'
 import {
@@ -7,7 +8,7 @@ import {
   outbox,
   quotaOverrides,
 } from '../../src/db/schema/index.ts'
-import { type Caller, expectStatus, type TestApi, uniqueName } from './api.ts'
+import { type Caller, expectStatus, type TestApi } from './api.ts'
 
 export interface Tenant {
   org: string

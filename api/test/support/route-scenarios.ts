@@ -1,4 +1,5 @@
-import { type Caller, expectStatus, type TestApi, uniqueName } from './api.ts'
+import { uniqueName } from '@fjord/testing/names'
+import { type Caller, expectStatus, type TestApi } from './api.ts'
 import {
   aCluster,
   aMember,

@@ -1,12 +1,12 @@
 import type { AddressInfo } from 'node:net'
+import { Provisioner } from '@fjord/api/provisioner/provisioner'
+import { StatusWatcher } from '@fjord/api/provisioner/status-watcher'
+import { expectStatus, startTestApi } from '@fjord/api/testing/api'
+import { KubeClient } from '@fjord/kube/client'
+import { anOperatorWorld, env } from '@fjord/operator/testing/operator'
 import { serve } from '@hono/node-server'
 import pino from 'pino'
 import { expect, vi } from 'vitest'
-import { Provisioner } from '../../../api/src/provisioner/provisioner.ts'
-import { StatusWatcher } from '../../../api/src/provisioner/status-watcher.ts'
-import { expectStatus, startTestApi } from '../../../api/test/support/api.ts'
-import { KubeClient } from '../../../operator/src/kube/client.ts'
-import { anOperatorWorld, env } from '../../../operator/test/support/operator.ts'
 
 export interface ProductOptions {
   /** How the api reaches Kubernetes, when not directly (a proxy a test can stop). */

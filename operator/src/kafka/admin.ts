@@ -1,3 +1,4 @@
+import type { AclOperation, AclResourceType } from '@fjord/contract/types'
 import {
   AclOperations,
   type AclOperationValue,
@@ -18,7 +19,6 @@ import {
   type ResourceTypeValue,
   ResponseError,
 } from '@platformatic/kafka'
-import type { AclOperation, AclResourceType } from '../crds/types.ts'
 import type { ActualTopic, DesiredTopic } from '../reconcilers/topic-plan.ts'
 import type { AclBinding, QuotaKey, Quotas } from '../reconcilers/user-plan.ts'
 import { KafkaAdminError, kafkaErrorIds } from './errors.ts'

@@ -1,6 +1,6 @@
-import type { KafkaPool } from '../crds/types.ts'
-import type { KubeClient, KubeObject } from '../kube/client.ts'
-import { objectPath, Secrets } from '../kube/resources.ts'
+import type { KafkaPool } from '@fjord/contract/types'
+import type { KubeClient, KubeObject } from '@fjord/kube/client'
+import { objectPath, Secrets } from '@fjord/kube/resources'
 import { KafkaAdmin } from './admin.ts'
 import { platformMechanism } from './scram.ts'
 

@@ -1,9 +1,9 @@
-import type { KubeObject } from './client.ts'
-import { isConflict } from './errors.ts'
-import type { Informer } from './informer.ts'
-import { objectKey } from './informer.ts'
+import type { KubeObject } from '@fjord/kube/client'
+import { isConflict } from '@fjord/kube/errors'
+import type { Informer } from '@fjord/kube/informer'
+import { objectKey } from '@fjord/kube/informer'
+import { type HandlerResult, WorkQueue } from '@fjord/kube/queue'
 import { reconcileDuration, reconcilesTotal, trackInformer, trackQueue } from './metrics.ts'
-import { type HandlerResult, WorkQueue } from './queue.ts'
 
 export type Reconcile = (key: string, signal: AbortSignal) => Promise<HandlerResult>
 

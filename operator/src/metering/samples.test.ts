@@ -1,5 +1,5 @@
+import { apiVersion, type KafkaCluster, type KafkaTopic } from '@fjord/contract/types'
 import { describe, expect, test } from 'vitest'
-import { apiVersion, type KafkaCluster, type KafkaTopic } from '../crds/types.ts'
 import {
   apiIdLabels,
   byPool,

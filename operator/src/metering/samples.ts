@@ -1,4 +1,4 @@
-import type { KafkaCluster, KafkaTopic } from '../crds/types.ts'
+import type { KafkaCluster, KafkaTopic } from '@fjord/contract/types'
 import type { TopicUsage } from '../kafka/admin.ts'
 
 /** The api's ids its provisioner puts on every resource it makes; only those are metered. */

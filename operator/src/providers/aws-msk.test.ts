@@ -21,9 +21,9 @@ import {
   UpdateBrokerStorageCommand,
   type UpdateBrokerStorageCommandOutput,
 } from '@aws-sdk/client-kafka'
+import type { KafkaClusterSpec, KafkaClusterStatus } from '@fjord/contract/types'
 import { mockClient } from 'aws-sdk-client-mock'
 import { describe, expect, test } from 'vitest'
-import type { KafkaClusterSpec, KafkaClusterStatus } from '../crds/types.ts'
 import { awsMskProvider, mskClusterName } from './aws-msk.ts'
 import type { Cluster } from './provider.ts'
 

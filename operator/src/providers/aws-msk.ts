@@ -44,7 +44,7 @@ import {
   UpdateBrokerCountCommand,
   UpdateBrokerStorageCommand,
 } from '@aws-sdk/client-kafka'
-import type { KafkaClusterSpec } from '../crds/types.ts'
+import type { KafkaClusterSpec } from '@fjord/contract/types'
 import { failed, type Outcome, ready, waiting } from '../reconcilers/context.ts'
 import type { Cluster, ClusterProvider, ProvisionResult } from './provider.ts'
 

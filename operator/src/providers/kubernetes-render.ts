@@ -1,8 +1,8 @@
-import { KafkaClusters } from '../crds/resources.ts'
+import { KafkaClusters } from '@fjord/contract/resources'
+import type { ApplyObject } from '@fjord/kube/apply'
+import type { OwnerReference } from '@fjord/kube/client'
+import { controllerReference } from '@fjord/kube/resources'
 import { platformMechanism, tenantMechanism } from '../kafka/scram.ts'
-import type { ApplyObject } from '../kube/apply.ts'
-import type { OwnerReference } from '../kube/client.ts'
-import { controllerReference } from '../kube/resources.ts'
 import type { Cluster } from './provider.ts'
 
 /**

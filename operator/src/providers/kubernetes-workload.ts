@@ -1,6 +1,6 @@
 /** The StatefulSets and disruption budgets that run a dedicated cluster's nodes (pure). */
 import { createHash } from 'node:crypto'
-import type { ApplyObject } from '../kube/apply.ts'
+import type { ApplyObject } from '@fjord/kube/apply'
 import {
   CLIENT_PORT,
   CONFIG_DIR,

@@ -1,6 +1,6 @@
+import { apiVersion, type KafkaClusterSpec } from '@fjord/contract/types'
+import type { KubeObject } from '@fjord/kube/client'
 import { describe, expect, test } from 'vitest'
-import { apiVersion, type KafkaClusterSpec } from '../crds/types.ts'
-import type { KubeObject } from '../kube/client.ts'
 import { claimStorageOf, type Observed, readinessOf, refusalOf, votersOf } from './kubernetes.ts'
 import {
   bootstrapServers,

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { PatchStrategy } from '@kubernetes/client-node'
-import { type ApplyObject, apply, FIELD_MANAGER, getObject } from '../kube/apply.ts'
-import type { KubeClient, KubeObject, OwnerReference } from '../kube/client.ts'
-import { isAlreadyExists, isInvalid, isKubeError } from '../kube/errors.ts'
+import { type ApplyObject, apply, FIELD_MANAGER, getObject } from '@fjord/kube/apply'
+import type { KubeClient, KubeObject, OwnerReference } from '@fjord/kube/client'
+import { isAlreadyExists, isInvalid, isKubeError } from '@fjord/kube/errors'
 import {
   ConfigMaps,
   collectionPath,
@@ -13,7 +12,8 @@ import {
   Secrets,
   Services,
   StatefulSets,
-} from '../kube/resources.ts'
+} from '@fjord/kube/resources'
+import { PatchStrategy } from '@kubernetes/client-node'
 import {
   failed,
   type OperatorContext,

@@ -1,5 +1,5 @@
-import type { KafkaCluster, KafkaClusterStatus } from '../crds/types.ts'
-import type { KubeObject } from '../kube/client.ts'
+import type { KafkaCluster, KafkaClusterStatus } from '@fjord/contract/types'
+import type { KubeObject } from '@fjord/kube/client'
 import type { Outcome } from '../reconcilers/context.ts'
 
 export type Cluster = KafkaCluster & KubeObject

@@ -1,5 +1,4 @@
-import { PatchStrategy } from '@kubernetes/client-node'
-import { KafkaClusters, KafkaPools, KafkaTopics, KafkaUsers } from '../crds/resources.ts'
+import { KafkaClusters, KafkaPools, KafkaTopics, KafkaUsers } from '@fjord/contract/resources'
 import {
   type FjordResource,
   finalizer,
@@ -8,17 +7,18 @@ import {
   type KafkaTopic,
   type KafkaUser,
   type Phase,
-} from '../crds/types.ts'
+} from '@fjord/contract/types'
+import { applyStatusIfChanged } from '@fjord/kube/apply'
+import type { KubeClient, KubeObject } from '@fjord/kube/client'
+import { setCondition } from '@fjord/kube/conditions'
+import type { Informer } from '@fjord/kube/informer'
+import { controllerReference, objectPath, type ResourceType } from '@fjord/kube/resources'
+import { PatchStrategy } from '@kubernetes/client-node'
 import type { TopicCreateBatcher } from '../kafka/batcher.ts'
 import type { KafkaConnections } from '../kafka/connections.ts'
 import { KafkaAdminError } from '../kafka/errors.ts'
-import { applyStatusIfChanged } from '../kube/apply.ts'
-import type { KubeClient, KubeObject } from '../kube/client.ts'
-import { setCondition } from '../kube/conditions.ts'
 import type { Logger } from '../kube/controller.ts'
-import type { Informer } from '../kube/informer.ts'
 import { kafkaAdminErrorsTotal } from '../kube/metrics.ts'
-import { controllerReference, objectPath, type ResourceType } from '../kube/resources.ts'
 
 const types = {
   KafkaPool: KafkaPools,

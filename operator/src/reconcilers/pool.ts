@@ -1,4 +1,4 @@
-import type { KafkaPool } from '../crds/types.ts'
+import type { KafkaPool } from '@fjord/contract/types'
 import { platformMechanism, tenantMechanism } from '../kafka/scram.ts'
 import type { Reconcile } from '../kube/controller.ts'
 import { failed, failureReason, type OperatorContext, ready, writeStatus } from './context.ts'

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { crdDir } from '@fjord/contract/install'
+import type { KafkaCluster, KafkaUser } from '@fjord/contract/types'
+import type { KubeObject } from '@fjord/kube/client'
+import { aPool, aSharedCluster, aUser } from '@fjord/testing/resources'
 import { describe, expect, test } from 'vitest'
 import { parse } from 'yaml'
-import { aPool, aSharedCluster, aUser } from '../../test/support/builders.ts'
-import type { KafkaCluster, KafkaUser } from '../crds/types.ts'
 import type { KafkaAdmin } from '../kafka/admin.ts'
 import { platformMechanism, tenantMechanism } from '../kafka/scram.ts'
-import type { KubeObject } from '../kube/client.ts'
 import { adminMechanismWarning } from './pool.ts'
 import { desiredLogins, type Login, planScramRepair, ScramRepair } from './scram-repair.ts'
 
@@ -168,12 +169,7 @@ describe('the admin mechanism of a pool', () => {
   })
 
   test("defaults in the CRD to the platform's mechanism, never the tenants'", () => {
-    const crd = parse(
-      readFileSync(
-        join(import.meta.dirname, '../../../charts/fjord/crds/kafkapools.fjord.dev.yaml'),
-        'utf8',
-      ),
-    )
+    const crd = parse(readFileSync(join(crdDir, 'kafkapools.fjord.dev.yaml'), 'utf8'))
     const spec = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec
     expect(spec.properties.saslMechanism.default).toBe(platformMechanism)
     expect(platformMechanism).not.toBe(tenantMechanism)

@@ -1,7 +1,7 @@
-import type { KafkaCluster, KafkaPool, KafkaUser } from '../crds/types.ts'
+import type { KafkaCluster, KafkaPool, KafkaUser } from '@fjord/contract/types'
+import type { KubeObject } from '@fjord/kube/client'
 import type { KafkaAdmin } from '../kafka/admin.ts'
 import { tenantMechanism } from '../kafka/scram.ts'
-import type { KubeObject } from '../kube/client.ts'
 import type { Logger } from '../kube/controller.ts'
 
 /**

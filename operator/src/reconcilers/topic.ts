@@ -1,11 +1,11 @@
+import { KafkaTopics } from '@fjord/contract/resources'
+import { finalizer, type KafkaTopic } from '@fjord/contract/types'
+import { getObject, removeFinalizer } from '@fjord/kube/apply'
+import type { KubeObject } from '@fjord/kube/client'
+import { objectPath } from '@fjord/kube/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
-import { KafkaTopics } from '../crds/resources.ts'
-import { finalizer, type KafkaTopic } from '../crds/types.ts'
 import type { KafkaAdmin } from '../kafka/admin.ts'
-import { getObject, removeFinalizer } from '../kube/apply.ts'
-import type { KubeObject } from '../kube/client.ts'
 import type { Reconcile } from '../kube/controller.ts'
-import { objectPath } from '../kube/resources.ts'
 import {
   clusterOf,
   failed,

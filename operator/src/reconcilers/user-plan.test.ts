@@ -1,5 +1,5 @@
+import type { AclRule } from '@fjord/contract/types'
 import { describe, expect, test } from 'vitest'
-import type { AclRule } from '../crds/types.ts'
 import { type AclBinding, desiredAcls, desiredQuotas, planAcls, planQuotas } from './user-plan.ts'
 
 const read: AclRule = {

@@ -1,4 +1,4 @@
-import type { AclOperation, AclResourceType, AclRule, KafkaUserSpec } from '../crds/types.ts'
+import type { AclOperation, AclResourceType, AclRule, KafkaUserSpec } from '@fjord/contract/types'
 
 /** One ACL as Kafka stores it, in the CRD's words. */
 export interface AclBinding {

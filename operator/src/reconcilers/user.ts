@@ -1,11 +1,11 @@
-import { KafkaUsers } from '../crds/resources.ts'
-import { finalizer, type KafkaUser } from '../crds/types.ts'
+import { KafkaUsers } from '@fjord/contract/resources'
+import { finalizer, type KafkaUser } from '@fjord/contract/types'
+import { getObject, removeFinalizer } from '@fjord/kube/apply'
+import type { KubeObject } from '@fjord/kube/client'
+import { Secrets } from '@fjord/kube/resources'
 import type { KafkaAdmin } from '../kafka/admin.ts'
-import { getObject, removeFinalizer } from '../kube/apply.ts'
-import type { KubeObject } from '../kube/client.ts'
 import type { Reconcile } from '../kube/controller.ts'
 import { scramLoginsRepairedTotal } from '../kube/metrics.ts'
-import { Secrets } from '../kube/resources.ts'
 import {
   clusterOf,
   failed,

@@ -1,17 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
+import { installCrds } from '@fjord/contract/install'
+import { KafkaClusters, KafkaPools, KafkaTopics, KafkaUsers } from '@fjord/contract/resources'
+import type { FjordResource } from '@fjord/contract/types'
+import { apply } from '@fjord/kube/apply'
+import { KubeClient, type KubeObject } from '@fjord/kube/client'
+import { Namespaces, objectPath, Secrets } from '@fjord/kube/resources'
+import { readStackEnv } from '@fjord/stack/env'
+import { uniqueName } from '@fjord/testing/names'
+import { aPool } from '@fjord/testing/resources'
 import { vi } from 'vitest'
-import { readStackEnv } from '../../../stack/src/env.ts'
 import { type MeteringConfig, operatorNodeFlags } from '../../src/config.ts'
-import { installCrds } from '../../src/crds/install.ts'
-import { KafkaClusters, KafkaPools, KafkaTopics, KafkaUsers } from '../../src/crds/resources.ts'
-import type { FjordResource } from '../../src/crds/types.ts'
 import { KafkaAdmin } from '../../src/kafka/admin.ts'
-import { apply } from '../../src/kube/apply.ts'
-import { KubeClient, type KubeObject } from '../../src/kube/client.ts'
-import { Namespaces, objectPath, Secrets } from '../../src/kube/resources.ts'
 import { startOperator } from '../../src/main.ts'
-import { aPool, unique } from './builders.ts'
 
 export const env = readStackEnv()
 export const types = {
@@ -46,9 +47,9 @@ export async function anOperatorWorld({
 } = {}) {
   const client = KubeClient.fromFile(env.kube.kubeconfig)
   await installCrds(client)
-  const shard = unique('shard')
+  const shard = uniqueName('shard')
   const labels = { 'fjord.dev/test-shard': shard }
-  const namespace = unique('tenant')
+  const namespace = uniqueName('tenant')
   await apply(client, Namespaces, { metadata: { name: namespace } })
   await apply(client, Secrets, {
     metadata: { name: 'kafka-admin', namespace },
@@ -60,7 +61,7 @@ export async function anOperatorWorld({
         kubeconfig: env.kube.kubeconfig,
         installCrds: false,
         leaseNamespace: namespace,
-        identity: unique('operator'),
+        identity: uniqueName('operator'),
         port: 0,
         topicConcurrency: 64,
         resyncMs: 300_000,

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Admin, AuthenticationError, Connection } from '@platformatic/kafka'
 import {
   deleteScramCredential,
   platformMechanism,
   tenantMechanism,
   upsertScramCredential,
-} from '../../../operator/src/kafka/scram.ts'
+} from '@fjord/operator/kafka/scram'
+import { Admin, AuthenticationError, Connection } from '@platformatic/kafka'
 import { versions } from '../config.ts'
 import { Daemon, info, portInUse, run, StackError, step, waitFor } from '../proc.ts'
 import type { Context, Service } from './service.ts'

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadConfig } from '../../src/config.ts'
-import { portInUse } from '../../src/proc.ts'
+import { loadConfig } from '@fjord/stack/config'
+import { portInUse } from '@fjord/stack/proc'
 import {
   kafkaAdminMechanism,
   kafkaAdminUser,
   kafka as kafkaService,
-} from '../../src/services/kafka.ts'
+} from '@fjord/stack/services/kafka'
 
 /**
  * Two free loopback ports, for a broker of a test's own. Below Linux's ephemeral range

@@ -1,12 +1,13 @@
+import { readStackEnv } from '@fjord/stack/env'
+import { createTestNamespace, proxiedClient } from '@fjord/testing/kube'
+import { uniqueName } from '@fjord/testing/names'
+import { FakeClock } from '@fjord/time/clock'
 import { KubeConfig } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { readStackEnv } from '../../stack/src/env.ts'
-import { getObject } from '../src/kube/apply.ts'
-import { KubeClient, type KubeObject } from '../src/kube/client.ts'
-import { FakeClock } from '../src/kube/clock.ts'
-import { LeaderElector, type LeaderElectorOptions, microTime } from '../src/kube/leader.ts'
-import { Leases } from '../src/kube/resources.ts'
-import { createTestNamespace, proxiedClient, uniqueName } from '../src/kube/testing.ts'
+import { getObject } from '../src/apply.ts'
+import { KubeClient, type KubeObject } from '../src/client.ts'
+import { LeaderElector, type LeaderElectorOptions, microTime } from '../src/leader.ts'
+import { Leases } from '../src/resources.ts'
 
 const kc = new KubeConfig()
 kc.loadFromFile(readStackEnv().kube.kubeconfig)

@@ -1,13 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { FIELD_MANAGER } from '@fjord/kube/apply'
+import type { KubeClient, KubeObject } from '@fjord/kube/client'
+import { CustomResourceDefinitions, objectPath } from '@fjord/kube/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
 import { parse } from 'yaml'
-import { FIELD_MANAGER } from '../kube/apply.ts'
-import type { KubeClient, KubeObject } from '../kube/client.ts'
-import { CustomResourceDefinitions, objectPath } from '../kube/resources.ts'
 
-/** The chart's CRDs: the one definition the operator, the chart and the tests share. */
-export const crdDir = join(import.meta.dirname, '..', '..', '..', 'charts', 'fjord', 'crds')
+/**
+ * The CRDs: the one definition the operator, the api, the tests and the chart share (the
+ * chart's `crds/` is a link to this folder).
+ */
+export const crdDir = join(import.meta.dirname, '..', 'crds')
 
 export interface CrdDocument {
   metadata: { name: string }

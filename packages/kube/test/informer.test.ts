@@ -1,11 +1,11 @@
+import { readStackEnv } from '@fjord/stack/env'
+import { createTestNamespace, proxiedClient } from '@fjord/testing/kube'
 import { KubeConfig } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { readStackEnv } from '../../stack/src/env.ts'
-import { apply, deleteObject, listObjects } from '../src/kube/apply.ts'
-import { KubeClient } from '../src/kube/client.ts'
-import { apiListWatch, Informer, objectKey } from '../src/kube/informer.ts'
-import { ConfigMaps, collectionPath } from '../src/kube/resources.ts'
-import { createTestNamespace, proxiedClient } from '../src/kube/testing.ts'
+import { apply, deleteObject, listObjects } from '../src/apply.ts'
+import { KubeClient } from '../src/client.ts'
+import { apiListWatch, Informer, objectKey } from '../src/informer.ts'
+import { ConfigMaps, collectionPath } from '../src/resources.ts'
 
 const kc = new KubeConfig()
 kc.loadFromFile(readStackEnv().kube.kubeconfig)

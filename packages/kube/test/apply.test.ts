@@ -1,6 +1,7 @@
+import { readStackEnv } from '@fjord/stack/env'
+import { createTestNamespace } from '@fjord/testing/kube'
 import { KubeConfig } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import { readStackEnv } from '../../stack/src/env.ts'
 import {
   addFinalizer,
   apply,
@@ -9,17 +10,16 @@ import {
   deleteObject,
   getObject,
   removeFinalizer,
-} from '../src/kube/apply.ts'
-import { KubeClient, type KubeObject } from '../src/kube/client.ts'
-import { isConflict, isInvalid, isNotFound, KubeError } from '../src/kube/errors.ts'
+} from '../src/apply.ts'
+import { KubeClient, type KubeObject } from '../src/client.ts'
+import { isConflict, isInvalid, isNotFound, KubeError } from '../src/errors.ts'
 import {
   ConfigMaps,
   CustomResourceDefinitions,
   collectionPath,
   controllerReference,
   defineResource,
-} from '../src/kube/resources.ts'
-import { createTestNamespace } from '../src/kube/testing.ts'
+} from '../src/resources.ts'
 
 const kc = new KubeConfig()
 kc.loadFromFile(readStackEnv().kube.kubeconfig)

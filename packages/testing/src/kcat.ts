@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { tenantMechanism } from '../../../operator/src/kafka/scram.ts'
-import { readStackEnv } from '../../src/env.ts'
+import { tenantMechanism } from '@fjord/operator/kafka/scram'
+import { readStackEnv } from '@fjord/stack/env'
 
 export interface KcatResult {
   code: number

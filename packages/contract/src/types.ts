@@ -1,5 +1,5 @@
 /**
- * TypeScript types of the custom resources in charts/fjord/crds/ (group fjord.dev,
+ * TypeScript types of the custom resources in ../crds/ (group fjord.dev,
  * version v1alpha1). crds.test.ts and test/crds.test.ts keep the two in step.
  */
 
@@ -9,9 +9,9 @@ export const apiVersion = `${group}/${version}`
 
 export type Phase = 'Pending' | 'Provisioning' | 'Ready' | 'Updating' | 'Deleting' | 'Failed'
 
-export type { Condition } from '../kube/conditions.ts'
+export type { Condition } from '@fjord/kube/conditions'
 
-import type { Condition } from '../kube/conditions.ts'
+import type { Condition } from '@fjord/kube/conditions'
 
 export interface Status {
   phase?: Phase

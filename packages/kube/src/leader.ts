@@ -1,5 +1,5 @@
+import { type Clock, systemClock } from '@fjord/time/clock'
 import type { KubeClient, KubeObject } from './client.ts'
-import { type Clock, systemClock } from './clock.ts'
 import { isAlreadyExists, isConflict, isNotFound } from './errors.ts'
 import { collectionPath, Leases, objectPath } from './resources.ts'
 

@@ -1,4 +1,4 @@
-import { defineResource } from '../kube/resources.ts'
+import { defineResource } from '@fjord/kube/resources'
 import { apiVersion } from './types.ts'
 
 /** Where the custom resources live in the kube-apiserver's REST paths. */

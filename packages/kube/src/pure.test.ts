@@ -1,6 +1,5 @@
-import { describe, expect, test, vi } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { statusEquals } from './apply.ts'
-import { jsonLogger, specOrMetadataChanged } from './controller.ts'
 import { codeFor, isConflict, isNotFound, kubeErrorFromResponse } from './errors.ts'
 import { splitKey } from './informer.ts'
 import { LeaderElector, microTime } from './leader.ts'
@@ -88,32 +87,6 @@ describe('statusEquals', () => {
   })
 })
 
-describe('specOrMetadataChanged', () => {
-  test('ignores an update that only touched the status', () => {
-    expect(
-      specOrMetadataChanged(
-        aTopic({ resourceVersion: '6' }, { phase: 'Ready' }),
-        aTopic({}, { phase: 'Pending' }),
-      ),
-    ).toBe(false)
-  })
-
-  test('counts a new generation, a deletion, a finalizer or a label change', () => {
-    const old = aTopic()
-    expect(specOrMetadataChanged(aTopic({ generation: 2 }), old)).toBe(true)
-    expect(specOrMetadataChanged(aTopic({ deletionTimestamp: '2026-01-01T00:00:00Z' }), old)).toBe(
-      true,
-    )
-    expect(specOrMetadataChanged(aTopic({ finalizers: ['fjord.dev/kafka'] }), old)).toBe(true)
-    expect(specOrMetadataChanged(aTopic({ labels: { a: 'b' } }), old)).toBe(true)
-  })
-
-  test('counts every update of a kind without generations', () => {
-    const cm = { metadata: { name: 'c', resourceVersion: '1' } }
-    expect(specOrMetadataChanged({ ...cm, data: {} }, cm)).toBe(true)
-  })
-})
-
 describe('microTime', () => {
   test('writes the microsecond RFC 3339 form Lease times use', () => {
     expect(microTime(new Date('2026-01-02T03:04:05.678Z'))).toBe('2026-01-02T03:04:05.678000Z')
@@ -142,22 +115,5 @@ describe('LeaderElector options', () => {
           retryPeriodMs: 5_000,
         }),
     ).toThrow(/retryPeriodMs must be shorter/)
-  })
-})
-
-describe('jsonLogger', () => {
-  test('writes one JSON line for each entry at its level or above', () => {
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
-    try {
-      const log = jsonLogger('warn')
-      for (const level of ['debug', 'info', 'warn', 'error'] as const) log(level, level, { n: 1 })
-      const lines = write.mock.calls.map(([line]) => JSON.parse(String(line)))
-      expect(lines).toEqual([
-        { time: expect.any(String), level: 'warn', msg: 'warn', n: 1 },
-        { time: expect.any(String), level: 'error', msg: 'error', n: 1 },
-      ])
-    } finally {
-      write.mockRestore()
-    }
   })
 })

@@ -1,3 +1,7 @@
+import { KubeClient } from '@fjord/kube/client'
+import { readStackEnv } from '@fjord/stack/env'
+import { uniqueName } from '@fjord/testing/names'
+import { aPool, aSharedCluster, aTopic, aUser, everyField } from '@fjord/testing/resources'
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -6,11 +10,8 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { readStackEnv } from '../../stack/src/env.ts'
-import { installCrds, loadCrds } from '../src/crds/install.ts'
-import { type FjordResource, group, plurals, version } from '../src/crds/types.ts'
-import { KubeClient } from '../src/kube/client.ts'
-import { aPool, aSharedCluster, aTopic, aUser, everyField, unique } from './support/builders.ts'
+import { installCrds, loadCrds } from '../src/install.ts'
+import { type FjordResource, group, plurals, version } from '../src/types.ts'
 
 type Schema = {
   type?: string
@@ -91,7 +92,7 @@ describe('the CRDs in the kube-apiserver', () => {
   kc.loadFromFile(readStackEnv().kube.kubeconfig)
   const custom = kc.makeApiClient(CustomObjectsApi)
   const core = kc.makeApiClient(CoreV1Api)
-  const namespace = unique('crd-test')
+  const namespace = uniqueName('crd-test')
 
   beforeAll(async () => {
     await installCrds(new KubeClient(kc))
@@ -183,12 +184,12 @@ describe('the CRDs in the kube-apiserver', () => {
     ],
     [
       'a shared cluster on provider kubernetes',
-      aSharedCluster('p', unique('c'), { provider: 'kubernetes' }),
+      aSharedCluster('p', uniqueName('c'), { provider: 'kubernetes' }),
       /type shared goes with provider shared/,
     ],
     [
       'a shared cluster without a pool',
-      aSharedCluster('p', unique('c'), { poolRef: undefined }),
+      aSharedCluster('p', uniqueName('c'), { poolRef: undefined }),
       /a shared cluster needs poolRef/,
     ],
     [

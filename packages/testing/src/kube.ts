@@ -1,18 +1,14 @@
-import { randomBytes } from 'node:crypto'
 import { connect, createServer, type Socket } from 'node:net'
+import { deleteObject } from '@fjord/kube/apply'
+import { KubeClient } from '@fjord/kube/client'
+import { isAlreadyExists } from '@fjord/kube/errors'
+import { Namespaces } from '@fjord/kube/resources'
 import { KubeConfig } from '@kubernetes/client-node'
-import { deleteObject } from './apply.ts'
-import { KubeClient } from './client.ts'
-import { isAlreadyExists } from './errors.ts'
-import { Namespaces } from './resources.ts'
+import { uniqueName } from './names.ts'
 
 /**
  * Test helpers for code that talks to a real apiserver. Not used by the operator itself.
  */
-
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomBytes(4).toString('hex')}`
-}
 
 /** Creates a namespace of its own for one test; the returned function deletes it. */
 export async function createTestNamespace(

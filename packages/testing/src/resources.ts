@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import {
   apiVersion,
   type KafkaCluster,
@@ -10,11 +9,10 @@ import {
   type KafkaUser,
   type KafkaUserSpec,
   type Status,
-} from '../../src/crds/types.ts'
+} from '@fjord/contract/types'
+import { uniqueName } from './names.ts'
 
-export const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}`
-
-export function aPool(spec: Partial<KafkaPoolSpec> = {}, name = unique('pool')): KafkaPool {
+export function aPool(spec: Partial<KafkaPoolSpec> = {}, name = uniqueName('pool')): KafkaPool {
   return {
     apiVersion,
     kind: 'KafkaPool',
@@ -30,7 +28,7 @@ export function aPool(spec: Partial<KafkaPoolSpec> = {}, name = unique('pool')):
 
 export function aSharedCluster(
   pool: string,
-  name = unique('cluster'),
+  name = uniqueName('cluster'),
   spec: Partial<KafkaClusterSpec> = {},
 ): KafkaCluster {
   return {
@@ -44,7 +42,7 @@ export function aSharedCluster(
 export function aTopic(
   cluster: string,
   spec: Partial<KafkaTopicSpec> = {},
-  name = unique('topic'),
+  name = uniqueName('topic'),
 ): KafkaTopic {
   return {
     apiVersion,
@@ -58,7 +56,7 @@ export function aUser(
   cluster: string,
   secret: string,
   spec: Partial<KafkaUserSpec> = {},
-  name = unique('user'),
+  name = uniqueName('user'),
 ): KafkaUser {
   return {
     apiVersion,
@@ -110,7 +108,7 @@ export const everyField = {
   ],
   KafkaCluster: [
     {
-      ...aSharedCluster('pool', unique('cluster'), { region: 'local', kafkaPrefix: 'acme-c.' }),
+      ...aSharedCluster('pool', uniqueName('cluster'), { region: 'local', kafkaPrefix: 'acme-c.' }),
       status: {
         ...allStatus,
         bootstrapServers: '127.0.0.1:19092',
@@ -119,7 +117,7 @@ export const everyField = {
       },
     } satisfies KafkaCluster,
     {
-      ...aSharedCluster('pool', unique('cluster')),
+      ...aSharedCluster('pool', uniqueName('cluster')),
       spec: {
         type: 'dedicated',
         provider: 'aws-msk',
