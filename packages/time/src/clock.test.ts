@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { FakeClock } from './clock.ts'
+import { FakeClock, sleep } from './clock.ts'
 
 describe('FakeClock', () => {
   test('runs the timers due by the end of a step, earliest first, each at its own time', () => {
@@ -26,5 +26,32 @@ describe('FakeClock', () => {
     }, 10)
     clock.step(20)
     expect(ran).toEqual([10, 20])
+  })
+})
+
+describe('sleep', () => {
+  test('resolves once its time has passed on the clock', async () => {
+    const clock = new FakeClock()
+    let woke = false
+    const slept = sleep(100, clock).then(() => {
+      woke = true
+    })
+    clock.step(99)
+    await Promise.resolve()
+    expect(woke).toBe(false)
+    clock.step(1)
+    await slept
+    expect(woke).toBe(true)
+  })
+
+  test('resolves early when aborted, and drops its timer', async () => {
+    const clock = new FakeClock()
+    const stop = new AbortController()
+    const slept = sleep(60_000, clock, stop.signal)
+    expect(clock.nextDue).toBe(60_000)
+    stop.abort()
+    await slept
+    expect(clock.nextDue).toBeUndefined()
+    await sleep(60_000, clock, stop.signal)
   })
 })

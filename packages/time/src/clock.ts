@@ -85,3 +85,20 @@ export class FakeClock implements Clock {
     return earliest
   }
 }
+
+/**
+ * Waits `ms` on `clock`, or less when `signal` aborts first; it never rejects, so a loop that
+ * sleeps between attempts just checks whether it was stopped once it wakes.
+ */
+export function sleep(ms: number, clock: Clock = systemClock, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve()
+    const cancel = clock.setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+    function done() {
+      cancel()
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+  })
+}
