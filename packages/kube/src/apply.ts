@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util'
 import { PatchStrategy } from '@kubernetes/client-node'
-import type { KubeClient, KubeList, KubeObject } from './client.ts'
+import type { KubeClient, KubeObject } from './client.ts'
 import { isNotFound } from './errors.ts'
+import { listPages } from './list.ts'
 import { collectionPath, objectPath, type ResourceType } from './resources.ts'
 
 /** The one field manager the operator applies as, so it owns exactly the fields it sets. */
@@ -256,21 +257,18 @@ export async function listObjects<T extends KubeObject = KubeObject>(
   } = {},
 ): Promise<T[]> {
   const items: T[] = []
-  let continueToken: string | undefined
-  do {
-    const page: KubeList<T> = await client.get(collectionPath(type, options.namespace), {
-      query: {
-        labelSelector: options.labelSelector,
-        fieldSelector: options.fieldSelector,
-        limit: options.pageSize ?? 500,
-        continue: continueToken,
-      },
-      signal: options.signal,
-    })
-    for (const item of page.items) {
-      items.push(item.kind ? item : { ...item, apiVersion: type.apiVersion, kind: type.kind })
-    }
-    continueToken = page.metadata.continue || undefined
-  } while (continueToken)
+  const pages = listPages(
+    (query) =>
+      client.get(collectionPath(type, options.namespace), {
+        query: {
+          labelSelector: options.labelSelector,
+          fieldSelector: options.fieldSelector,
+          ...query,
+        },
+        signal: options.signal,
+      }),
+    { pageSize: options.pageSize },
+  )
+  for await (const page of pages) for (const item of page.items) items.push(item as T)
   return items
 }

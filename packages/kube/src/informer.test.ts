@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { FakeClock } from '@fjord/time/clock'
+import { beforeEach, describe, expect, test } from 'vitest'
 import type { KubeObject, WatchEventType } from './client.ts'
 import { KubeError } from './errors.ts'
 import { Informer, type ListWatchSource, objectKey, stripForCache } from './informer.ts'
@@ -82,22 +83,35 @@ function recordEvents(informer: Informer) {
   return events
 }
 
+/** What the informer resumes (a list page, a watch) runs before the next macrotask. */
+const settle = () => new Promise((resolve) => setImmediate(resolve))
+
 describe('Informer', () => {
+  let clock: FakeClock
   beforeEach(() => {
-    vi.useFakeTimers()
+    clock = new FakeClock()
   })
-  afterEach(() => {
-    vi.useRealTimers()
-  })
+
+  /** Moves time on by `ms`, letting the informer act on each timer before the next falls due. */
+  async function advance(ms: number): Promise<void> {
+    const until = clock.now() + ms
+    await settle()
+    for (let due = clock.nextDue; due !== undefined && due <= until; due = clock.nextDue) {
+      clock.step(due - clock.now())
+      await settle()
+    }
+    clock.step(until - clock.now())
+    await settle()
+  }
 
   test('lists page by page, then watches from the resourceVersion of the list', async () => {
     const items = Array.from({ length: 5 }, (_, i) => aConfigMap(`cm${i}`, String(i + 1)))
     const { source, state, lastWatch } = aFakeSource(items)
-    const informer = new Informer(source, { pageSize: 2 })
+    const informer = new Informer(source, { clock, pageSize: 2 })
     const events = recordEvents(informer)
     informer.start()
     await informer.synced
-    await vi.advanceTimersByTimeAsync(0)
+    await advance(0)
     expect(state.listCalls).toEqual([
       { limit: 2 },
       { limit: 2, continue: '2' },
@@ -111,11 +125,11 @@ describe('Informer', () => {
 
   test('keeps the cache current from watch events and tells the handlers', async () => {
     const { source, lastWatch } = aFakeSource([aConfigMap('a', '1')])
-    const informer = new Informer(source)
+    const informer = new Informer(source, { clock })
     const events = recordEvents(informer)
     informer.start()
     await informer.synced
-    await vi.advanceTimersByTimeAsync(0)
+    await advance(0)
     lastWatch().send('ADDED', aConfigMap('b', '11'))
     lastWatch().send('MODIFIED', aConfigMap('a', '12', { x: '1' }))
     lastWatch().send('DELETED', aConfigMap('b', '13'))
@@ -127,7 +141,7 @@ describe('Informer', () => {
 
   test('drops managedFields from cached objects', async () => {
     const { source } = aFakeSource([aConfigMap('a', '1')])
-    const informer = new Informer(source)
+    const informer = new Informer(source, { clock })
     informer.start()
     await informer.synced
     expect(informer.get('ns/a')?.metadata).toEqual({
@@ -140,15 +154,15 @@ describe('Informer', () => {
 
   test('resumes the watch from the last resourceVersion seen, bookmarks included, without listing again', async () => {
     const { source, state, lastWatch } = aFakeSource([])
-    const informer = new Informer(source)
+    const informer = new Informer(source, { clock })
     informer.start()
     await informer.synced
-    await vi.advanceTimersByTimeAsync(0)
+    await advance(0)
     lastWatch().send('ADDED', aConfigMap('a', '15'))
     lastWatch().send('BOOKMARK', { kind: 'ConfigMap', metadata: { resourceVersion: '20' } })
-    await vi.advanceTimersByTimeAsync(5000)
+    await advance(5000)
     lastWatch().end()
-    await vi.advanceTimersByTimeAsync(0)
+    await advance(0)
     expect(state.watches).toHaveLength(2)
     expect(lastWatch().resourceVersion).toBe('20')
     expect(state.listCalls).toHaveLength(1)
@@ -157,15 +171,15 @@ describe('Informer', () => {
 
   test('lists again after a 410 Gone and reports what changed in the gap', async () => {
     const { source, state, lastWatch } = aFakeSource([aConfigMap('a', '1'), aConfigMap('b', '2')])
-    const informer = new Informer(source)
+    const informer = new Informer(source, { clock })
     const events = recordEvents(informer)
     informer.start()
     await informer.synced
-    await vi.advanceTimersByTimeAsync(0)
+    await advance(0)
     state.items = [aConfigMap('b', '30'), aConfigMap('c', '31')]
     state.resourceVersion = '40'
     lastWatch().send('ERROR', { kind: 'Status', code: 410, reason: 'Expired' })
-    await vi.advanceTimersByTimeAsync(0)
+    await advance(0)
     expect(events.slice(2)).toEqual(['update ns/b 2->30', 'add ns/c', 'delete ns/a'])
     expect(informer.stats.expired).toBe(1)
     expect(state.listCalls).toHaveLength(2)
@@ -175,28 +189,28 @@ describe('Informer', () => {
 
   test('lists again when the watch request itself is refused with 410', async () => {
     const { source, state, lastWatch } = aFakeSource([])
-    const informer = new Informer(source)
+    const informer = new Informer(source, { clock })
     informer.start()
     await informer.synced
-    await vi.advanceTimersByTimeAsync(0)
+    await advance(0)
     lastWatch().end(new KubeError({ code: 'gone', status: 410, message: 'too old' }))
-    await vi.advanceTimersByTimeAsync(0)
+    await advance(0)
     expect(state.listCalls).toHaveLength(2)
     await informer.stop()
   })
 
   test('restarts a watch that stays silent longer than the stall timeout', async () => {
     const { source, state, lastWatch } = aFakeSource([])
-    const informer = new Informer(source, { stallTimeoutMs: 10_000 })
+    const informer = new Informer(source, { clock, stallTimeoutMs: 10_000 })
     informer.start()
     await informer.synced
-    await vi.advanceTimersByTimeAsync(0)
+    await advance(0)
     const first = lastWatch()
-    await vi.advanceTimersByTimeAsync(9000)
+    await advance(9000)
     first.send('BOOKMARK', { metadata: { resourceVersion: '11' } })
-    await vi.advanceTimersByTimeAsync(9000)
+    await advance(9000)
     expect(state.watches, 'a bookmark feeds the watchdog').toHaveLength(1)
-    await vi.advanceTimersByTimeAsync(1000)
+    await advance(1000)
     expect(first.stopped).toBe(true)
     expect(state.watches).toHaveLength(2)
     expect(lastWatch().resourceVersion).toBe('11')
@@ -209,13 +223,14 @@ describe('Informer', () => {
     state.failNextLists = 3
     const errors: unknown[] = []
     const informer = new Informer(source, {
+      clock,
       retryBaseDelayMs: 1000,
       onError: (e) => errors.push(e),
     })
     informer.start()
-    await vi.advanceTimersByTimeAsync(500)
+    await advance(500)
     expect(informer.hasSynced).toBe(false)
-    await vi.advanceTimersByTimeAsync(1000 + 2000 + 4000)
+    await advance(1000 + 2000 + 4000)
     expect(informer.hasSynced).toBe(true)
     expect(state.listCalls).toHaveLength(4)
     expect(errors).toHaveLength(3)
@@ -224,28 +239,40 @@ describe('Informer', () => {
 
   test('backs off when a watch keeps failing to open', async () => {
     const { source, state, lastWatch } = aFakeSource([])
-    const informer = new Informer(source, { retryBaseDelayMs: 1000 })
+    const informer = new Informer(source, { clock, retryBaseDelayMs: 1000 })
     informer.start()
     await informer.synced
-    await vi.advanceTimersByTimeAsync(0)
+    await advance(0)
     lastWatch().end(new KubeError({ code: 'unavailable', status: 503, message: 'down' }))
-    await vi.advanceTimersByTimeAsync(500)
+    await advance(500)
     expect(state.watches).toHaveLength(1)
-    await vi.advanceTimersByTimeAsync(1000)
+    await advance(1000)
     expect(state.watches).toHaveLength(2)
     await informer.stop()
   })
 
   test('stop closes the watch and ends the loop', async () => {
     const { source, lastWatch, state } = aFakeSource([])
-    const informer = new Informer(source)
+    const informer = new Informer(source, { clock })
     informer.start()
     await informer.synced
-    await vi.advanceTimersByTimeAsync(0)
+    await advance(0)
     await informer.stop()
     expect(lastWatch().stopped).toBe(true)
-    await vi.advanceTimersByTimeAsync(600_000)
+    await advance(600_000)
     expect(state.watches).toHaveLength(1)
+  })
+
+  test('stop cuts a wait before a retry short', async () => {
+    const { source, state } = aFakeSource([])
+    state.failNextLists = 1
+    const informer = new Informer(source, { clock, retryBaseDelayMs: 10_000, onError: () => {} })
+    informer.start()
+    await advance(0)
+    expect(clock.nextDue, 'a retry 8 to 10 s on').toBeGreaterThanOrEqual(8_000)
+    await informer.stop()
+    expect(clock.nextDue, 'the retry timer is dropped').toBeUndefined()
+    expect(state.listCalls).toHaveLength(1)
   })
 })
 

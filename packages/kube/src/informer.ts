@@ -1,9 +1,12 @@
+import { type Backoff, backoffDelay } from '@fjord/time/backoff'
+import { type Clock, sleep, systemClock } from '@fjord/time/clock'
 import type { KubeClient, KubeList, KubeObject, WatchEventType, WatchHandle } from './client.ts'
 import { isKubeError, type KubeError } from './errors.ts'
+import { type ListPage, listPages } from './list.ts'
 
 /** Where an informer lists and watches from; the real one is `apiListWatch`, tests may fake it. */
 export interface ListWatchSource {
-  list(query: { limit: number; continue?: string }): Promise<KubeList<KubeObject>>
+  list: ListPage
   watch(
     query: { resourceVersion: string; allowWatchBookmarks: true; timeoutSeconds: number },
     onEvent: (type: WatchEventType, object: KubeObject) => void,
@@ -35,8 +38,11 @@ export interface InformerOptions<T extends KubeObject> {
   stallTimeoutMs?: number
   /** Asks the apiserver to end each watch after about this long, so connections are renewed. */
   watchTimeoutSeconds?: number
+  /** The first wait after a failed list or watch; it doubles on each failure in a row. */
   retryBaseDelayMs?: number
   retryMaxDelayMs?: number
+  /** Where the retry waits, the watchdog and the watch's age are measured. */
+  clock?: Clock
   /** Shapes each object before it is cached; the default drops what a reconciler never reads. */
   transform?: (object: KubeObject) => T
   onError?: (error: unknown) => void
@@ -89,8 +95,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   readonly #pageSize: number
   readonly #stallTimeoutMs: number
   readonly #watchTimeoutSeconds: number
-  readonly #retryBaseDelayMs: number
-  readonly #retryMaxDelayMs: number
+  readonly #retryBackoff: Backoff
+  readonly #clock: Clock
   readonly #transform: (object: KubeObject) => T
   readonly #onError: (error: unknown) => void
   readonly #addHandlers: Handler<T>[] = []
@@ -104,18 +110,21 @@ export class Informer<T extends KubeObject = KubeObject> {
   readonly synced: Promise<void>
   readonly stats: InformerStats = { lists: 0, watches: 0, stalls: 0, expired: 0 }
 
-  #stopped = false
+  /** Aborted by `stop()`: ends the watch in flight and any wait before a retry. */
+  readonly #stop = new AbortController()
   #running: Promise<void> | undefined
-  #wake: (() => void) | undefined
-  #currentWatch: WatchHandle | undefined
 
   constructor(source: ListWatchSource, options: InformerOptions<T> = {}) {
     this.#source = source
     this.#pageSize = options.pageSize ?? 500
     this.#stallTimeoutMs = options.stallTimeoutMs ?? 90_000
     this.#watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300
-    this.#retryBaseDelayMs = options.retryBaseDelayMs ?? 500
-    this.#retryMaxDelayMs = options.retryMaxDelayMs ?? 30_000
+    this.#retryBackoff = {
+      initialMs: options.retryBaseDelayMs ?? 500,
+      maxMs: options.retryMaxDelayMs ?? 30_000,
+      jitter: 0.2,
+    }
+    this.#clock = options.clock ?? systemClock
     this.#transform = options.transform ?? stripForCache
     this.#onError = options.onError ?? (() => {})
     this.synced = new Promise((resolve) => {
@@ -165,10 +174,12 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true
-    this.#currentWatch?.stop()
-    this.#wake?.()
+    this.#stop.abort()
     await this.#running
+  }
+
+  get #stopped(): boolean {
+    return this.#stop.signal.aborted
   }
 
   async #run(): Promise<void> {
@@ -181,47 +192,46 @@ export class Informer<T extends KubeObject = KubeObject> {
           needList = false
         }
         if (this.#stopped) break
-        const started = Date.now()
+        const started = this.#clock.now()
         const outcome = await this.#watchOnce()
         if (this.#stopped) break
         if (outcome === 'gone') {
           this.stats.expired++
           needList = true
-        } else if (outcome === 'ended' && Date.now() - started < 1000) {
+        } else if (outcome === 'ended' && this.#clock.now() - started < 1000) {
           // A watch the server closes at once, again and again, must not spin.
-          await this.#sleep(this.#retryDelay(++failures))
+          await this.#backOff(failures++)
         } else {
           failures = 0
         }
       } catch (error) {
         if (this.#stopped) break
         this.#onError(error)
-        await this.#sleep(this.#retryDelay(++failures))
+        await this.#backOff(failures++)
       }
     }
   }
 
+  /** Waits before retry number `retry` (0 for the first), or until stopped. */
+  #backOff(retry: number): Promise<void> {
+    return sleep(backoffDelay(retry, this.#retryBackoff), this.#clock, this.#stop.signal)
+  }
+
   async #relist(): Promise<void> {
     const fresh = new Map<string, T>()
-    let continueToken: string | undefined
     let resourceVersion = ''
-    do {
-      const page = await this.#source.list({
-        limit: this.#pageSize,
-        ...(continueToken ? { continue: continueToken } : {}),
-      })
-      // Items of a built-in list come without apiVersion and kind; owner references and
-      // applies built from cached objects need them.
-      const kind = page.kind?.replace(/List$/, '')
+    const pages = listPages((query) => this.#source.list(query), {
+      pageSize: this.#pageSize,
+      signal: this.#stop.signal,
+    })
+    for await (const page of pages) {
+      // Shaped page by page: a page's full objects are dropped before the next one comes.
       for (const item of page.items) {
-        const object = this.#transform(
-          item.kind || !kind ? item : { apiVersion: page.apiVersion, kind, ...item },
-        )
+        const object = this.#transform(item)
         fresh.set(objectKey(object), object)
       }
-      continueToken = page.metadata.continue || undefined
       resourceVersion = page.metadata.resourceVersion ?? ''
-    } while (continueToken && !this.#stopped)
+    }
     if (this.#stopped) return
     this.stats.lists++
     const old = this.#cache
@@ -246,26 +256,26 @@ export class Informer<T extends KubeObject = KubeObject> {
   #watchOnce(): Promise<'ended' | 'gone' | 'stalled'> {
     return new Promise((resolve, reject) => {
       let settled = false
-      let watchdog: NodeJS.Timeout | undefined
+      let cancelWatchdog: (() => void) | undefined
       let handle: WatchHandle | undefined
+      const stopped = () => finish('ended')
       const finish = (outcome: 'ended' | 'gone' | 'stalled' | Error) => {
         if (settled) return
         settled = true
-        clearTimeout(watchdog)
+        cancelWatchdog?.()
         handle?.stop()
-        this.#currentWatch = undefined
-        this.#wake = undefined
+        this.#stop.signal.removeEventListener('abort', stopped)
         if (outcome instanceof Error) reject(outcome)
         else resolve(outcome)
       }
       const feedWatchdog = () => {
-        clearTimeout(watchdog)
-        watchdog = setTimeout(() => {
+        cancelWatchdog?.()
+        cancelWatchdog = this.#clock.setTimeout(() => {
           this.stats.stalls++
           finish('stalled')
         }, this.#stallTimeoutMs)
       }
-      this.#wake = () => finish('ended')
+      this.#stop.signal.addEventListener('abort', stopped, { once: true })
       feedWatchdog()
       this.stats.watches++
       // Spread renewals of many informers' watches, as client-go does.
@@ -292,7 +302,6 @@ export class Informer<T extends KubeObject = KubeObject> {
           (opened) => {
             handle = opened
             if (settled) opened.stop()
-            else this.#currentWatch = opened
           },
           (error: unknown) => finish(error instanceof Error ? error : new Error(String(error))),
         )
@@ -340,22 +349,5 @@ export class Informer<T extends KubeObject = KubeObject> {
         this.#onError(error)
       }
     }
-  }
-
-  #retryDelay(failures: number): number {
-    const delay = Math.min(this.#retryMaxDelayMs, this.#retryBaseDelayMs * 2 ** (failures - 1))
-    return delay * (0.8 + 0.2 * Math.random())
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.#stopped) return resolve()
-      const timer = setTimeout(done, ms)
-      function done() {
-        clearTimeout(timer)
-        resolve()
-      }
-      this.#wake = done
-    })
   }
 }

@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '@fjord/time/clock'
+import { type Clock, sleep, systemClock } from '@fjord/time/clock'
 import type { KubeClient, KubeObject } from './client.ts'
 import { isAlreadyExists, isConflict, isNotFound } from './errors.ts'
 import { collectionPath, Leases, objectPath } from './resources.ts'
@@ -70,7 +70,8 @@ export class LeaderElector {
   #running: Promise<void> | undefined
   #term: AbortController | undefined
   #cancelDeadline: (() => void) | undefined
-  #wake: (() => void) | undefined
+  /** Aborted by `stop()`: cuts short the wait before the next attempt. */
+  #stopping: AbortController | undefined
   #observed: { key: string; at: number } | undefined
   #lastLeader: string | undefined
   #lastContactAt = 0
@@ -120,7 +121,8 @@ export class LeaderElector {
   start(): Promise<void> {
     if (!this.#running) {
       this.#state = 'candidate'
-      this.#running = this.#run()
+      this.#stopping = new AbortController()
+      this.#running = this.#run(this.#stopping.signal)
     }
     return this.#running
   }
@@ -132,14 +134,14 @@ export class LeaderElector {
   async stop(options: { release?: boolean } = {}): Promise<void> {
     const wasRunning = this.#running !== undefined
     this.#state = 'stopped'
-    this.#wake?.()
+    this.#stopping?.abort()
     this.#loseLeadership()
     await this.#running
     // Also when not leading: an acquire in flight during stop() may just have won the lease.
     if (wasRunning && options.release !== false) await this.#release()
   }
 
-  async #run(): Promise<void> {
+  async #run(stopping: AbortSignal): Promise<void> {
     while (this.#state !== 'stopped') {
       const renewStarted = this.#clock.now()
       let held = false
@@ -157,7 +159,7 @@ export class LeaderElector {
         // Someone else holds the lease now: whatever happened, stop acting at once.
         this.#loseLeadership()
       }
-      await this.#sleep(this.#jittered())
+      await sleep(this.#jittered(), this.#clock, stopping)
     }
   }
 
@@ -293,17 +295,5 @@ export class LeaderElector {
     } catch (error) {
       this.#options.onError?.(error)
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.#state === 'stopped') return resolve()
-      const cancel = this.#clock.setTimeout(done, ms)
-      function done() {
-        cancel()
-        resolve()
-      }
-      this.#wake = done
-    })
   }
 }

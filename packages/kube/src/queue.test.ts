@@ -121,19 +121,24 @@ describe('WorkQueue', () => {
     await queue.stop()
   })
 
-  test('keeps jittered delays between (1 - jitter) and 1 times the backoff', () => {
-    const queue = new WorkQueue(async () => {}, {
-      baseDelayMs: 1000,
-      maxDelayMs: 60_000,
-      jitter: 0.25,
-    })
-    const delays = Array.from({ length: 500 }, () => queue.backoffDelay(3))
-    expect(Math.min(...delays)).toBeGreaterThanOrEqual(3000)
-    expect(Math.max(...delays)).toBeLessThanOrEqual(4000)
-    expect(new Set(delays).size, 'delays should vary').toBeGreaterThan(10)
-    const capped = Array.from({ length: 100 }, () => queue.backoffDelay(40))
-    expect(Math.max(...capped)).toBeLessThanOrEqual(60_000)
-    expect(Math.min(...capped)).toBeGreaterThanOrEqual(45_000)
+  test('takes its jittered share off each retry delay', async () => {
+    const retries: number[] = []
+    const queue = aQueue(
+      async () => {
+        throw new Error('kafka down')
+      },
+      {
+        baseDelayMs: 1000,
+        jitter: 0.25,
+        random: () => 1,
+        onDone: ({ retryInMs }) => retries.push(retryInMs ?? -1),
+      },
+    )
+    queue.add('a')
+    await vi.advanceTimersByTimeAsync(0)
+    await vi.advanceTimersByTimeAsync(750)
+    expect(retries).toEqual([750, 1500])
+    await queue.stop()
   })
 
   test('starts backoff afresh after a success', async () => {

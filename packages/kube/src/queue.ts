@@ -1,3 +1,5 @@
+import { type Backoff, backoffDelay } from '@fjord/time/backoff'
+
 /** What a handler may ask for after a successful pass: look again later (polling MSK, say). */
 // biome-ignore lint/suspicious/noConfusingVoidType: handlers that have nothing to say return nothing
 export type HandlerResult = { requeueAfterMs?: number } | void
@@ -37,9 +39,7 @@ export interface WorkQueueOptions {
 export class WorkQueue {
   readonly #handler: QueueHandler
   readonly #concurrency: number
-  readonly #baseDelayMs: number
-  readonly #maxDelayMs: number
-  readonly #jitter: number
+  readonly #backoff: Backoff
   readonly #random: () => number
   readonly #onDone: WorkQueueOptions['onDone']
   readonly #retryBucket: TokenBucket | undefined
@@ -58,9 +58,11 @@ export class WorkQueue {
   constructor(handler: QueueHandler, options: WorkQueueOptions = {}) {
     this.#handler = handler
     this.#concurrency = Math.max(1, options.concurrency ?? 4)
-    this.#baseDelayMs = options.baseDelayMs ?? 500
-    this.#maxDelayMs = options.maxDelayMs ?? 300_000
-    this.#jitter = Math.min(1, Math.max(0, options.jitter ?? 0.2))
+    this.#backoff = {
+      initialMs: options.baseDelayMs ?? 500,
+      maxMs: options.maxDelayMs ?? 300_000,
+      jitter: options.jitter ?? 0.2,
+    }
     this.#random = options.random ?? Math.random
     this.#onDone = options.onDone
     this.#retryBucket = options.retryRateLimit && new TokenBucket(options.retryRateLimit)
@@ -130,13 +132,6 @@ export class WorkQueue {
     this.#delayed.delete(key)
   }
 
-  /** The delay before retry number `failures` (1 for the first retry), jitter included. */
-  backoffDelay(failures: number): number {
-    const exponent = Math.min(Math.max(0, failures - 1), 52)
-    const capped = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** exponent)
-    return Math.round(capped * (1 - this.#jitter * this.#random()))
-  }
-
   /**
    * Stops taking keys and waits for the passes in flight. With `abort`, their signal is
    * aborted first: that is how a replica that lost its lease stops acting at once.
@@ -174,7 +169,10 @@ export class WorkQueue {
     } catch (error) {
       const failures = (this.#failures.get(key) ?? 0) + 1
       this.#failures.set(key, failures)
-      const retryInMs = Math.max(this.backoffDelay(failures), this.#retryBucket?.reserve() ?? 0)
+      const retryInMs = Math.max(
+        backoffDelay(failures - 1, this.#backoff, this.#random),
+        this.#retryBucket?.reserve() ?? 0,
+      )
       // A fresh event for the key (dirty) is handled right away; the retry still stands
       // in case that pass fails too.
       this.addAfter(key, retryInMs)
