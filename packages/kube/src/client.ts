@@ -59,10 +59,18 @@ export interface WatchHandle {
 }
 
 /**
- * A thin JSON client over a KubeConfig. client-node's typed APIs re-serialise objects through
- * generated models, which drops unknown fields of custom resources and cannot send the
- * status subresource with apply-patch content; plain JSON over the kubeconfig's own TLS and
- * credentials avoids both.
+ * A thin JSON client over a KubeConfig: @kubernetes/client-node (2.0.1) reads the kubeconfig
+ * and its credentials, and this package does the rest by hand, because client-node has no
+ * leader election (only the Lease API) and no work queue, and its `ListWatch` (cache.js)
+ * cannot keep a large cache current:
+ * - it lists once, without `limit`, and never reads `continue`: no paging;
+ * - its watches send only resourceVersion and selectors, never `allowWatchBookmarks`, so a
+ *   quiet watch resumes from an old version after Watch's 30 s inactivity timeout, and once
+ *   that version is compacted pays a full list;
+ * - any error but 410 Gone and that timeout (a failed list, a 500, a reset connection) goes
+ *   to its error handlers and the ListWatch stops until someone calls `start()` again.
+ * Its generic `KubernetesObjectApi` writes no subresources (no `/status`) and turns metadata
+ * timestamps into Dates; objects here stay the JSON the apiserver sent.
  */
 export class KubeClient {
   readonly kubeConfig: KubeConfig
