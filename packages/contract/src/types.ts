@@ -1,13 +1,22 @@
 /**
  * TypeScript types of the custom resources in ../crds/ (group fjord.dev,
- * version v1alpha1). crds.test.ts and test/crds.test.ts keep the two in step.
+ * version v1alpha1). test/crds.test.ts keeps the two in step.
  */
 
 export const group = 'fjord.dev'
 export const version = 'v1alpha1'
 export const apiVersion = `${group}/${version}`
 
-export type Phase = 'Pending' | 'Provisioning' | 'Ready' | 'Updating' | 'Deleting' | 'Failed'
+/** The lifecycle the operator reports in `status.phase`, and the api's rows copy. */
+export const phases = [
+  'Pending',
+  'Provisioning',
+  'Ready',
+  'Updating',
+  'Deleting',
+  'Failed',
+] as const
+export type Phase = (typeof phases)[number]
 
 export type { Condition } from '@fjord/kube/conditions'
 

@@ -11,13 +11,20 @@ import {
 } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { installCrds, loadCrds } from '../src/install.ts'
-import { type FjordResource, group, plurals, version } from '../src/types.ts'
+import { passwordSecretKey, sharedKafkaPrefix } from '../src/naming.ts'
+import { reasons } from '../src/reasons.ts'
+import { type FjordResource, group, phases, plurals, version } from '../src/types.ts'
 
 type Schema = {
   type?: string
   properties?: Record<string, Schema>
   items?: Schema
   additionalProperties?: Schema
+  enum?: unknown[]
+  default?: unknown
+  pattern?: string
+  minLength?: number
+  maxLength?: number
 }
 
 /** Every leaf path a schema declares: `spec.acls[].resource.name`, `spec.config{}`. */
@@ -85,6 +92,37 @@ describe('the CRDs and their TypeScript types', () => {
       ).toEqual([])
     },
   )
+})
+
+describe("the CRDs and the contract's constants", () => {
+  const kinds = Object.keys(plurals) as FjordResource['kind'][]
+  const schemaOf = (kind: FjordResource['kind']) => {
+    const schema = crds.get(kind)
+    if (!schema) throw new Error(`no CRD for ${kind}`)
+    return schema
+  }
+
+  test.each(kinds)('%s takes exactly the phases the types name', (kind) => {
+    expect(schemaOf(kind).status.properties?.phase?.enum).toEqual([...phases])
+  })
+
+  test.each(kinds)('%s takes every condition reason', (kind) => {
+    const reason = schemaOf(kind).status.properties?.conditions?.items?.properties?.reason
+    const maxLength = reason?.maxLength ?? 0
+    expect(Object.values(reasons).filter((r) => r.length > maxLength)).toEqual([])
+  })
+
+  test("a KafkaUser's password key defaults to the one the api writes", () => {
+    const ref = schemaOf('KafkaUser').spec.properties?.authentication?.properties?.passwordSecretRef
+    expect(ref?.properties?.key?.default).toBe(passwordSecretKey)
+  })
+
+  test('a shared Kafka prefix is one the KafkaCluster takes', () => {
+    const field = schemaOf('KafkaCluster').spec.properties?.kafkaPrefix ?? {}
+    const prefix = sharedKafkaPrefix('acme', 'main')
+    expect(prefix).toMatch(new RegExp(field.pattern ?? '^$'))
+    expect(prefix.length).toBeGreaterThanOrEqual(field.minLength ?? 0)
+  })
 })
 
 describe('the CRDs in the kube-apiserver', () => {
