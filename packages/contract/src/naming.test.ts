@@ -47,6 +47,22 @@ describe('the names the api gives what it makes', () => {
     expect(topicResourceName({ name: 'main' }, { name: 'orders' })).toBe('main.orders')
   })
 
+  it.each(['-orders', '_orders_', '.orders', 'orders.-v1', 'a..b', '___'])(
+    'names the KafkaTopic of a topic named %s validly',
+    (topic) => {
+      expect(topicResourceName({ name: 'main' }, { name: topic })).toMatch(dnsSubdomain)
+    },
+  )
+
+  it('keeps the names it gave before, which existing KafkaTopics carry', () => {
+    expect(topicResourceName({ name: 'main' }, { name: 'Orders_V1' })).toBe(
+      'main.orders-v1-0caa58ba7c',
+    )
+    expect(topicResourceName({ name: 'main' }, { name: 'Orders..V1' })).toBe(
+      'main.orders.v1-a49e9e684c',
+    )
+  })
+
   it("names a KafkaUser so that its password Secret's label can carry the name", () => {
     const longest = { name: 'b'.repeat(40) }
     const user = userResourceName({ name: 'c'.repeat(40) }, longest)

@@ -36,9 +36,10 @@ export function kafkaPrincipal(username: string): string {
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 
 /**
- * A Kubernetes name for parts that may not make one (a Kafka topic may hold capitals and
- * '_'): the parts joined by '.' when that is a valid name of at most `max` characters, else a
- * lowercased, trimmed form with a hash of the original so that distinct parts stay distinct.
+ * A Kubernetes name for parts that may not make one (a Kafka topic may hold capitals, '_',
+ * and start with '-' or '.'): the parts joined by '.' when that is a valid name of at most
+ * `max` characters, else a lowercased form whose every '.'-separated part starts and ends
+ * with a letter or digit, with a hash of the original so that distinct parts stay distinct.
  */
 export function kubeName(parts: string[], max: number): string {
   const joined = parts.join('.')
@@ -47,10 +48,13 @@ export function kubeName(parts: string[], max: number): string {
   const cleaned = joined
     .toLowerCase()
     .replace(/[^a-z0-9.-]+/g, '-')
-    .replace(/\.{2,}/g, '.')
+    .split('.')
+    .map((part) => part.replace(/^-+|-+$/g, ''))
+    .filter((part) => part !== '')
+    .join('.')
     .slice(0, max - hash.length - 1)
     .replace(/[^a-z0-9]+$/, '')
-  return `${cleaned.replace(/^[^a-z0-9]+/, '')}-${hash}`
+  return cleaned === '' ? hash : `${cleaned}-${hash}`
 }
 
 /** The KafkaTopic the api makes for a topic of a cluster. */
