@@ -1,6 +1,9 @@
 import { hostname } from 'node:os'
 import { parseArgs } from 'node:util'
-import { type LogLevel, logLevels } from './kube/controller.ts'
+
+/** The pino levels `--log-level` takes. */
+const logLevels = ['debug', 'info', 'warn', 'error'] as const
+export type LogLevel = (typeof logLevels)[number]
 
 /**
  * Node flags the operator runs with. V8's default heap grows far beyond what the operator

@@ -5,10 +5,11 @@ import { KubeClient, type KubeObject } from '@fjord/kube/client'
 import { apiListWatch, Informer } from '@fjord/kube/informer'
 import { LeaderElector } from '@fjord/kube/leader'
 import { collectionPath, Secrets } from '@fjord/kube/resources'
+import pino from 'pino'
 import { loadConfig, type OperatorConfig, usage } from './config.ts'
 import { TopicCreateBatcher } from './kafka/batcher.ts'
 import { KafkaConnections } from './kafka/connections.ts'
-import { Controller, jsonLogger, runWhileLeading } from './kube/controller.ts'
+import { Controller, runWhileLeading } from './kube/controller.ts'
 import { isLeader } from './kube/metrics.ts'
 import { operatorReadiness, startHealthServer } from './kube/server.ts'
 import { usageMeter } from './metering/meter.ts'
@@ -21,7 +22,7 @@ import { passwordSecretLabel, userReconciler } from './reconcilers/user.ts'
 
 /** Starts the operator; resolves with a function that stops it cleanly. */
 export async function startOperator(config: OperatorConfig): Promise<() => Promise<void>> {
-  const log = jsonLogger(config.logLevel)
+  const log = pino({ level: config.logLevel ?? 'info' })
   const client = config.kubeconfig
     ? KubeClient.fromFile(config.kubeconfig)
     : KubeClient.fromDefault()
@@ -30,7 +31,7 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
     new Informer<T>(
       apiListWatch(client, collectionPath(type), { labelSelector: config.selector }),
       {
-        onError: (error) => log('warn', 'watch failed', { kind: type.kind, error: String(error) }),
+        onError: (error) => log.warn({ informer: type.kind, err: error }, 'watch failed'),
       },
     )
   const ctx: OperatorContext = {
@@ -52,7 +53,7 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
   const repair = new ScramRepair({
     informers: ctx.informers,
     enqueueUser: (key) => controllers[3]?.enqueue(key),
-    log,
+    log: log.child({ component: 'scram-repair' }),
   })
   const controllers = [
     new Controller({
@@ -96,6 +97,7 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
       transform: ({ metadata: { name, namespace, labels, resourceVersion } }) => ({
         metadata: { name, namespace, labels, resourceVersion },
       }),
+      onError: (error) => log.warn({ informer: 'password Secret', err: error }, 'watch failed'),
     },
   )
   const userController = controllers[3]
@@ -117,22 +119,22 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
     name: 'fjord-operator',
     identity: config.identity,
     onStartedLeading: (signal) => {
-      log('info', 'leading', { identity: config.identity })
+      log.info({ identity: config.identity }, 'leading')
       isLeader.set(1)
       runWhileLeading(meter ? [...controllers, meter] : controllers, log)(signal)
     },
     onStoppedLeading: () => {
       isLeader.set(0)
-      log('info', 'stopped leading', { identity: config.identity })
+      log.info({ identity: config.identity }, 'stopped leading')
     },
-    onError: (error) => log('warn', 'leader election', { error: String(error) }),
+    onError: (error) => log.warn({ err: error }, 'leader election'),
   })
   const health = await startHealthServer({
     port: config.port,
     ready: operatorReadiness({ informers, elector }),
   })
   void elector.start()
-  log('info', 'operator started', { identity: config.identity, port: health.port })
+  log.info({ identity: config.identity, port: health.port }, 'operator started')
 
   return async () => {
     await elector.stop({ release: true })

@@ -7,15 +7,17 @@ import { readStackEnv } from '@fjord/stack/env'
 import { createTestNamespace } from '@fjord/testing/kube'
 import { uniqueName } from '@fjord/testing/names'
 import { KubeConfig } from '@kubernetes/client-node'
+import pino, { type Logger } from 'pino'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { Controller, type Logger, type LogLevel, runWhileLeading } from '../src/kube/controller.ts'
+import { Controller, runWhileLeading } from '../src/kube/controller.ts'
 import { registry } from '../src/kube/metrics.ts'
 import { operatorReadiness, startHealthServer } from '../src/kube/server.ts'
+import { aRecordingLogger } from './support/logs.ts'
 
 const kc = new KubeConfig()
 kc.loadFromFile(readStackEnv().kube.kubeconfig)
 const client = new KubeClient(kc)
-const quiet: Logger = () => {}
+const quiet = pino({ level: 'silent' })
 
 /**
  * A toy operator: every ConfigMap labelled role=source gets a `<name>-copy` with the same
@@ -174,10 +176,8 @@ describe('Controller against the real apiserver', () => {
   })
 
   test('retries a reconcile that met a newer version of its object without logging an error', async () => {
-    const logged: { level: LogLevel; message: string; error?: unknown }[] = []
-    const { informer, controller, hooks } = aCopyOperator(namespace, {
-      log: (level, message, fields) => logged.push({ level, message, error: fields?.error }),
-    })
+    const { log, lines } = aRecordingLogger()
+    const { informer, controller, hooks, kind } = aCopyOperator(namespace, { log })
     let stale = true
     hooks.beforeReconcile = async (key) => {
       if (!key.endsWith('/contended') || !stale) return
@@ -192,9 +192,16 @@ describe('Controller against the real apiserver', () => {
     await apply(client, ConfigMaps, aSource(namespace, 'contended', { v: '1' }))
     await expect.poll(() => copyOf(namespace, 'contended'), { timeout: 10_000 }).toEqual({ v: '1' })
 
-    const failures = logged.filter((line) => line.message === 'reconcile failed')
+    const failures = lines.filter((line) => line.msg === 'reconcile failed')
     expect(failures).toEqual([
-      { level: 'debug', message: 'reconcile failed', error: expect.stringContaining('409') },
+      {
+        level: 'debug',
+        msg: 'reconcile failed',
+        controller: kind,
+        key: `${namespace}/contended`,
+        err: expect.objectContaining({ message: expect.stringContaining('409') }),
+        retryInMs: expect.any(Number),
+      },
     ])
   })
 

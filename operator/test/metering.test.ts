@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { kcat, stackAdmin } from '@fjord/testing/kcat'
 import { uniqueName } from '@fjord/testing/names'
 import { aSharedCluster, aTopic } from '@fjord/testing/resources'
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import { startOperator } from '../src/main.ts'
 import { UsageMeter } from '../src/metering/meter.ts'
@@ -13,7 +14,7 @@ import { anOperatorWorld, env, stackKafka, untilPhase } from './support/operator
 const kafka = stackKafka()
 const made: string[] = []
 const token = 'operator-metering-token-0123456789'
-const quiet = () => {}
+const quiet = pino({ level: 'silent' })
 
 /** A stand-in for the api's metering endpoint: answers each post with the next status. */
 async function aReceiver(statuses: number[] = []) {
@@ -75,7 +76,7 @@ function aMeter(
     topics: () => topics,
     usageOf: (_pool, names) => kafka.topicUsage(names),
     log: quiet,
-    backoff: { baseMs: 20, maxMs: 100 },
+    backoff: { initialMs: 20, maxMs: 100 },
     ...(overrides.maxQueued ? { maxQueued: overrides.maxQueued } : {}),
   })
 }

@@ -5,6 +5,7 @@ import { KubeClient, type KubeObject } from '@fjord/kube/client'
 import { ConfigMaps, type ResourceType, Secrets, StatefulSets } from '@fjord/kube/resources'
 import { readStackEnv } from '@fjord/stack/env'
 import { createTestNamespace } from '@fjord/testing/kube'
+import pino from 'pino'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { kubernetesProvider } from '../src/providers/kubernetes.ts'
 import type { Cluster } from '../src/providers/provider.ts'
@@ -12,7 +13,10 @@ import type { OperatorContext } from '../src/reconcilers/context.ts'
 
 const client = KubeClient.fromFile(readStackEnv().kube.kubeconfig)
 // The provider reads and writes through the client only; the rest of the context is unused.
-const provider = kubernetesProvider({ client, log: () => {} } as unknown as OperatorContext)
+const provider = kubernetesProvider({
+  client,
+  log: pino({ level: 'silent' }),
+} as unknown as OperatorContext)
 const removals: (() => Promise<void>)[] = []
 
 beforeAll(() => installCrds(client))

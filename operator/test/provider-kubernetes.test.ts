@@ -31,6 +31,7 @@ import { readStackEnv } from '@fjord/stack/env'
 import { createTestNamespace } from '@fjord/testing/kube'
 import { uniqueName } from '@fjord/testing/names'
 import { PatchStrategy } from '@kubernetes/client-node'
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { kubernetesProvider } from '../src/providers/kubernetes.ts'
 import {
@@ -54,7 +55,7 @@ const ServiceAccounts = defineResource('v1', 'ServiceAccount', 'serviceaccounts'
 const StorageClasses = defineResource('storage.k8s.io/v1', 'StorageClass', 'storageclasses', false)
 const client = KubeClient.fromFile(readStackEnv().kube.kubeconfig)
 // The provider reads and writes through the client only; the rest of the context is unused.
-const ctx = { client, log: () => {} } as unknown as OperatorContext
+const ctx = { client, log: pino({ level: 'silent' }) } as unknown as OperatorContext
 const provider = kubernetesProvider(ctx, { pollIntervalMs: 1_000 })
 const removals: (() => Promise<void>)[] = []
 

@@ -7,6 +7,7 @@ import { objectPath } from '@fjord/kube/resources'
 import { uniqueName } from '@fjord/testing/names'
 import { aSharedCluster, aTopic } from '@fjord/testing/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import type { KafkaAdmin } from '../src/kafka/admin.ts'
 import { TopicCreateBatcher } from '../src/kafka/batcher.ts'
@@ -115,7 +116,7 @@ function aReconciler(admin: KafkaAdmin, client: KubeClient = world.client) {
     informers: { topics: cache, clusters: byKey(cluster), pools: byKey(pool) },
     kafka: { forPool: async () => admin },
     batcher: new TopicCreateBatcher({ lingerMs: 0 }),
-    log: () => {},
+    log: pino({ level: 'silent' }),
   } as unknown as OperatorContext
   const reconcile = topicReconciler(ctx)
   const key = (topic: Topic) => `${world.namespace}/${topic.metadata.name}`

@@ -1,5 +1,5 @@
-import { describe, expect, test, vi } from 'vitest'
-import { jsonLogger, specOrMetadataChanged } from './controller.ts'
+import { describe, expect, test } from 'vitest'
+import { specOrMetadataChanged } from './controller.ts'
 
 const aTopic = (metadata: Record<string, unknown> = {}, status: object = {}) => ({
   metadata: { name: 't', namespace: 'acme', generation: 1, resourceVersion: '5', ...metadata },
@@ -30,22 +30,5 @@ describe('specOrMetadataChanged', () => {
   test('counts every update of a kind without generations', () => {
     const cm = { metadata: { name: 'c', resourceVersion: '1' } }
     expect(specOrMetadataChanged({ ...cm, data: {} }, cm)).toBe(true)
-  })
-})
-
-describe('jsonLogger', () => {
-  test('writes one JSON line for each entry at its level or above', () => {
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
-    try {
-      const log = jsonLogger('warn')
-      for (const level of ['debug', 'info', 'warn', 'error'] as const) log(level, level, { n: 1 })
-      const lines = write.mock.calls.map(([line]) => JSON.parse(String(line)))
-      expect(lines).toEqual([
-        { time: expect.any(String), level: 'warn', msg: 'warn', n: 1 },
-        { time: expect.any(String), level: 'error', msg: 'error', n: 1 },
-      ])
-    } finally {
-      write.mockRestore()
-    }
   })
 })

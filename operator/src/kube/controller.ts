@@ -3,27 +3,10 @@ import { isConflict } from '@fjord/kube/errors'
 import type { Informer } from '@fjord/kube/informer'
 import { objectKey } from '@fjord/kube/informer'
 import { type HandlerResult, WorkQueue } from '@fjord/kube/queue'
+import type { Logger } from 'pino'
 import { reconcileDuration, reconcilesTotal, trackInformer, trackQueue } from './metrics.ts'
 
 export type Reconcile = (key: string, signal: AbortSignal) => Promise<HandlerResult>
-
-export const logLevels = ['debug', 'info', 'warn', 'error'] as const
-export type LogLevel = (typeof logLevels)[number]
-export type Logger = (level: LogLevel, message: string, fields?: Record<string, unknown>) => void
-
-/**
- * One JSON object per line on stdout, the shape log collectors expect from a pod, for the
- * lines at `least` or above.
- */
-export function jsonLogger(least: LogLevel = 'info'): Logger {
-  const threshold = logLevels.indexOf(least)
-  return (level, message, fields = {}) => {
-    if (logLevels.indexOf(level) < threshold) return
-    process.stdout.write(
-      `${JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields })}\n`,
-    )
-  }
-}
 
 export interface ControllerOptions<T extends KubeObject> {
   /** The resource kind, used as a metrics label and in logs. */
@@ -38,7 +21,8 @@ export interface ControllerOptions<T extends KubeObject> {
   resyncPeriodMs?: number
   /** Whether an update event needs a reconcile; the default skips status-only updates. */
   shouldReconcileUpdate?: (object: T, old: T) => boolean
-  log?: Logger
+  /** The controller logs through a child of this one, bound to `controller: kind`. */
+  log: Logger
 }
 
 /**
@@ -72,7 +56,7 @@ export class Controller<T extends KubeObject = KubeObject> {
   constructor(options: ControllerOptions<T>) {
     this.kind = options.kind
     this.#options = options
-    this.#log = options.log ?? jsonLogger()
+    this.#log = options.log.child({ controller: options.kind })
     const shouldReconcile = options.shouldReconcileUpdate ?? specOrMetadataChanged
     trackInformer(options.kind, options.informer)
     options.informer
@@ -116,12 +100,8 @@ export class Controller<T extends KubeObject = KubeObject> {
         if (error && !signal.aborted) {
           // A conflict only means the object changed since this pass read it; the retry reads
           // it again, so it is routine, not a failure anyone needs to see.
-          this.#log(isConflict(error) ? 'debug' : 'error', 'reconcile failed', {
-            kind,
-            key,
-            error: error instanceof Error ? error.message : String(error),
-            retryInMs,
-          })
+          const level = isConflict(error) ? 'debug' : 'error'
+          this.#log[level]({ key, err: error, retryInMs }, 'reconcile failed')
         }
       },
     })
@@ -134,7 +114,7 @@ export class Controller<T extends KubeObject = KubeObject> {
     trackQueue(kind, queue)
     for (const key of informer.keys()) queue.add(key)
     queue.start()
-    this.#log('info', 'controller started', { kind, objects: informer.size })
+    this.#log.info({ objects: informer.size }, 'controller started')
     const resync = setInterval(() => {
       for (const key of informer.keys()) queue.add(key)
     }, this.#options.resyncPeriodMs ?? 300_000)
@@ -143,19 +123,16 @@ export class Controller<T extends KubeObject = KubeObject> {
     this.#queue = undefined
     await queue.stop({ abort: true })
     trackQueue(kind, undefined)
-    this.#log('info', 'controller stopped', { kind })
+    this.#log.info('controller stopped')
   }
 }
 
 /** The leader elector's onStartedLeading for a set of controllers. */
-export function runWhileLeading(
-  controllers: Pick<Controller, 'kind' | 'run'>[],
-  log: Logger = jsonLogger(),
-) {
+export function runWhileLeading(controllers: Pick<Controller, 'kind' | 'run'>[], log: Logger) {
   return (signal: AbortSignal): void => {
     for (const controller of controllers) {
       controller.run(signal).catch((error: unknown) => {
-        log('error', 'controller crashed', { kind: controller.kind, error: String(error) })
+        log.error({ controller: controller.kind, err: error }, 'controller crashed')
       })
     }
   }

@@ -1,15 +1,15 @@
-import { setTimeout as sleep } from 'node:timers/promises'
+import { type Backoff, backoffDelay } from '@fjord/time/backoff'
+import { sleep, systemClock } from '@fjord/time/clock'
+import type { Logger } from 'pino'
 import { Counter } from 'prom-client'
 import type { MeteringConfig } from '../config.ts'
 import type { TopicUsage } from '../kafka/admin.ts'
-import type { Logger } from '../kube/controller.ts'
 import { registry } from '../kube/metrics.ts'
 import type { OperatorContext } from '../reconcilers/context.ts'
 import {
   byPool,
   type MeteredTopic,
   meteredTopics,
-  retryDelayMs,
   sampleTime,
   toSamples,
   type UsageSample,
@@ -37,14 +37,12 @@ export interface UsageMeterOptions extends MeteringConfig {
   batchSize?: number
   /** Beyond this many unsent samples the oldest are dropped: a point is lost, never messages. */
   maxQueued?: number
-  backoff?: { baseMs: number; maxMs: number }
+  /** How a failed post is retried; by default from 1 s, doubling up to a minute. */
+  backoff?: Backoff
 }
 
 // The api answers these for a batch that no retry can make acceptable.
 const hopeless = new Set([400, 413, 422])
-
-const sleepUntilAborted = (ms: number, signal: AbortSignal) =>
-  sleep(ms, undefined, { signal }).catch(() => undefined)
 
 /**
  * Samples the usage of every metered topic at each interval boundary and posts the samples
@@ -69,17 +67,17 @@ export class UsageMeter {
   /** Samples and sends until `signal` aborts; call once per leadership term. */
   async run(signal: AbortSignal): Promise<void> {
     const { intervalMs, log } = this.#options
-    log('info', 'metering started', { intervalMs })
+    log.info({ intervalMs }, 'metering started')
     const sending = this.#sendUntilAborted(signal)
     while (!signal.aborted) {
-      await sleepUntilAborted(intervalMs - (Date.now() % intervalMs), signal)
+      await sleep(intervalMs - (Date.now() % intervalMs), systemClock, signal)
       if (signal.aborted) break
       await this.sample(sampleTime(new Date(), intervalMs))
       this.#wake?.()
     }
     this.#wake?.()
     await sending
-    log('info', 'metering stopped', { unsent: this.#queue.length })
+    log.info({ unsent: this.#queue.length }, 'metering stopped')
   }
 
   /** Reads every metered topic's usage, queues a sample per topic for `at`, and answers them. */
@@ -95,7 +93,7 @@ export class UsageMeter {
         sampled.push(...toSamples(topics, usage, at))
       } catch (error) {
         meteringErrorsTotal.inc({ stage: 'sample' })
-        log('warn', 'metering: cannot read usage', { pool, error: String(error) })
+        log.warn({ pool, err: error }, 'cannot read usage')
       }
     }
     this.#queue.push(...sampled)
@@ -103,7 +101,7 @@ export class UsageMeter {
     if (excess > 0) {
       this.#queue.splice(0, excess)
       samplesTotal.inc({ result: 'dropped' }, excess)
-      log('warn', 'metering: dropped the oldest unsent samples', { dropped: excess })
+      log.warn({ dropped: excess }, 'dropped the oldest unsent samples')
     }
     return sampled
   }
@@ -113,7 +111,7 @@ export class UsageMeter {
    * until it goes or `signal` aborts. Resending is harmless: the api knows each sample's id.
    */
   async flush(signal: AbortSignal = new AbortController().signal): Promise<void> {
-    const { batchSize = 500, backoff = { baseMs: 1000, maxMs: 60_000 }, log } = this.#options
+    const { batchSize = 500, backoff = { initialMs: 1000, maxMs: 60_000 }, log } = this.#options
     let attempt = 0
     while (this.#queue.length > 0 && !signal.aborted) {
       const batch = this.#queue.slice(0, batchSize)
@@ -121,14 +119,14 @@ export class UsageMeter {
       if (failure === undefined || hopeless.has(failure.status ?? 0)) {
         this.#queue.splice(0, batch.length)
         samplesTotal.inc({ result: failure ? 'rejected' : 'sent' }, batch.length)
-        if (failure) log('error', 'metering: the api refused a batch', { ...failure })
+        if (failure) log.error(failure, 'the api refused a batch')
         attempt = 0
         continue
       }
       meteringErrorsTotal.inc({ stage: 'send' })
-      const delayMs = retryDelayMs(attempt++, backoff)
-      log('warn', 'metering: cannot post samples', { ...failure, retryInMs: delayMs })
-      await sleepUntilAborted(delayMs, signal)
+      const delayMs = backoffDelay(attempt++, backoff)
+      log.warn({ ...failure, retryInMs: delayMs }, 'cannot post samples')
+      await sleep(delayMs, systemClock, signal)
     }
   }
 
@@ -170,7 +168,7 @@ export class UsageMeter {
 export function usageMeter(ctx: OperatorContext, config: MeteringConfig): UsageMeter {
   return new UsageMeter({
     ...config,
-    log: ctx.log,
+    log: ctx.log.child({ component: 'metering' }),
     topics: () =>
       meteredTopics(ctx.informers.topics.list(), (namespace, name) =>
         ctx.informers.clusters.get(`${namespace}/${name}`),

@@ -5,7 +5,6 @@ import {
   byPool,
   type MeteredTopic,
   meteredTopics,
-  retryDelayMs,
   sampleTime,
   toSamples,
 } from './samples.ts'
@@ -109,16 +108,5 @@ describe('samples', () => {
       ['local', [target, third]],
       ['eu', [other]],
     ])
-  })
-})
-
-describe('retryDelayMs', () => {
-  const backoff = { baseMs: 1000, maxMs: 60_000 }
-
-  test('doubles from the base up to the maximum, with jitter of up to half', () => {
-    expect([0, 1, 2, 6, 7, 20].map((n) => retryDelayMs(n, backoff, () => 1))).toEqual([
-      1000, 2000, 4000, 60_000, 60_000, 60_000,
-    ])
-    expect(retryDelayMs(3, backoff, () => 0)).toBe(4000)
   })
 })

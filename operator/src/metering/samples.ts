@@ -98,13 +98,3 @@ export function byPool(topics: MeteredTopic[]): Map<string, MeteredTopic[]> {
   }
   return pools
 }
-
-/** Exponential backoff with jitter for the n-th retry (0-based): half to all of the step. */
-export function retryDelayMs(
-  attempt: number,
-  { baseMs, maxMs }: { baseMs: number; maxMs: number },
-  random = Math.random,
-): number {
-  const step = Math.min(maxMs, baseMs * 2 ** attempt)
-  return Math.round(step / 2 + (random() * step) / 2)
-}

@@ -45,6 +45,7 @@ import {
   UpdateBrokerStorageCommand,
 } from '@aws-sdk/client-kafka'
 import type { KafkaClusterSpec } from '@fjord/contract/types'
+import { type Backoff, backoffDelay } from '@fjord/time/backoff'
 import { failed, type Outcome, ready, waiting } from '../reconcilers/context.ts'
 import type { Cluster, ClusterProvider, ProvisionResult } from './provider.ts'
 
@@ -196,15 +197,19 @@ function unsupportedChanges(msk: MskSpec, actual: MskCluster): string[] {
   return changes
 }
 
-/** Per-cluster poll delays that double while MSK stays in one busy state. */
-function pollBackoff(initialMs: number, maxMs: number) {
+/**
+ * Per-cluster poll delays that double while MSK stays in one busy state. No jitter: these
+ * wait on one cluster's own progress, and failed calls back off in the work queue, which
+ * jitters.
+ */
+function pollBackoff(backoff: Backoff) {
   const polls = new Map<string, { state: string; count: number }>()
   return {
     next(key: string, state: string): number {
       const previous = polls.get(key)
       const count = previous?.state === state ? previous.count + 1 : 0
       polls.set(key, { state, count })
-      return Math.min(maxMs, initialMs * 2 ** count)
+      return backoffDelay(count, backoff)
     },
     settle(key: string): void {
       polls.delete(key)
@@ -220,7 +225,11 @@ type Lookup =
 export function awsMskProvider(options: AwsMskProviderOptions = {}): ClusterProvider {
   const makeClient = options.client ?? ((region: string) => new KafkaClient({ region }))
   const clients = new Map<string, KafkaClient>()
-  const polls = pollBackoff(options.pollInitialMs ?? 15_000, options.pollMaxMs ?? 300_000)
+  const polls = pollBackoff({
+    initialMs: options.pollInitialMs ?? 15_000,
+    maxMs: options.pollMaxMs ?? 300_000,
+    jitter: 0,
+  })
 
   const clientFor = (region: string) => {
     let client = clients.get(region)

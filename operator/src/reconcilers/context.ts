@@ -1,7 +1,8 @@
+import { finalizer } from '@fjord/contract/metadata'
+import { readyCondition, reasons } from '@fjord/contract/reasons'
 import { KafkaClusters, KafkaPools, KafkaTopics, KafkaUsers } from '@fjord/contract/resources'
 import {
   type FjordResource,
-  finalizer,
   type KafkaCluster,
   type KafkaPool,
   type KafkaTopic,
@@ -14,10 +15,10 @@ import { setCondition } from '@fjord/kube/conditions'
 import type { Informer } from '@fjord/kube/informer'
 import { controllerReference, objectPath, type ResourceType } from '@fjord/kube/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
+import type { Logger } from 'pino'
 import type { TopicCreateBatcher } from '../kafka/batcher.ts'
 import type { KafkaConnections } from '../kafka/connections.ts'
 import { KafkaAdminError } from '../kafka/errors.ts'
-import type { Logger } from '../kube/controller.ts'
 import { kafkaAdminErrorsTotal } from '../kube/metrics.ts'
 
 const types = {
@@ -49,7 +50,7 @@ export interface Outcome {
   message: string
 }
 
-export const ready = (message: string, reason = 'Reconciled'): Outcome => ({
+export const ready = (message: string, reason: string = reasons.Reconciled): Outcome => ({
   phase: 'Ready',
   ready: true,
   reason,
@@ -80,7 +81,7 @@ export async function writeStatus<R extends FjordResource>(
 ): Promise<void> {
   const generation = resource.metadata.generation
   const conditions = setCondition(resource.status?.conditions, {
-    type: 'Ready',
+    type: readyCondition,
     status: outcome.ready ? 'True' : 'False',
     reason: outcome.reason,
     message: outcome.message,
@@ -114,7 +115,7 @@ export function clusterOf(
   if (cluster?.spec.type === 'dedicated') {
     return {
       outcome: failed(
-        'DedicatedClusterNotSupported',
+        reasons.DedicatedClusterNotSupported,
         `KafkaCluster ${cluster.metadata.name} is dedicated; this operator manages topics and users on shared clusters only`,
       ),
     }
@@ -124,7 +125,7 @@ export function clusterOf(
   if (cluster?.status?.phase !== 'Ready' || prefix === undefined || !pool) {
     return {
       outcome: waiting(
-        'ClusterNotReady',
+        reasons.ClusterNotReady,
         `KafkaCluster ${resource.spec.clusterRef.name} ${cluster ? 'is not Ready yet' : 'does not exist'}`,
       ),
     }
@@ -199,8 +200,8 @@ export function retryingPhase(resource: FjordResource): Phase {
 export function failureReason(
   kind: FjordResource['kind'],
   error: unknown,
-): 'KafkaUnavailable' | 'ReconcileError' {
-  if (!(error instanceof KafkaAdminError)) return 'ReconcileError'
+): typeof reasons.KafkaUnavailable | typeof reasons.ReconcileError {
+  if (!(error instanceof KafkaAdminError)) return reasons.ReconcileError
   kafkaAdminErrorsTotal.inc({ operation: kind, error: error.id })
-  return 'KafkaUnavailable'
+  return reasons.KafkaUnavailable
 }

@@ -2,6 +2,7 @@ import type { KafkaPool, KafkaPoolSpec } from '@fjord/contract/types'
 import type { KubeObject } from '@fjord/kube/client'
 import { aPool } from '@fjord/testing/resources'
 import { describe, expect, test } from 'vitest'
+import { aRecordingLogger } from '../../test/support/logs.ts'
 import type { OperatorContext } from './context.ts'
 import { poolReconciler } from './pool.ts'
 import { ScramRepair } from './scram-repair.ts'
@@ -13,7 +14,7 @@ function aPoolWorld(spec: Partial<KafkaPoolSpec> = {}, kafka: { describeFails?: 
     metadata: { name: 'pool-a', generation: 1 },
   } as KafkaPool & KubeObject
   const patches: { path: string; status: Record<string, unknown> }[] = []
-  const logs: string[] = []
+  const { log, lines: logs } = aRecordingLogger()
   const asked: string[] = []
   const admin = {
     async listTopics() {
@@ -39,7 +40,7 @@ function aPoolWorld(spec: Partial<KafkaPoolSpec> = {}, kafka: { describeFails?: 
       users: { list: () => [] },
     },
     kafka: { forPool: async () => admin },
-    log: (_level: string, message: string) => logs.push(message),
+    log,
   } as unknown as OperatorContext
   const repair = new ScramRepair({
     informers: ctx.informers,
@@ -74,7 +75,7 @@ describe('the pool reconciler', () => {
     const world = aPoolWorld({}, { describeFails: true })
     expect(await world.reconcile()).toEqual({ requeueAfterMs: 1234 })
     expect(world.patches.map((p) => p.status.phase)).toEqual(['Ready'])
-    expect(world.logs).toContain('SCRAM login check failed')
+    expect(world.logs.map((line) => line.msg)).toContain('SCRAM login check failed')
   })
 
   test("says in the Ready condition that an admin on the tenants' mechanism can be locked out", async () => {

@@ -60,10 +60,7 @@ export function poolReconciler(
     // A failed check is retried by the next one; it does not make the pool less usable.
     await repair?.check(pool, admin).catch((error: unknown) => {
       failureReason('KafkaPool', error)
-      ctx.log('warn', 'SCRAM login check failed', {
-        pool: pool.metadata.name,
-        error: (error as Error).message,
-      })
+      ctx.log.warn({ pool: pool.metadata.name, err: error }, 'SCRAM login check failed')
     })
     return { requeueAfterMs: checkEveryMs }
   }

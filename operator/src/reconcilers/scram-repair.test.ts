@@ -6,6 +6,7 @@ import type { KubeObject } from '@fjord/kube/client'
 import { aPool, aSharedCluster, aUser } from '@fjord/testing/resources'
 import { describe, expect, test } from 'vitest'
 import { parse } from 'yaml'
+import { aRecordingLogger } from '../../test/support/logs.ts'
 import type { KafkaAdmin } from '../kafka/admin.ts'
 import { platformMechanism, tenantMechanism } from '../kafka/scram.ts'
 import { adminMechanismWarning } from './pool.ts'
@@ -100,11 +101,11 @@ describe('ScramRepair', () => {
 
   function aRepair(users: (KafkaUser & KubeObject)[], reported: Set<string>, onAsk = () => {}) {
     const queued: string[] = []
-    const logs: { message: string; fields?: Record<string, unknown> }[] = []
+    const { log, lines: logs } = aRecordingLogger()
     const repair = new ScramRepair({
       informers: { clusters: { list: () => [aClusterOn('pool-a')] }, users: { list: () => users } },
       enqueueUser: (key) => queued.push(key),
-      log: (_level, message, fields) => logs.push({ message, fields }),
+      log,
     })
     const asked: string[] = []
     const admin = {
@@ -126,8 +127,11 @@ describe('ScramRepair', () => {
     expect(queued).toEqual([`${ns}/shop`])
     expect(logs).toEqual([
       {
-        message: 'Kafka lost SCRAM logins; setting them again from their Secrets',
-        fields: { pool: 'pool-a', missing: 1, of: 2 },
+        level: 'warn',
+        msg: 'Kafka lost SCRAM logins; setting them again from their Secrets',
+        pool: 'pool-a',
+        missing: 1,
+        of: 2,
       },
     ])
     expect(JSON.stringify(logs)).not.toContain('password')

@@ -1,8 +1,8 @@
 import type { KafkaCluster, KafkaPool, KafkaUser } from '@fjord/contract/types'
 import type { KubeObject } from '@fjord/kube/client'
+import type { Logger } from 'pino'
 import type { KafkaAdmin } from '../kafka/admin.ts'
 import { tenantMechanism } from '../kafka/scram.ts'
-import type { Logger } from '../kube/controller.ts'
 
 /**
  * Repair of the SCRAM logins Kafka loses (KAFKA-20774: a broker that starts from a metadata
@@ -104,18 +104,17 @@ export class ScramRepair {
     )
     const { users, unreachable } = await admin.scramUsersByBroker(tenantMechanism)
     if (unreachable.length > 0) {
-      log('warn', 'brokers did not answer the SCRAM login check', {
-        pool: pool.metadata.name,
-        brokers: unreachable,
-      })
+      log.warn(
+        { pool: pool.metadata.name, brokers: unreachable },
+        'brokers did not answer the SCRAM login check',
+      )
     }
     const missing = planScramRepair(desired, users)
     if (missing.length > 0) {
-      log('warn', 'Kafka lost SCRAM logins; setting them again from their Secrets', {
-        pool: pool.metadata.name,
-        missing: missing.length,
-        of: desired.length,
-      })
+      log.warn(
+        { pool: pool.metadata.name, missing: missing.length, of: desired.length },
+        'Kafka lost SCRAM logins; setting them again from their Secrets',
+      )
     }
     for (const login of missing) {
       this.lost(login.key, pool.metadata.name)

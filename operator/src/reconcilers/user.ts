@@ -77,12 +77,10 @@ export function userReconciler(ctx: OperatorContext, repair?: ScramRepair): Reco
       } else if (lostOn !== undefined) {
         await admin.upsertScram(username, login.password)
         scramLoginsRepairedTotal.inc({ pool: lostOn })
-        ctx.log('warn', 'set a SCRAM login again that Kafka had lost', {
-          kind: 'KafkaUser',
-          key,
-          username,
-          pool: lostOn,
-        })
+        ctx.log.warn(
+          { controller: 'KafkaUser', key, username, pool: lostOn },
+          'set a SCRAM login again that Kafka had lost',
+        )
       }
       await applyAcls(admin, username, acls.bindings)
       const quotas = planQuotas(desiredQuotas(user.spec.quotas), await admin.quotasOf(username))
