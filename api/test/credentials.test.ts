@@ -1,3 +1,10 @@
+import { createdByFjord, labels } from '@fjord/contract/metadata'
+import {
+  kafkaName,
+  kafkaPrincipal,
+  passwordSecretName,
+  sharedKafkaPrefix,
+} from '@fjord/contract/naming'
 import { createObject, getObject } from '@fjord/kube/apply'
 import { KubeClient, type KubeObject } from '@fjord/kube/client'
 import { Namespaces, Secrets } from '@fjord/kube/resources'
@@ -43,8 +50,9 @@ describe('service account credentials', () => {
       await api.request('POST', `${account}/credentials`, { as: tenant.owner }),
       201,
     )
+    const prefix = sharedKafkaPrefix(tenant.org, cluster)
     expect(first).toMatchObject({
-      username: `${tenant.org}-${cluster}.billing`,
+      username: kafkaName(prefix, 'billing'),
       mechanism: 'SCRAM-SHA-512',
     })
     expect(String(first.password).length).toBeGreaterThanOrEqual(32)
@@ -68,25 +76,22 @@ describe('service account credentials', () => {
     const secret = await getObject<KubeObject & { data: { password: string } }>(
       kube,
       Secrets,
-      `${cluster}.billing.password`,
+      passwordSecretName({ name: cluster }, { name: 'billing' }),
       tenant.namespace,
     )
     expect(Buffer.from(secret?.data.password ?? '', 'base64').toString()).toBe(second.password)
-    expect(secret?.metadata.labels).toMatchObject({
-      'app.kubernetes.io/managed-by': 'fjord-api',
-      'fjord.dev/org-id': tenant.orgId,
-    })
+    expect(secret?.metadata.labels).toMatchObject(createdByFjord(tenant.orgId))
     // In the org's namespace, labelled as the provisioner labels it.
     const namespace = await getObject(kube, Namespaces, tenant.namespace)
     expect(namespace?.metadata.labels).toMatchObject({
-      'fjord.dev/org-id': tenant.orgId,
-      'fjord.dev/org': tenant.org,
+      [labels.orgId]: tenant.orgId,
+      [labels.org]: tenant.org,
     })
     expect(second.connection).toMatchObject({
       username: second.username,
       password: second.password,
       saslMechanism: 'SCRAM-SHA-512',
-      topicPrefix: `${tenant.org}-${cluster}.`,
+      topicPrefix: prefix,
     })
     const { audit, outbox } = await recordedChanges(api, tenant)
     const everything = JSON.stringify({ audit, outbox })
@@ -127,7 +132,9 @@ describe('service account credentials', () => {
       }),
       201,
     )
-    expect(created.principal).toBe(`User:${tenant.org}-${cluster}.orders-app`)
+    expect(created.principal).toBe(
+      kafkaPrincipal(kafkaName(sharedKafkaPrefix(tenant.org, cluster), 'orders-app')),
+    )
   })
 
   it('leaves a Secret of that name that Fjord did not make as it is, and issues nothing', async () => {
@@ -146,7 +153,10 @@ describe('service account credentials', () => {
       201,
     )
     const foreign = await createObject(kube, Secrets, {
-      metadata: { name: `${cluster}.second.password`, namespace: tenant.namespace },
+      metadata: {
+        name: passwordSecretName({ name: cluster }, { name: 'second' }),
+        namespace: tenant.namespace,
+      },
       stringData: { password: 'not-fjords' },
     })
     const problem = await expectStatus(

@@ -1,3 +1,4 @@
+import { readyCondition, reasons } from '@fjord/contract/reasons'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { topics } from '../src/db/schema/index.ts'
@@ -96,9 +97,9 @@ describe('a page of topics', () => {
         observedGeneration: 1,
         conditions: [
           {
-            type: 'Ready',
+            type: readyCondition,
             status: 'False',
-            reason: 'KafkaRefused',
+            reason: reasons.KafkaRejected,
             message: 'Kafka said "no" \\ ünïcödé\nsecond line',
             lastTransitionTime: new Date().toISOString(),
           },

@@ -1,3 +1,5 @@
+import { labels, managedBy } from '@fjord/contract/metadata'
+import { poolAdminSecretName } from '@fjord/contract/naming'
 import { KafkaPools } from '@fjord/contract/resources'
 import { createObject, deleteObject, getObject } from '@fjord/kube/apply'
 import { KubeClient } from '@fjord/kube/client'
@@ -19,7 +21,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const name of pools) {
     await deleteObject(kube, KafkaPools, name, undefined)
-    await deleteObject(kube, Secrets, `${name}-kafka-admin`, systemNamespace)
+    await deleteObject(kube, Secrets, poolAdminSecretName(name), systemNamespace)
   }
   await api.close()
   kube.close()
@@ -51,12 +53,12 @@ describe('registering a pool', () => {
       200,
     )
     expect(again.maxPartitions).toBe(20)
-    const labels = { 'app.kubernetes.io/managed-by': 'fjord-api', 'fjord.dev/pool': name }
+    const owned = { [labels.managedBy]: managedBy, [labels.pool]: name }
     const pool = await getObject(kube, KafkaPools, name)
-    expect(pool?.metadata.labels).toMatchObject(labels)
+    expect(pool?.metadata.labels).toMatchObject(owned)
     expect(pool?.spec.capacity).toEqual({ maxPartitions: 20 })
-    const secret = await getObject(kube, Secrets, `${name}-kafka-admin`, systemNamespace)
-    expect(secret?.metadata.labels).toMatchObject(labels)
+    const secret = await getObject(kube, Secrets, poolAdminSecretName(name), systemNamespace)
+    expect(secret?.metadata.labels).toMatchObject(owned)
   })
 
   it('leaves a KafkaPool of that name that Fjord did not make as it is, writing no Secret', async () => {
@@ -84,6 +86,8 @@ describe('registering a pool', () => {
     expect(problem.detail).toContain(`KafkaPool ${name} exists and was not created by Fjord`)
     const after = await getObject(kube, KafkaPools, name)
     expect(after?.metadata.resourceVersion).toBe(theirs.metadata.resourceVersion)
-    expect(await getObject(kube, Secrets, `${name}-kafka-admin`, systemNamespace)).toBeUndefined()
+    expect(
+      await getObject(kube, Secrets, poolAdminSecretName(name), systemNamespace),
+    ).toBeUndefined()
   })
 })

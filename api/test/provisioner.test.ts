@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import { annotations, createdByFjord, finalizer, labels } from '@fjord/contract/metadata'
+import { orgNamespaceName, passwordSecretName, topicResourceName } from '@fjord/contract/naming'
+import { reasons } from '@fjord/contract/reasons'
 import { KafkaClusters, KafkaTopics } from '@fjord/contract/resources'
 import type { KafkaTopic } from '@fjord/contract/types'
 import { createObject, deleteObject, getObject, listObjects } from '@fjord/kube/apply'
@@ -105,15 +108,11 @@ describe('the provisioner', () => {
       201,
     )
     await drain()
-    expect(tenant.namespace).toBe(`fjord-org-${tenant.orgId}`)
+    expect(tenant.namespace).toBe(orgNamespaceName(tenant.orgId))
     const namespace = await getObject(kube, Namespaces, tenant.namespace)
     expect(namespace?.metadata).toMatchObject({
-      labels: {
-        'app.kubernetes.io/managed-by': 'fjord-api',
-        'fjord.dev/org-id': tenant.orgId,
-        'fjord.dev/org': tenant.org,
-      },
-      annotations: { 'fjord.dev/org-display-name': tenant.org },
+      labels: { ...createdByFjord(tenant.orgId), [labels.org]: tenant.org },
+      annotations: { [annotations.orgDisplayName]: tenant.org },
     })
     const resources = await listObjects<KafkaTopic & KubeObject>(kube, KafkaTopics, {
       namespace: tenant.namespace,
@@ -122,10 +121,10 @@ describe('the provisioner', () => {
     const [topic] = resources
     expect(topic?.metadata.labels).toMatchObject({
       ...resourceLabels,
-      'fjord.dev/org-id': tenant.orgId,
-      'fjord.dev/topic-id': made.id,
+      ...createdByFjord(tenant.orgId),
+      [labels.topicId]: made.id,
     })
-    expect(topic?.metadata.annotations).toMatchObject({ 'fjord.dev/generation': '1' })
+    expect(topic?.metadata.annotations).toMatchObject({ [annotations.generation]: '1' })
     expect(topic?.spec).toMatchObject({
       clusterRef: { name: cluster },
       topicName: 'Orders_V1',
@@ -142,7 +141,7 @@ describe('the provisioner', () => {
       phase: 'Pending',
       conditions: [
         {
-          reason: 'ProvisioningRetrying',
+          reason: reasons.ProvisioningRetrying,
           message: expect.stringContaining('no Ready KafkaPool in region local has room'),
         },
       ],
@@ -158,10 +157,10 @@ describe('the provisioner', () => {
       201,
     )
     await drain()
-    const name = `${cluster}.events`
+    const name = topicResourceName({ name: cluster }, { name: 'events' })
     // Another replica got further meanwhile: the object says generation 7.
     await mergeIntoTopicObject(tenant, name, {
-      metadata: { annotations: { 'fjord.dev/generation': '7' } },
+      metadata: { annotations: { [annotations.generation]: '7' } },
       spec: { partitions: 9 },
     })
     await expectStatus(
@@ -171,7 +170,7 @@ describe('the provisioner', () => {
     await drain()
     const after = await topicObject(tenant, name)
     expect(after?.spec.partitions).toBe(9)
-    expect(after?.metadata.annotations?.['fjord.dev/generation']).toBe('7')
+    expect(after?.metadata.annotations?.[annotations.generation]).toBe('7')
   })
 
   it('replaces what it made with the spec as it is now, keeping what the operator put on it', async () => {
@@ -184,11 +183,11 @@ describe('the provisioner', () => {
       201,
     )
     await drain()
-    const name = `${cluster}.audit`
+    const name = topicResourceName({ name: cluster }, { name: 'audit' })
     await mergeIntoTopicObject(tenant, name, {
       metadata: {
-        finalizers: ['fjord.dev/cleanup'],
-        annotations: { 'fjord.dev/kafka-topic-id': 'made-by-the-operator' },
+        finalizers: [finalizer],
+        annotations: { [annotations.kafkaTopicId]: 'made-by-the-operator' },
       },
     })
     await expectStatus(
@@ -202,10 +201,10 @@ describe('the provisioner', () => {
     const after = await topicObject(tenant, name)
     expect(after?.spec.config).toEqual({ 'retention.ms': '3600000' })
     expect(after?.metadata.annotations).toMatchObject({
-      'fjord.dev/generation': '2',
-      'fjord.dev/kafka-topic-id': 'made-by-the-operator',
+      [annotations.generation]: '2',
+      [annotations.kafkaTopicId]: 'made-by-the-operator',
     })
-    expect(after?.metadata.finalizers).toEqual(['fjord.dev/cleanup'])
+    expect(after?.metadata.finalizers).toEqual([finalizer])
     await mergeIntoTopicObject(tenant, name, { metadata: { finalizers: null } })
   })
 
@@ -227,7 +226,7 @@ describe('the provisioner', () => {
       phase: 'Failed',
       conditions: [
         {
-          reason: 'NotCreatedByFjord',
+          reason: reasons.NotCreatedByFjord,
           message: `Namespace ${foreign.metadata.name} exists and was not created by Fjord; it is left as it is`,
         },
       ],
@@ -250,7 +249,7 @@ describe('the provisioner', () => {
     )
     await drain()
     const made = await getObject(kube, Namespaces, mine.namespace)
-    expect(made?.metadata.labels?.['fjord.dev/org-id']).toBe(mine.orgId)
+    expect(made?.metadata.labels?.[labels.orgId]).toBe(mine.orgId)
     const other = await aTenant(api)
     const foreign = await aForeignNamespace()
     await api.database.db
@@ -282,7 +281,7 @@ describe('the provisioner', () => {
       const secret = await getObject<KubeObject & { data: { password: string } }>(
         kube,
         Secrets,
-        `${cluster}.billing.password`,
+        passwordSecretName({ name: cluster }, { name: 'billing' }),
         tenant.namespace,
       )
       return secret && Buffer.from(secret.data.password, 'base64').toString()

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
+import { labels } from '@fjord/contract/metadata'
+import { type Reason, readyCondition, reasons } from '@fjord/contract/reasons'
 import { KafkaTopics } from '@fjord/contract/resources'
-import type { KafkaTopic } from '@fjord/contract/types'
+import type { KafkaTopic, Phase } from '@fjord/contract/types'
 import { deleteObject, listObjects } from '@fjord/kube/apply'
 import { KubeClient, type KubeObject } from '@fjord/kube/client'
 import { isConflict } from '@fjord/kube/errors'
@@ -102,7 +104,7 @@ async function aProvisionedTopic(tenant: Awaited<ReturnType<typeof aTenant>>, cl
   const provisioner = new Provisioner({ db: api.database.db, kube, log, resourceLabels })
   const found = () =>
     listObjects<KafkaTopic & KubeObject>(kube, KafkaTopics, {
-      labelSelector: `fjord.dev/topic-id=${id}`,
+      labelSelector: `${labels.topicId}=${id}`,
     })
   await expect
     .poll(
@@ -118,7 +120,7 @@ async function aProvisionedTopic(tenant: Awaited<ReturnType<typeof aTenant>>, cl
 }
 
 /** Writes the resource's status as the operator would, about the generation it has now. */
-async function reportStatus(resource: KubeObject, phase: string, reason: string) {
+async function reportStatus(resource: KubeObject, phase: Phase, reason: Reason) {
   const { name, namespace, generation } = resource.metadata
   await kube.request('PATCH', `${objectPath(KafkaTopics, name, namespace)}/status`, {
     body: {
@@ -127,7 +129,7 @@ async function reportStatus(resource: KubeObject, phase: string, reason: string)
         observedGeneration: generation,
         conditions: [
           {
-            type: 'Ready',
+            type: readyCondition,
             status: phase === 'Ready' ? 'True' : 'False',
             reason,
             message: `reported by the test as ${phase}`,
@@ -176,7 +178,7 @@ describe('the status watchers of two api replicas', () => {
     b.start()
     await b.synced()
 
-    await reportStatus(kept.resource, 'Ready', 'Reconciled')
+    await reportStatus(kept.resource, 'Ready', reasons.Reconciled)
     await expect
       .poll(async () => (await rowOf(kept.id))?.phase, {
         timeout: 10_000,
@@ -189,7 +191,7 @@ describe('the status watchers of two api replicas', () => {
     // status, and someone deletes the other topic's resource by hand.
     await a.stop({ release: false })
     const writesOfA = writes.filter((write) => write.replica === 'a').length
-    await reportStatus(kept.resource, 'Failed', 'KafkaUnavailable')
+    await reportStatus(kept.resource, 'Failed', reasons.KafkaUnavailable)
     await deleteObject(
       kube,
       KafkaTopics,
@@ -247,7 +249,7 @@ describe('the status watchers of two api replicas', () => {
     await expect
       .poll(() => a.leading, { timeout: 10_000, message: 'a to see the Lease taken' })
       .toBe(false)
-    await reportStatus(topic.resource, 'Ready', 'Reconciled')
+    await reportStatus(topic.resource, 'Ready', reasons.Reconciled)
     // The new holder never renews: one of the two takes the Lease back and writes the status.
     await expect
       .poll(async () => (await rowOf(topic.id))?.phase, {

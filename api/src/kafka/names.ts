@@ -1,3 +1,4 @@
+import { sharedKafkaPrefix } from '@fjord/contract/naming'
 import { z } from '@hono/zod-openapi'
 
 // Org, cluster and service account names end up in Kubernetes names and Kafka prefixes.
@@ -28,12 +29,12 @@ export const TopicNameSchema = z
   .refine((name) => !name.startsWith('__'), 'names starting with "__" are reserved for Kafka')
 
 /**
- * The prefix every Kafka name of a shared cluster carries (`<org>-<cluster>.`), as the
- * operator allocates it from the org's namespace and the cluster's name. Org a-b's cluster c
- * and org a's cluster b-c would share one, so prefixes are unique across all orgs.
+ * The prefix every Kafka name of a shared cluster carries (`<org>-<cluster>.`), which the
+ * KafkaCluster's spec hands to the operator. Org a-b's cluster c and org a's cluster b-c
+ * would share one, so prefixes are unique across all orgs.
  */
 export function kafkaPrefixFor(type: 'shared' | 'dedicated', org: string, cluster: string): string {
-  return type === 'shared' ? `${org}-${cluster}.` : ''
+  return type === 'shared' ? sharedKafkaPrefix(org, cluster) : ''
 }
 
 /** Kafka metric names turn '.' into '_', so two names equal after that would collide. */

@@ -1,3 +1,5 @@
+import { isCreatedByFjord, labels, managedBy } from '@fjord/contract/metadata'
+import { reasons } from '@fjord/contract/reasons'
 import {
   type ApplyObject,
   createObject,
@@ -8,14 +10,15 @@ import {
 import type { KubeClient, KubeObject } from '@fjord/kube/client'
 import { isAlreadyExists } from '@fjord/kube/errors'
 import { Namespaces, type ResourceType } from '@fjord/kube/resources'
-import { fieldManager, labels, managedBy, namespaceObject, ownedBy } from './resources.ts'
+import { fieldManager, namespaceObject } from './resources.ts'
 
 /**
  * Fjord changes and deletes only what it made: an object that is in the way without Fjord's
- * labels is refused, never taken over, and deletions carry the uid that was checked.
+ * labels is refused, never taken over, and deletions carry the uid that was checked. Its name
+ * is the reason the refused row's condition shows.
  */
 export class NotCreatedByFjord extends Error {
-  override name = 'NotCreatedByFjord'
+  override name = reasons.NotCreatedByFjord
 
   constructor(kind: string, name: string, namespace?: string) {
     super(
@@ -33,7 +36,7 @@ interface Options {
 export const ownedByOrg =
   (orgId: string): Owns =>
   (object) =>
-    ownedBy(object, orgId)
+    isCreatedByFjord(object, orgId)
 
 /**
  * What Fjord made for the platform rather than for an org (pools and their Secrets). The api
@@ -62,7 +65,7 @@ export async function ensureOrgNamespace(
   }
   const existing = await getObject(kube, Namespaces, org.namespace, undefined, options)
   if (!existing) throw new Error(`Namespace ${org.namespace} went away while it was made`)
-  if (!ownedBy(existing, org.id)) throw new NotCreatedByFjord('Namespace', org.namespace)
+  if (!isCreatedByFjord(existing, org.id)) throw new NotCreatedByFjord('Namespace', org.namespace)
   if (existing.metadata.deletionTimestamp) {
     throw new Error(`Namespace ${org.namespace} is still being deleted`)
   }
@@ -86,7 +89,8 @@ export async function ensureSystemNamespace(kube: KubeClient, name: string): Pro
  */
 export async function refreshOrgNamespace(kube: KubeClient, org: Org): Promise<void> {
   const existing = await getObject(kube, Namespaces, org.namespace)
-  if (!existing || !ownedBy(existing, org.id) || existing.metadata.deletionTimestamp) return
+  if (!existing || !isCreatedByFjord(existing, org.id) || existing.metadata.deletionTimestamp)
+    return
   const wanted = namespaceObject(org)
   const differs = (have: Record<string, string> | undefined, want: Record<string, string>) =>
     Object.entries(want).some(([key, value]) => have?.[key] !== value)

@@ -1,4 +1,10 @@
-import { createHash } from 'node:crypto'
+import { annotations, createdByFjord, isCreatedByFjord, labels } from '@fjord/contract/metadata'
+import {
+  passwordSecretKey,
+  passwordSecretName,
+  topicResourceName,
+  userResourceName,
+} from '@fjord/contract/naming'
 import type {
   AclOperation,
   AclRule,
@@ -12,28 +18,28 @@ import type { QuotaLimits } from '../quota/limits.ts'
 
 /**
  * How the desired state in Postgres becomes custom resources: one namespace per org (named
- * from its id, see `orgNamespaceName`), one KafkaCluster, KafkaTopic and KafkaUser per cluster,
- * topic and service account.
+ * from its id), one KafkaCluster, KafkaTopic and KafkaUser per cluster, topic and service
+ * account, named and labelled as `@fjord/contract` says.
  * Every object carries the ids of its rows, so the status watcher and the operator's metering
  * can find their way back, and the generation it was made from, so an older generation is
  * never applied over a newer one.
  */
-export const labels = {
-  managedBy: 'app.kubernetes.io/managed-by',
-  orgId: 'fjord.dev/org-id',
-  org: 'fjord.dev/org',
-  clusterId: 'fjord.dev/cluster-id',
-  topicId: 'fjord.dev/topic-id',
-  serviceAccountId: 'fjord.dev/service-account-id',
-} as const
-export const managedBy = 'fjord-api'
+
+export {
+  orgNamespaceName,
+  passwordSecretName,
+  topicResourceName,
+  userResourceName,
+} from '@fjord/contract/naming'
+// provisioner.ts, status-watcher.ts, routes/credentials.ts and resources/organizations.ts still
+// import these from here; they are to import them from @fjord/contract instead.
+export { labels }
+export const generationAnnotation = annotations.generation
+export const credentialAnnotation = annotations.credentialId
+export const ownedBy = isCreatedByFjord
+
 /** The field manager of everything the api writes; the operator writes as fjord-operator. */
 export const fieldManager = 'fjord-api'
-export const generationAnnotation = 'fjord.dev/generation'
-export const displayNameAnnotation = 'fjord.dev/org-display-name'
-export const credentialAnnotation = 'fjord.dev/credential-id'
-/** The operator's label tying a password Secret to its KafkaUser. */
-export const passwordSecretLabel = 'fjord.dev/kafka-user'
 
 /** A label selector for exactly the given labels (and `also`, present with any value). */
 export function selectorOf(resourceLabels: Record<string, string> = {}, also: string[] = []) {
@@ -54,34 +60,6 @@ export interface Applied<T> {
   generation: number
 }
 
-const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
-
-/**
- * A Kubernetes name for parts that may not make one (a Kafka topic may hold capitals and
- * '_'): the parts joined by '.' when that is a valid name of at most `max` characters, else a
- * lowercased, trimmed form with a hash of the original so that distinct parts stay distinct.
- */
-export function kubeName(parts: string[], max: number): string {
-  const joined = parts.join('.')
-  if (joined.length <= max && dnsSubdomain.test(joined)) return joined
-  const hash = createHash('sha256').update(joined).digest('hex').slice(0, 10)
-  const cleaned = joined
-    .toLowerCase()
-    .replace(/[^a-z0-9.-]+/g, '-')
-    .replace(/\.{2,}/g, '.')
-    .slice(0, max - hash.length - 1)
-    .replace(/[^a-z0-9]+$/, '')
-  return `${cleaned.replace(/^[^a-z0-9]+/, '')}-${hash}`
-}
-
-/**
- * The namespace of a new org. A name a user picks (`monitoring`, `cert-manager`) may be a
- * namespace of the platform's, so the name comes from the org's id; the org row keeps it.
- */
-export function orgNamespaceName(orgId: string): string {
-  return `fjord-org-${orgId}`
-}
-
 /** The org's namespace as Fjord creates it: its name and display name ride along for people. */
 export function namespaceObject(org: Org & { displayName: string }) {
   return {
@@ -89,19 +67,10 @@ export function namespaceObject(org: Org & { displayName: string }) {
     kind: 'Namespace',
     metadata: {
       name: org.namespace,
-      labels: { [labels.managedBy]: managedBy, [labels.orgId]: org.id, [labels.org]: org.name },
-      annotations: { [displayNameAnnotation]: org.displayName },
+      labels: { ...createdByFjord(org.id), [labels.org]: org.name },
+      annotations: { [annotations.orgDisplayName]: org.displayName },
     },
   }
-}
-
-/** Fjord made this object for this org: only then may it change or delete it. */
-export function ownedBy(
-  object: { metadata: { labels?: Record<string, string> } },
-  orgId: string,
-): boolean {
-  const found = object.metadata.labels ?? {}
-  return found[labels.managedBy] === managedBy && found[labels.orgId] === orgId
 }
 
 function metadata(
@@ -113,8 +82,8 @@ function metadata(
   return {
     name,
     namespace: org.namespace,
-    labels: { [labels.managedBy]: managedBy, [labels.orgId]: org.id, ...ids },
-    annotations: { [generationAnnotation]: String(generation) },
+    labels: { ...createdByFjord(org.id), ...ids },
+    annotations: { [annotations.generation]: String(generation) },
   }
 }
 
@@ -136,10 +105,6 @@ export function clusterResource(org: Org, cluster: ClusterRow, pool: string | un
   } satisfies KafkaCluster
 }
 
-export function topicResourceName(cluster: { name: string }, topic: { name: string }): string {
-  return kubeName([cluster.name, topic.name], 253)
-}
-
 export function topicResource(org: Org, cluster: ClusterRow, topic: TopicRow) {
   return {
     apiVersion,
@@ -156,15 +121,6 @@ export function topicResource(org: Org, cluster: ClusterRow, topic: TopicRow) {
       config: topic.config,
     },
   } satisfies KafkaTopic
-}
-
-// Label values hold at most 63 characters, and the password Secret's label names the user.
-export function userResourceName(cluster: { name: string }, account: { name: string }): string {
-  return kubeName([cluster.name, account.name], 63)
-}
-
-export function passwordSecretName(cluster: { name: string }, account: { name: string }): string {
-  return `${userResourceName(cluster, account)}.password`
 }
 
 const operationNames: Record<string, AclOperation> = {
@@ -209,7 +165,10 @@ export function userResource(
       username: account.name,
       authentication: {
         type: 'scram-sha-512',
-        passwordSecretRef: { name: passwordSecretName(cluster, account), key: 'password' },
+        passwordSecretRef: {
+          name: passwordSecretName(cluster, account),
+          key: passwordSecretKey,
+        },
       },
       acls: aclRules(account.acls),
       quotas: {
@@ -231,14 +190,10 @@ export function passwordSecret(
     metadata: {
       name: passwordSecretName(cluster, account),
       namespace: org.namespace,
-      labels: {
-        [labels.managedBy]: managedBy,
-        [labels.orgId]: org.id,
-        [passwordSecretLabel]: userResourceName(cluster, account),
-      },
-      annotations: { [credentialAnnotation]: credentialId },
+      labels: { ...createdByFjord(org.id), [labels.kafkaUser]: userResourceName(cluster, account) },
+      annotations: { [annotations.credentialId]: credentialId },
     },
     type: 'Opaque',
-    stringData: { password },
+    stringData: { [passwordSecretKey]: password },
   }
 }

@@ -1,3 +1,6 @@
+import { labels, managedBy } from '@fjord/contract/metadata'
+import { poolAdminSecretName } from '@fjord/contract/naming'
+import { readyCondition } from '@fjord/contract/reasons'
 import { KafkaPools } from '@fjord/contract/resources'
 import { getObject } from '@fjord/kube/apply'
 import { Secrets } from '@fjord/kube/resources'
@@ -14,7 +17,6 @@ import {
   writeOwned,
 } from '../provisioner/ownership.ts'
 import { describePools, type Pool, partitionsByPool, roomOf } from '../provisioner/pools.ts'
-import { labels, managedBy } from '../provisioner/resources.ts'
 
 const PoolNameSchema = z
   .string()
@@ -90,7 +92,7 @@ const listPools = createRoute({
 })
 
 function presentPool(pool: Pool, usedPartitions: number): z.infer<typeof PoolSchema> {
-  const ready = pool.status?.conditions?.find((condition) => condition.type === 'Ready')
+  const ready = pool.status?.conditions?.find((condition) => condition.type === readyCondition)
   return {
     name: pool.metadata.name,
     bootstrapServers: pool.spec.bootstrapServers,
@@ -111,8 +113,8 @@ export function poolRoutes() {
     const { pool: name } = c.req.valid('param')
     const spec = c.req.valid('json')
     const namespace = c.get('config').systemNamespace
-    const secret = `${name}-kafka-admin`
-    const owned = { [labels.managedBy]: managedBy, 'fjord.dev/pool': name }
+    const secret = poolAdminSecretName(name)
+    const owned = { [labels.managedBy]: managedBy, [labels.pool]: name }
     let pool: Pool
     try {
       // Checked before its Secret is written, so that a refused pool changes nothing.
