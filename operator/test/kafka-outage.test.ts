@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { readyCondition, reasons } from '@fjord/contract/reasons'
 import type { KafkaTopic } from '@fjord/contract/types'
 import { apply } from '@fjord/kube/apply'
 import { Secrets } from '@fjord/kube/resources'
@@ -53,10 +54,12 @@ describe('the operator when Kafka goes away', () => {
     await world.create({ ...before, spec: { ...before.spec, partitions: 3 } })
     await vi.waitFor(
       async () => {
-        const ready = (await world.get(during)).status?.conditions?.find((c) => c.type === 'Ready')
+        const ready = (await world.get(during)).status?.conditions?.find(
+          (c) => c.type === readyCondition,
+        )
         expect(ready).toMatchObject({
           status: 'False',
-          reason: 'KafkaUnavailable',
+          reason: reasons.KafkaUnavailable,
           message: expect.stringMatching(/retrying/),
         })
       },

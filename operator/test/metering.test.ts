@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { labels } from '@fjord/contract/metadata'
 import { kcat, stackAdmin } from '@fjord/testing/kcat'
 import { uniqueName } from '@fjord/testing/names'
 import { aSharedCluster, aTopic } from '@fjord/testing/resources'
@@ -8,7 +9,7 @@ import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import { startOperator } from '../src/main.ts'
 import { UsageMeter } from '../src/metering/meter.ts'
-import { apiIdLabels, type MeteredTopic, type UsageSample } from '../src/metering/samples.ts'
+import type { MeteredTopic, UsageSample } from '../src/metering/samples.ts'
 import { anOperatorWorld, env, stackKafka, untilPhase } from './support/operator.ts'
 
 const kafka = stackKafka()
@@ -245,9 +246,9 @@ describe('the operator with metering on', () => {
     await untilPhase(world.get, cluster, 'Ready')
     const labelled = aTopic(cluster.metadata.name, { partitions: 2 })
     labelled.metadata.labels = {
-      [apiIdLabels.org]: ids.orgId,
-      [apiIdLabels.cluster]: ids.clusterId,
-      [apiIdLabels.topic]: ids.topicId,
+      [labels.orgId]: ids.orgId,
+      [labels.clusterId]: ids.clusterId,
+      [labels.topicId]: ids.topicId,
     }
     const byHand = aTopic(cluster.metadata.name, { partitions: 1 })
     await world.create(labelled)

@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process'
+import { annotations } from '@fjord/contract/metadata'
+import { reasons } from '@fjord/contract/reasons'
 import { KafkaClusters, KafkaTopics } from '@fjord/contract/resources'
 import type { KafkaCluster, KafkaTopic } from '@fjord/contract/types'
 import { deleteObject } from '@fjord/kube/apply'
@@ -7,7 +9,6 @@ import { uniqueName } from '@fjord/testing/names'
 import { aSharedCluster, aTopic } from '@fjord/testing/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import { topicIdAnnotation } from '../src/reconcilers/topic-plan.ts'
 import { anOperatorWorld, stackKafka, untilPhase } from './support/operator.ts'
 
 let world: Awaited<ReturnType<typeof anOperatorWorld>>
@@ -82,7 +83,7 @@ describe('operator replicas as separate processes', () => {
     expect(madeBeforeKill).toBeLessThan(300)
     const unproven = settled.filter((t) => t.status?.phase === 'Failed')
     for (const topic of unproven) {
-      expect(topic.status?.conditions?.[0]?.reason).toBe('TopicExistsOutsideFjord')
+      expect(topic.status?.conditions?.[0]?.reason).toBe(reasons.TopicExistsOutsideFjord)
     }
 
     // The documented way out: the admin records the id Kafka has, and the topic is Fjord's.
@@ -92,7 +93,7 @@ describe('operator replicas as separate processes', () => {
         'PATCH',
         objectPath(KafkaTopics, topic.metadata.name, world.namespace),
         {
-          body: { metadata: { annotations: { [topicIdAnnotation]: actual?.topicId } } },
+          body: { metadata: { annotations: { [annotations.kafkaTopicId]: actual?.topicId } } },
           contentType: PatchStrategy.MergePatch,
         },
       )

@@ -1,3 +1,6 @@
+import { annotations, finalizer, labels } from '@fjord/contract/metadata'
+import { sharedKafkaPrefix } from '@fjord/contract/naming'
+import { readyCondition, reasons } from '@fjord/contract/reasons'
 import type { KafkaCluster } from '@fjord/contract/types'
 import { apply } from '@fjord/kube/apply'
 import { Namespaces, objectPath, Secrets, StatefulSets } from '@fjord/kube/resources'
@@ -6,7 +9,6 @@ import { uniqueName } from '@fjord/testing/names'
 import { aSharedCluster, aTopic, aUser } from '@fjord/testing/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { topicIdAnnotation } from '../src/reconcilers/topic-plan.ts'
 import { anOperatorWorld, stackKafka, types, untilPhase } from './support/operator.ts'
 
 let world: Awaited<ReturnType<typeof anOperatorWorld>>
@@ -29,11 +31,11 @@ describe('the operator on a shared cluster', () => {
   test('gives the cluster its prefix and the pool bootstrap servers', async () => {
     const ready = await world.get(cluster)
     expect(ready.status).toMatchObject({
-      kafkaPrefix: `${world.namespace}-${cluster.metadata.name}.`,
+      kafkaPrefix: sharedKafkaPrefix(world.namespace, cluster.metadata.name),
       bootstrapServers: world.pool.spec.bootstrapServers.join(','),
       observedGeneration: ready.metadata.generation,
     })
-    expect(ready.metadata.finalizers).toContain('fjord.dev/cleanup')
+    expect(ready.metadata.finalizers).toContain(finalizer)
   })
 
   test('creates, alters, grows and deletes a topic in Kafka, and refuses a partition decrease', async () => {
@@ -49,7 +51,7 @@ describe('the operator on a shared cluster', () => {
     })
     const inKafka = await kafka.describeTopic(kafkaName)
     expect(inKafka?.partitions).toBe(3)
-    expect(created.metadata.annotations?.[topicIdAnnotation]).toBe(inKafka?.topicId)
+    expect(created.metadata.annotations?.[annotations.kafkaTopicId]).toBe(inKafka?.topicId)
     expect(inKafka?.config).toContainEqual({
       name: 'retention.ms',
       value: '3600000',
@@ -74,9 +76,9 @@ describe('the operator on a shared cluster', () => {
     const refused = await untilPhase(world.get, topic, 'Failed')
     expect(refused.status?.conditions).toContainEqual(
       expect.objectContaining({
-        type: 'Ready',
+        type: readyCondition,
         status: 'False',
-        reason: 'PartitionDecreaseRefused',
+        reason: reasons.PartitionDecreaseRefused,
         observedGeneration: 3,
       }),
     )
@@ -97,8 +99,8 @@ describe('the operator on a shared cluster', () => {
     if (!theirs?.ok) throw new Error(`creating the topic outside Fjord failed: ${theirs?.error}`)
     const topic = await world.create(aTopic(cluster.metadata.name, { partitions: 1 }, name))
     const failed = await untilPhase(world.get, topic, 'Failed')
-    expect(failed.status?.conditions?.[0]?.reason).toBe('TopicExistsOutsideFjord')
-    expect(failed.metadata.annotations?.[topicIdAnnotation]).toBeUndefined()
+    expect(failed.status?.conditions?.[0]?.reason).toBe(reasons.TopicExistsOutsideFjord)
+    expect(failed.metadata.annotations?.[annotations.kafkaTopicId]).toBeUndefined()
     await world.client.request('DELETE', objectUrl('KafkaTopic', name))
     await expect
       .poll(
@@ -125,7 +127,7 @@ describe('the operator on a shared cluster', () => {
       metadata: {
         name: secret,
         namespace: world.namespace,
-        labels: { 'fjord.dev/kafka-user': userName },
+        labels: { [labels.kafkaUser]: userName },
       },
       stringData: { password },
     })
@@ -180,7 +182,7 @@ describe('the operator on a shared cluster', () => {
     await expect.poll(canLogIn, { timeout: 20_000 }).not.toBe(0)
     const revoked = await world.get(user)
     expect(revoked.status?.phase).toBe('Ready')
-    expect(revoked.status?.conditions?.[0]?.reason).toBe('NoPassword')
+    expect(revoked.status?.conditions?.[0]?.reason).toBe(reasons.NoPassword)
     expect(await kafka.aclsOf(`User:${username}`)).not.toEqual([])
     await apply(world.client, Secrets, passwordSecret('second-password'))
     await expect.poll(canLogIn, { timeout: 20_000 }).toBe(0)
@@ -212,7 +214,7 @@ describe('the operator on a shared cluster', () => {
     late.metadata.namespace = otherNamespace
     const refused = await untilPhase(world.get, await world.create(late), 'Failed')
     expect(refused.status?.conditions?.[0]).toMatchObject({
-      reason: 'PrefixTaken',
+      reason: reasons.PrefixTaken,
       message: expect.stringContaining(held.status?.kafkaPrefix ?? '?'),
     })
     expect(refused.status?.kafkaPrefix).toBeUndefined()
@@ -257,7 +259,7 @@ describe('the operator on a shared cluster', () => {
       }),
     )
     const failed = await untilPhase(world.get, user, 'Failed')
-    expect(failed.status?.conditions?.[0]?.reason).toBe('ClusterAclRefused')
+    expect(failed.status?.conditions?.[0]?.reason).toBe(reasons.ClusterAclRefused)
   })
 })
 
@@ -291,7 +293,7 @@ describe('the operator on a dedicated kubernetes cluster', () => {
 
     const topic = await world.create(aTopic(name, { partitions: 1 }))
     const refused = await untilPhase(world.get, topic, 'Failed')
-    expect(refused.status?.conditions?.[0]?.reason).toBe('DedicatedClusterNotSupported')
+    expect(refused.status?.conditions?.[0]?.reason).toBe(reasons.DedicatedClusterNotSupported)
 
     await world.client.request('DELETE', objectUrl('KafkaCluster', name))
     await expect

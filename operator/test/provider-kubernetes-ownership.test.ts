@@ -1,4 +1,5 @@
 import { installCrds } from '@fjord/contract/install'
+import { reasons } from '@fjord/contract/reasons'
 import { KafkaClusters } from '@fjord/contract/resources'
 import { apply, createObject, getObject } from '@fjord/kube/apply'
 import { KubeClient, type KubeObject } from '@fjord/kube/client'
@@ -60,7 +61,7 @@ test.each([
     const result = await provider.reconcile(cluster)
     expect(result.outcome).toMatchObject({
       phase: 'Failed',
-      reason: 'NotCreatedByFjord',
+      reason: reasons.NotCreatedByFjord,
       message: `${type.kind} ${namespace}/${name} exists and was not created by Fjord for this cluster; it is left as it is`,
     })
     const after = (await getObject(client, type, name, namespace)) as KubeObject

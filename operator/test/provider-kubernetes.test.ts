@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { installCrds } from '@fjord/contract/install'
+import { reasons } from '@fjord/contract/reasons'
 import { KafkaClusters } from '@fjord/contract/resources'
 import type { KafkaClusterSpec } from '@fjord/contract/types'
 import { apply, deleteObject, getObject } from '@fjord/kube/apply'
@@ -256,7 +257,7 @@ describe('the kubernetes provider against the real apiserver', () => {
     const name = `x${'9'.repeat(MAX_CLUSTER_NAME - 1)}`
     const cluster = await applyCluster(namespace, { brokers: 12, controllers: 3 }, name)
     const result = await provider.reconcile(cluster)
-    expect(result.outcome).toMatchObject({ phase: 'Provisioning', reason: 'NodesNotReady' })
+    expect(result.outcome).toMatchObject({ phase: 'Provisioning', reason: reasons.NodesNotReady })
     // The pods' ServiceAccount must exist before the apiserver admits a pod, even a dry run.
     await expect
       .poll(() => getObject(client, ServiceAccounts, 'default', namespace), { timeout: 30_000 })
@@ -298,7 +299,7 @@ describe('the kubernetes provider against the real apiserver', () => {
     expect(first.outcome).toEqual({
       phase: 'Provisioning',
       ready: false,
-      reason: 'NodesNotReady',
+      reason: reasons.NodesNotReady,
       message: '0/3 brokers ready',
     })
     expect(first.requeueAfterMs).toBe(1_000)
@@ -313,7 +314,7 @@ describe('the kubernetes provider against the real apiserver', () => {
 
     await reportReady(namespace, 'orders-broker')
     const done = await provider.reconcile(cluster)
-    expect(done.outcome).toMatchObject({ phase: 'Ready', ready: true, reason: 'Reconciled' })
+    expect(done.outcome).toMatchObject({ phase: 'Ready', ready: true, reason: reasons.Reconciled })
     expect(done.status).toEqual({
       bootstrapServers: `orders-kafka-bootstrap.${namespace}.svc.cluster.local:9092`,
     })
@@ -345,7 +346,7 @@ describe('the kubernetes provider against the real apiserver', () => {
     const before = await mustGet(StatefulSets, 'orders-broker', namespace)
 
     const result = await provider.reconcile(await applyCluster(namespace, { brokers: 2 }))
-    expect(result.outcome).toMatchObject({ phase: 'Failed', reason: 'BrokerDecreaseRefused' })
+    expect(result.outcome).toMatchObject({ phase: 'Failed', reason: reasons.BrokerDecreaseRefused })
     const after = await mustGet(StatefulSets, 'orders-broker', namespace)
     expect(after.spec.replicas).toBe(3)
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion)
@@ -357,7 +358,10 @@ describe('the kubernetes provider against the real apiserver', () => {
     const result = await provider.reconcile(
       await applyCluster(namespace, { brokers: 1, storage: '10Gi' }),
     )
-    expect(result.outcome).toMatchObject({ phase: 'Failed', reason: 'StorageDecreaseRefused' })
+    expect(result.outcome).toMatchObject({
+      phase: 'Failed',
+      reason: reasons.StorageDecreaseRefused,
+    })
     const set = await mustGet(StatefulSets, 'orders-broker', namespace)
     expect(set.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('20Gi')
   })
@@ -368,7 +372,7 @@ describe('the kubernetes provider against the real apiserver', () => {
     const result = await provider.reconcile(
       await applyCluster(namespace, { brokers: 1, storage: '20Gi' }),
     )
-    expect(result.outcome.reason).toBe('NodesNotReady')
+    expect(result.outcome.reason).toBe(reasons.NodesNotReady)
     const set = await mustGet(StatefulSets, 'orders-broker', namespace)
     expect(set.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi')
   })
@@ -408,7 +412,7 @@ describe('the kubernetes provider against the real apiserver', () => {
     const result = await provider.reconcile(
       await applyCluster(namespace, { brokers: 2, storage: '20Gi' }),
     )
-    expect(result.outcome.reason).toBe('NodesNotReady')
+    expect(result.outcome.reason).toBe(reasons.NodesNotReady)
     for (const i of [0, 1]) {
       const claim = await mustGet(PersistentVolumeClaims, `data-orders-broker-${i}`, namespace)
       expect(claim.spec.resources.requests.storage, `claim ${i}`).toBe('20Gi')
@@ -428,7 +432,7 @@ describe('the kubernetes provider against the real apiserver', () => {
     )
     expect(result.outcome).toMatchObject({
       phase: 'Failed',
-      reason: 'StorageExpansionFailed',
+      reason: reasons.StorageExpansionFailed,
       message: expect.stringContaining('data-orders-broker-0 cannot grow from 10Gi to 20Gi'),
     })
   })
@@ -439,7 +443,7 @@ describe('the kubernetes provider against the real apiserver', () => {
     const result = await provider.reconcile(
       await applyCluster(namespace, { brokers: 3, controllers: 3 }),
     )
-    expect(result.outcome).toMatchObject({ phase: 'Failed', reason: 'QuorumChangeRefused' })
+    expect(result.outcome).toMatchObject({ phase: 'Failed', reason: reasons.QuorumChangeRefused })
     expect(await getObject(client, StatefulSets, 'orders-controller', namespace)).toBeUndefined()
   })
 

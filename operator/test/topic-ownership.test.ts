@@ -1,3 +1,5 @@
+import { annotations } from '@fjord/contract/metadata'
+import { reasons } from '@fjord/contract/reasons'
 import { KafkaTopics } from '@fjord/contract/resources'
 import type { KafkaCluster, KafkaPool, KafkaTopic } from '@fjord/contract/types'
 import { apply, getObject } from '@fjord/kube/apply'
@@ -13,7 +15,6 @@ import type { KafkaAdmin } from '../src/kafka/admin.ts'
 import { TopicCreateBatcher } from '../src/kafka/batcher.ts'
 import type { OperatorContext } from '../src/reconcilers/context.ts'
 import { topicReconciler } from '../src/reconcilers/topic.ts'
-import { kafkaNameAnnotation, topicIdAnnotation } from '../src/reconcilers/topic-plan.ts'
 import { anOperatorWorld, stackKafka, untilPhase } from './support/operator.ts'
 
 // The topic reconciler, driven pass by pass on a context whose Kafka admin and informer cache
@@ -88,7 +89,7 @@ function aClientThatDropsTheNextRecord() {
           if (
             drop &&
             body?.metadata?.annotations &&
-            topicIdAnnotation in body.metadata.annotations
+            annotations.kafkaTopicId in body.metadata.annotations
           ) {
             drop = false
             return Promise.reject(new Error('the apiserver is unreachable'))
@@ -219,8 +220,8 @@ describe('which Kafka topic a KafkaTopic owns', () => {
 
     const failed = await operator.settle(topic)
     expect(failed?.status?.phase).toBe('Failed')
-    expect(reasonOf(failed)).toBe('TopicExistsOutsideFjord')
-    expect(failed?.metadata.annotations?.[topicIdAnnotation]).toBeUndefined()
+    expect(reasonOf(failed)).toBe(reasons.TopicExistsOutsideFjord)
+    expect(failed?.metadata.annotations?.[annotations.kafkaTopicId]).toBeUndefined()
 
     await remove(topic)
     expect(await operator.settle(topic)).toBeUndefined()
@@ -236,8 +237,8 @@ describe('which Kafka topic a KafkaTopic owns', () => {
     const id = await idInKafka(kafkaName)
     expect(id).toBeDefined()
     expect(ready?.metadata.annotations).toMatchObject({
-      [topicIdAnnotation]: id,
-      [kafkaNameAnnotation]: kafkaName,
+      [annotations.kafkaTopicId]: id,
+      [annotations.kafkaName]: kafkaName,
     })
     expect(ready?.status?.topicId).toBe(id)
 
@@ -254,7 +255,7 @@ describe('which Kafka topic a KafkaTopic owns', () => {
     expect(theirs).not.toBe(mine)
 
     const failed = await operator.settle(topic)
-    expect(reasonOf(failed)).toBe('TopicExistsOutsideFjord')
+    expect(reasonOf(failed)).toBe(reasons.TopicExistsOutsideFjord)
     expect(failed?.status?.conditions?.[0]?.message).toContain(`not ${mine}`)
     expect(await idInKafka(kafkaName)).toBe(theirs)
   })
@@ -278,25 +279,25 @@ describe('which Kafka topic a KafkaTopic owns', () => {
     const ready = (await operator.settle(topic)) as Topic
     expect(await idInKafka(kafkaName)).toBe(ready.status?.topicId)
     const {
-      [topicIdAnnotation]: _id,
-      [kafkaNameAnnotation]: _name,
-      ...annotations
+      [annotations.kafkaTopicId]: _id,
+      [annotations.kafkaName]: _name,
+      ...others
     } = ready.metadata.annotations ?? {}
     const stale: Topic = {
       ...ready,
-      metadata: { ...ready.metadata, annotations },
+      metadata: { ...ready.metadata, annotations: others },
       status: { ...ready.status, topicId: undefined, topicName: undefined },
     }
 
     operator.plant(stale)
     expect(await operator.pass(topic)).toBeUndefined()
-    expect(reasonOf(await read(topic))).toBe('Reconciled')
+    expect(reasonOf(await read(topic))).toBe(reasons.Reconciled)
 
     // Stale and lagging at once: Fjord's create meets its own topic, which is not foreign.
     operator.plant(stale)
     missNextDescribe(kafkaName)
     expect(await operator.pass(topic)).toEqual({ requeueAfterMs: expect.any(Number) })
-    expect(reasonOf(await read(topic))).toBe('Reconciled')
+    expect(reasonOf(await read(topic))).toBe(reasons.Reconciled)
     expect((await operator.settle(topic))?.status?.phase).toBe('Ready')
   })
 
@@ -305,25 +306,25 @@ describe('which Kafka topic a KafkaTopic owns', () => {
     const { topic, kafkaName } = await aKafkaTopic()
     const id = (await operator.settle(topic))?.status?.topicId
     // What an earlier operator left: the name it meant to create and the id in the status.
-    const legacy = await annotate(topic, { [topicIdAnnotation]: null })
-    expect(legacy.metadata.annotations?.[kafkaNameAnnotation]).toBe(kafkaName)
+    const legacy = await annotate(topic, { [annotations.kafkaTopicId]: null })
+    expect(legacy.metadata.annotations?.[annotations.kafkaName]).toBe(kafkaName)
 
     const kept = await operator.settle(topic)
-    expect(reasonOf(kept)).toBe('Reconciled')
-    expect(kept?.metadata.annotations?.[topicIdAnnotation]).toBe(id)
+    expect(reasonOf(kept)).toBe(reasons.Reconciled)
+    expect(kept?.metadata.annotations?.[annotations.kafkaTopicId]).toBe(id)
   })
 
   test('adopts a topic made outside Fjord once an admin annotates the id kafka-topics prints', async () => {
     const operator = aReconciler(aLaggingAdmin().admin)
     const { topic, kafkaName } = await aKafkaTopic()
     const theirs = await createOutsideFjord(kafkaName)
-    expect(reasonOf(await operator.settle(topic))).toBe('TopicExistsOutsideFjord')
+    expect(reasonOf(await operator.settle(topic))).toBe(reasons.TopicExistsOutsideFjord)
 
     const asKafkaPrints = Buffer.from(theirs.replaceAll('-', ''), 'hex').toString('base64url')
-    await annotate(topic, { [topicIdAnnotation]: asKafkaPrints })
+    await annotate(topic, { [annotations.kafkaTopicId]: asKafkaPrints })
     const adopted = await operator.settle(topic)
-    expect(reasonOf(adopted)).toBe('Reconciled')
-    expect(adopted?.metadata.annotations?.[topicIdAnnotation]).toBe(theirs)
+    expect(reasonOf(adopted)).toBe(reasons.Reconciled)
+    expect(adopted?.metadata.annotations?.[annotations.kafkaTopicId]).toBe(theirs)
 
     await remove(topic)
     expect(await operator.settle(topic)).toBeUndefined()
@@ -336,8 +337,8 @@ describe('which Kafka topic a KafkaTopic owns', () => {
 
     await expect(operator.settle(topic)).rejects.toThrow(/unreachable/)
     const ready = await operator.settle(topic)
-    expect(reasonOf(ready)).toBe('Reconciled')
-    expect(ready?.metadata.annotations?.[topicIdAnnotation]).toBe(await idInKafka(kafkaName))
+    expect(reasonOf(ready)).toBe(reasons.Reconciled)
+    expect(ready?.metadata.annotations?.[annotations.kafkaTopicId]).toBe(await idInKafka(kafkaName))
   })
 
   test('leaves alone the topic it created when a restart came before the record', async () => {
@@ -348,7 +349,7 @@ describe('which Kafka topic a KafkaTopic owns', () => {
     expect(made).toBeDefined()
 
     const restarted = aReconciler(aLaggingAdmin().admin)
-    expect(reasonOf(await restarted.settle(topic))).toBe('TopicExistsOutsideFjord')
+    expect(reasonOf(await restarted.settle(topic))).toBe(reasons.TopicExistsOutsideFjord)
     await remove(topic)
     expect(await restarted.settle(topic)).toBeUndefined()
     expect(await idInKafka(kafkaName)).toBe(made)

@@ -1,18 +1,12 @@
+import { labels } from '@fjord/contract/metadata'
 import { apiVersion, type KafkaCluster, type KafkaTopic } from '@fjord/contract/types'
 import { describe, expect, test } from 'vitest'
-import {
-  apiIdLabels,
-  byPool,
-  type MeteredTopic,
-  meteredTopics,
-  sampleTime,
-  toSamples,
-} from './samples.ts'
+import { byPool, type MeteredTopic, meteredTopics, sampleTime, toSamples } from './samples.ts'
 
 const ids = {
-  [apiIdLabels.org]: 'org-1',
-  [apiIdLabels.cluster]: 'cluster-1',
-  [apiIdLabels.topic]: 'topic-1',
+  [labels.orgId]: 'org-1',
+  [labels.clusterId]: 'cluster-1',
+  [labels.topicId]: 'topic-1',
 }
 
 function aTopic(
@@ -59,7 +53,7 @@ describe('meteredTopics', () => {
 
   test.each([
     ['without the api ids (made by hand)', aTopic({ labels: {} })],
-    ['without its topic id', aTopic({ labels: { ...ids, [apiIdLabels.topic]: '' } })],
+    ['without its topic id', aTopic({ labels: { ...ids, [labels.topicId]: '' } })],
     ['not Ready', aTopic({ status: { phase: 'Provisioning', topicName: 'acme-prod.orders' } })],
     ['without a Kafka name yet', aTopic({ status: { phase: 'Ready' } })],
     ['being deleted', aTopic({}, true)],

@@ -1,12 +1,6 @@
+import { labels } from '@fjord/contract/metadata'
 import type { KafkaCluster, KafkaTopic } from '@fjord/contract/types'
 import type { TopicUsage } from '../kafka/admin.ts'
-
-/** The api's ids its provisioner puts on every resource it makes; only those are metered. */
-export const apiIdLabels = {
-  org: 'fjord.dev/org-id',
-  cluster: 'fjord.dev/cluster-id',
-  topic: 'fjord.dev/topic-id',
-} as const
 
 /** A topic to meter: the api's ids, its name in Kafka and the pool it lives on. */
 export interface MeteredTopic {
@@ -38,12 +32,10 @@ export function meteredTopics(
   clusterOf: (namespace: string, name: string) => KafkaCluster | undefined,
 ): MeteredTopic[] {
   return topics.flatMap((topic) => {
-    const labels = topic.metadata.labels ?? {}
-    const [orgId, clusterId, topicId] = [
-      apiIdLabels.org,
-      apiIdLabels.cluster,
-      apiIdLabels.topic,
-    ].map((label) => labels[label])
+    const found = topic.metadata.labels ?? {}
+    const [orgId, clusterId, topicId] = [labels.orgId, labels.clusterId, labels.topicId].map(
+      (label) => found[label],
+    )
     const kafkaName = topic.status?.topicName
     const pool = clusterOf(topic.metadata.namespace ?? '', topic.spec.clusterRef.name)?.status?.pool
     if (!orgId || !clusterId || !topicId || !kafkaName || !pool) return []

@@ -1,3 +1,4 @@
+import { reasons } from '@fjord/contract/reasons'
 import { apiVersion, type KafkaClusterSpec } from '@fjord/contract/types'
 import type { KubeObject } from '@fjord/kube/client'
 import { describe, expect, test } from 'vitest'
@@ -492,7 +493,7 @@ describe('refusalOf', () => {
     expect(refusalOf(fewer, observed())).toMatchObject({
       phase: 'Failed',
       ready: false,
-      reason: 'BrokerDecreaseRefused',
+      reason: reasons.BrokerDecreaseRefused,
       message: expect.stringContaining('from 3 to 2'),
     })
   })
@@ -505,7 +506,7 @@ describe('refusalOf', () => {
   test('refuses less storage than the volumes were made with, and accepts more', () => {
     const smaller = layoutOf(aDedicatedCluster({ storage: '5Gi' }))
     expect(refusalOf(smaller, observed())).toMatchObject({
-      reason: 'StorageDecreaseRefused',
+      reason: reasons.StorageDecreaseRefused,
       message: expect.stringContaining('from 10Gi to 5Gi'),
     })
     const sameInOtherUnits = layoutOf(aDedicatedCluster({ storage: '10240Mi' }))
@@ -514,14 +515,14 @@ describe('refusalOf', () => {
   })
 
   test('refuses a change of the controller quorum of a running cluster', () => {
-    expect(refusalOf(split, observed())).toMatchObject({ reason: 'QuorumChangeRefused' })
+    expect(refusalOf(split, observed())).toMatchObject({ reason: reasons.QuorumChangeRefused })
     const grown = layoutOf(aDedicatedCluster({ brokers: 3 }))
     const fromOne = observed({
       configMap: renderConfigMap(layoutOf(aDedicatedCluster({ brokers: 1 }))) as KubeObject,
       statefulSets: { broker: aStatefulSet(1) },
     })
     expect(refusalOf(grown, fromOne)).toMatchObject({
-      reason: 'QuorumChangeRefused',
+      reason: reasons.QuorumChangeRefused,
       message: expect.stringContaining('(1 voters)'),
     })
   })
@@ -539,7 +540,7 @@ describe('readinessOf', () => {
     expect(readinessOf(combined, { broker: aStatefulSet(3) })).toEqual({
       phase: 'Provisioning',
       ready: false,
-      reason: 'NodesNotReady',
+      reason: reasons.NodesNotReady,
       message: '0/3 brokers ready',
     })
   })
@@ -564,7 +565,7 @@ describe('readinessOf', () => {
     ).toEqual({
       phase: 'Ready',
       ready: true,
-      reason: 'Reconciled',
+      reason: reasons.Reconciled,
       message: '4/4 brokers ready, 3/3 controllers ready',
     })
   })

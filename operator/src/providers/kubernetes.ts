@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { reasons } from '@fjord/contract/reasons'
 import { type ApplyObject, apply, FIELD_MANAGER, getObject } from '@fjord/kube/apply'
 import type { KubeClient, KubeObject, OwnerReference } from '@fjord/kube/client'
 import { isAlreadyExists, isInvalid, isKubeError } from '@fjord/kube/errors'
@@ -75,7 +76,7 @@ export function kubernetesProvider(
   return {
     async reconcile(cluster, signal) {
       const tooLong = nameTooLong(cluster.metadata.name)
-      if (tooLong) return { outcome: failed('ClusterNameTooLong', tooLong) }
+      if (tooLong) return { outcome: failed(reasons.ClusterNameTooLong, tooLong) }
       const layout = layoutOf(cluster, renderOptions)
       const observed = await observe(ctx.client, layout, signal)
       const refused = refusalOf(layout, observed)
@@ -90,10 +91,10 @@ export function kubernetesProvider(
           : { outcome, requeueAfterMs: pollIntervalMs }
       } catch (error) {
         if (error instanceof NotOwnedByCluster) {
-          return { outcome: failed('NotCreatedByFjord', error.message) }
+          return { outcome: failed(reasons.NotCreatedByFjord, error.message) }
         }
         if (!isInvalid(error)) throw error
-        return { outcome: failed('RenderRejected', (error as Error).message) }
+        return { outcome: failed(reasons.RenderRejected, (error as Error).message) }
       }
     },
     // Every object carries the KafkaCluster as its controller owner: the garbage collector
@@ -137,7 +138,7 @@ export function refusalOf(layout: Layout, observed: Observed): Outcome | undefin
   const brokers = observed.statefulSets.broker?.spec?.replicas
   if (typeof brokers === 'number' && layout.brokers < brokers) {
     return failed(
-      'BrokerDecreaseRefused',
+      reasons.BrokerDecreaseRefused,
       `brokers cannot go from ${brokers} to ${layout.brokers}: the partitions on the removed brokers would be lost`,
     )
   }
@@ -146,7 +147,7 @@ export function refusalOf(layout: Layout, observed: Observed): Outcome | undefin
     const current = claimStorageOf(statefulSet)
     if (current !== undefined && desired < (parseQuantity(current) ?? 0)) {
       return failed(
-        'StorageDecreaseRefused',
+        reasons.StorageDecreaseRefused,
         `storage cannot go from ${current} to ${layout.storage}: volumes cannot shrink`,
       )
     }
@@ -154,7 +155,7 @@ export function refusalOf(layout: Layout, observed: Observed): Outcome | undefin
   const voters = votersOf(observed.configMap)
   if (voters !== undefined && voters !== quorumVoters(layout)) {
     return failed(
-      'QuorumChangeRefused',
+      reasons.QuorumChangeRefused,
       `the controller quorum of a running cluster stays as created (${voters.split(',').length} voters); ${describeQuorum(layout)} would change it`,
     )
   }
@@ -305,7 +306,7 @@ async function expandClaims(
         // Invalid: the claim is not bound yet; Forbidden: its StorageClass cannot expand.
         if (!isInvalid(error) && !isKubeError(error, 'forbidden')) throw error
         return failed(
-          'StorageExpansionFailed',
+          reasons.StorageExpansionFailed,
           `volume ${name} cannot grow from ${current} to ${layout.storage}: ${(error as Error).message}`,
         )
       }
@@ -336,5 +337,5 @@ export function readinessOf(
     parts.push(`${readyReplicas}/${replicas} ${role}s ready${note}`)
   }
   const message = parts.join(', ')
-  return allReady ? ready(message) : waiting('NodesNotReady', message, 'Provisioning')
+  return allReady ? ready(message) : waiting(reasons.NodesNotReady, message, 'Provisioning')
 }

@@ -1,5 +1,8 @@
+import { finalizer } from '@fjord/contract/metadata'
+import { sharedKafkaPrefix } from '@fjord/contract/naming'
+import { reasons } from '@fjord/contract/reasons'
 import { KafkaClusters, KafkaTopics, KafkaUsers } from '@fjord/contract/resources'
-import { finalizer, type KafkaCluster } from '@fjord/contract/types'
+import type { KafkaCluster } from '@fjord/contract/types'
 import { addFinalizer, deleteObject, removeFinalizer } from '@fjord/kube/apply'
 import type { KubeObject } from '@fjord/kube/client'
 import type { Reconcile } from '../kube/controller.ts'
@@ -14,7 +17,10 @@ import { failed, type OperatorContext, ready, waiting, writeStatus } from './con
  * cluster c, namespace a with cluster b-c): the second is refused.
  */
 export function sharedPrefix(cluster: KafkaCluster): string {
-  return cluster.spec.kafkaPrefix ?? `${cluster.metadata.namespace}-${cluster.metadata.name}.`
+  return (
+    cluster.spec.kafkaPrefix ??
+    sharedKafkaPrefix(cluster.metadata.namespace ?? '', cluster.metadata.name)
+  )
 }
 
 type DedicatedProvider = Exclude<KafkaCluster['spec']['provider'], 'shared'>
@@ -69,7 +75,7 @@ export function clusterReconciler(ctx: OperatorContext): Reconcile {
       await writeStatus(
         ctx,
         cluster,
-        failed('PoolNotFound', `KafkaPool ${poolName} does not exist`),
+        failed(reasons.PoolNotFound, `KafkaPool ${poolName} does not exist`),
       )
       return { requeueAfterMs: 30_000 }
     }
@@ -77,7 +83,7 @@ export function clusterReconciler(ctx: OperatorContext): Reconcile {
       await writeStatus(
         ctx,
         cluster,
-        waiting('PoolNotReady', `KafkaPool ${poolName} is not Ready yet`, 'Provisioning'),
+        waiting(reasons.PoolNotReady, `KafkaPool ${poolName} is not Ready yet`, 'Provisioning'),
       )
       return { requeueAfterMs: 2_000 }
     }
@@ -95,7 +101,7 @@ export function clusterReconciler(ctx: OperatorContext): Reconcile {
         ctx,
         cluster,
         failed(
-          'PrefixTaken',
+          reasons.PrefixTaken,
           `KafkaCluster ${holder.metadata.namespace}/${holder.metadata.name} already holds the prefix ${prefix} on pool ${poolName}`,
         ),
       )
@@ -144,7 +150,7 @@ async function deleteCluster(
       ctx,
       cluster,
       waiting(
-        'DeletingDependents',
+        reasons.DeletingDependents,
         `waiting for ${left} topics and users to be deleted`,
         'Deleting',
       ),
@@ -157,7 +163,11 @@ async function deleteCluster(
       await writeStatus(
         ctx,
         cluster,
-        waiting('Deleting', `the ${cluster.spec.provider} cluster is being deleted`, 'Deleting'),
+        waiting(
+          reasons.Deleting,
+          `the ${cluster.spec.provider} cluster is being deleted`,
+          'Deleting',
+        ),
       )
       return { requeueAfterMs: removal.requeueAfterMs ?? 15_000 }
     }

@@ -1,13 +1,13 @@
 import { finalizer } from '@fjord/contract/metadata'
 import { readyCondition, reasons } from '@fjord/contract/reasons'
 import { KafkaClusters, KafkaPools, KafkaTopics, KafkaUsers } from '@fjord/contract/resources'
-import {
-  type FjordResource,
-  type KafkaCluster,
-  type KafkaPool,
-  type KafkaTopic,
-  type KafkaUser,
-  type Phase,
+import type {
+  FjordResource,
+  KafkaCluster,
+  KafkaPool,
+  KafkaTopic,
+  KafkaUser,
+  Phase,
 } from '@fjord/contract/types'
 import { applyStatusIfChanged } from '@fjord/kube/apply'
 import type { KubeClient, KubeObject } from '@fjord/kube/client'

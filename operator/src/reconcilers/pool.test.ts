@@ -1,3 +1,4 @@
+import { readyCondition, reasons } from '@fjord/contract/reasons'
 import type { KafkaPool, KafkaPoolSpec } from '@fjord/contract/types'
 import type { KubeObject } from '@fjord/kube/client'
 import { aPool } from '@fjord/testing/resources'
@@ -58,7 +59,7 @@ function aPoolWorld(spec: Partial<KafkaPoolSpec> = {}, kafka: { describeFails?: 
 
 const readyOf = (status: Record<string, unknown>) =>
   (status.conditions as { type: string; reason: string; message: string }[]).find(
-    (c) => c.type === 'Ready',
+    (c) => c.type === readyCondition,
   )
 
 describe('the pool reconciler', () => {
@@ -67,7 +68,7 @@ describe('the pool reconciler', () => {
     expect(await world.reconcile()).toEqual({ requeueAfterMs: 1234 })
     expect(world.asked).toEqual(['listTopics', 'scramUsersByBroker'])
     expect(world.patches.map((p) => [p.status.phase, readyOf(p.status)?.reason])).toEqual([
-      ['Ready', 'Reconciled'],
+      ['Ready', reasons.Reconciled],
     ])
   })
 
@@ -82,7 +83,7 @@ describe('the pool reconciler', () => {
     const world = aPoolWorld({ saslMechanism: 'SCRAM-SHA-512' })
     await world.reconcile()
     const ready = readyOf(world.patches[0]?.status ?? {})
-    expect(ready?.reason).toBe('AdminOnTenantMechanism')
+    expect(ready?.reason).toBe(reasons.AdminOnTenantMechanism)
     expect(ready?.message).toMatch(/^reachable at 127\.0\.0\.1:19092; .*KAFKA-20774/)
   })
 })

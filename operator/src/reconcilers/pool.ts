@@ -1,3 +1,4 @@
+import { reasons } from '@fjord/contract/reasons'
 import type { KafkaPool } from '@fjord/contract/types'
 import { platformMechanism, tenantMechanism } from '../kafka/scram.ts'
 import type { Reconcile } from '../kube/controller.ts'
@@ -49,12 +50,14 @@ export function poolReconciler(
       await writeStatus(
         ctx,
         pool,
-        warning ? ready(`${reachable}; ${warning}`, 'AdminOnTenantMechanism') : ready(reachable),
+        warning
+          ? ready(`${reachable}; ${warning}`, reasons.AdminOnTenantMechanism)
+          : ready(reachable),
         { clusters },
       )
     } catch (error) {
       failureReason('KafkaPool', error)
-      await writeStatus(ctx, pool, failed('KafkaUnreachable', (error as Error).message))
+      await writeStatus(ctx, pool, failed(reasons.KafkaUnreachable, (error as Error).message))
       throw error
     }
     // A failed check is retried by the next one; it does not make the pool less usable.

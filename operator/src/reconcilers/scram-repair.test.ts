@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { crdDir } from '@fjord/contract/install'
+import { sharedKafkaPrefix } from '@fjord/contract/naming'
 import type { KafkaCluster, KafkaUser } from '@fjord/contract/types'
 import type { KubeObject } from '@fjord/kube/client'
 import { aPool, aSharedCluster, aUser } from '@fjord/testing/resources'
@@ -19,7 +20,7 @@ function aClusterOn(pool: string | undefined, name = 'main'): KafkaCluster & Kub
   return {
     ...cluster,
     metadata: { ...cluster.metadata, namespace: ns },
-    status: { phase: 'Ready', ...(pool ? { pool, kafkaPrefix: `${ns}-${name}.` } : {}) },
+    status: { phase: 'Ready', ...(pool ? { pool, kafkaPrefix: sharedKafkaPrefix(ns, name) } : {}) },
   } as KafkaCluster & KubeObject
 }
 

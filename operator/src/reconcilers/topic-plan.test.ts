@@ -1,14 +1,14 @@
+import { annotations } from '@fjord/contract/metadata'
+import { reasons } from '@fjord/contract/reasons'
 import { describe, expect, test } from 'vitest'
 import {
   type ActualConfig,
   type ActualTopic,
   canonicalTopicId,
   type DesiredTopic,
-  kafkaNameAnnotation,
   planTopic,
   recordOf,
   type TopicRecord,
-  topicIdAnnotation,
 } from './topic-plan.ts'
 
 const desired = (over: Partial<DesiredTopic> = {}): DesiredTopic => ({
@@ -121,7 +121,7 @@ describe('planTopic', () => {
       kind: 'refuse',
       refusals: [
         {
-          reason: 'PartitionDecreaseRefused',
+          reason: reasons.PartitionDecreaseRefused,
           message: expect.stringContaining('has 3 partitions'),
         },
       ],
@@ -132,7 +132,7 @@ describe('planTopic', () => {
     for (const replicationFactor of [2, 3]) {
       expect(planTopic(desired({ replicationFactor }), actual(), made())).toMatchObject({
         kind: 'refuse',
-        refusals: [{ reason: 'ReplicationFactorChangeRefused' }],
+        refusals: [{ reason: reasons.ReplicationFactorChangeRefused }],
       })
     }
   })
@@ -142,21 +142,24 @@ describe('planTopic', () => {
     expect(planTopic(renamed, undefined, made())).toEqual({
       kind: 'refuse',
       refusals: [
-        { reason: 'TopicRenameRefused', message: expect.stringContaining('acme-prod.orders') },
+        {
+          reason: reasons.TopicRenameRefused,
+          message: expect.stringContaining('acme-prod.orders'),
+        },
       ],
     })
     const theirs = actual({ name: 'acme-prod.invoices', topicId: canonicalTopicId('A'.repeat(22)) })
     expect(planTopic(renamed, theirs, made())).toMatchObject({
       kind: 'refuse',
-      refusals: [{ reason: 'TopicRenameRefused' }],
+      refusals: [{ reason: reasons.TopicRenameRefused }],
     })
   })
 
   test('names every refusal at once', () => {
     const plan = planTopic(desired({ partitions: 1, replicationFactor: 3 }), actual(), made())
     expect(plan.kind === 'refuse' && plan.refusals.map((r) => r.reason)).toEqual([
-      'PartitionDecreaseRefused',
-      'ReplicationFactorChangeRefused',
+      reasons.PartitionDecreaseRefused,
+      reasons.ReplicationFactorChangeRefused,
     ])
   })
 })
@@ -171,7 +174,7 @@ describe('recordOf', () => {
     expect(
       recordOf(
         topic(
-          { [topicIdAnnotation]: fjordsId, [kafkaNameAnnotation]: 'acme-prod.orders' },
+          { [annotations.kafkaTopicId]: fjordsId, [annotations.kafkaName]: 'acme-prod.orders' },
           { topicId: '0f0e0d0c-0b0a-4908-8706-050403020100' },
         ),
       ),
@@ -179,7 +182,7 @@ describe('recordOf', () => {
   })
 
   test('takes the id an admin pasted from kafka-topics --describe', () => {
-    expect(recordOf(topic({ [topicIdAnnotation]: fjordsIdAsKafkaPrints }))).toEqual({
+    expect(recordOf(topic({ [annotations.kafkaTopicId]: fjordsIdAsKafkaPrints }))).toEqual({
       topicId: fjordsId,
     })
   })
@@ -191,11 +194,11 @@ describe('recordOf', () => {
   })
 
   test('finds no record in a name annotation alone, which an earlier operator wrote before creating', () => {
-    expect(recordOf(topic({ [kafkaNameAnnotation]: 'acme-prod.orders' }))).toBeUndefined()
+    expect(recordOf(topic({ [annotations.kafkaName]: 'acme-prod.orders' }))).toBeUndefined()
   })
 
   test('finds no record in something that is not a topic id', () => {
-    expect(recordOf(topic({ [topicIdAnnotation]: 'mine' }))).toBeUndefined()
+    expect(recordOf(topic({ [annotations.kafkaTopicId]: 'mine' }))).toBeUndefined()
     expect(canonicalTopicId('not-a-uuid-at-all-at-all')).toBeUndefined()
   })
 })

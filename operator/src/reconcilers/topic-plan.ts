@@ -1,3 +1,5 @@
+import { annotations } from '@fjord/contract/metadata'
+import { reasons } from '@fjord/contract/reasons'
 /** What a KafkaTopic asks of Kafka, with the cluster prefix already applied. */
 export interface DesiredTopic {
   name: string
@@ -23,14 +25,6 @@ export interface ActualTopic {
   config: ActualConfig[]
 }
 
-/**
- * Where Fjord records the id Kafka gave the topic it created: the proof of ownership. In an
- * annotation, not the status, because a status applied from a stale cached copy would drop it.
- */
-export const topicIdAnnotation = 'fjord.dev/kafka-topic-id'
-/** The name of the recorded topic, written with its id; on its own it proves nothing. */
-export const kafkaNameAnnotation = 'fjord.dev/kafka-name'
-
 /** The Kafka topic Fjord created for a KafkaTopic, as Kafka identified it. */
 export interface TopicRecord {
   /** As `canonicalTopicId` gives it, when `recordOf` read it. */
@@ -55,19 +49,20 @@ export function canonicalTopicId(id: string): string | undefined {
 }
 
 /**
- * What a KafkaTopic recorded of the topic Fjord created. KafkaTopics of operators before the
- * annotation have only `status.topicId`, written once Ready: it counts too, because a topic
- * is Fjord's only while its current id equals the record (see `planTopic`).
+ * What a KafkaTopic recorded of the topic Fjord created, in its `kafkaTopicId` and
+ * `kafkaName` annotations. KafkaTopics of operators before the annotation have only
+ * `status.topicId`, written once Ready: it counts too, because a topic is Fjord's only while
+ * its current id equals the record (see `planTopic`).
  */
 export function recordOf(topic: {
   metadata: { annotations?: Record<string, string> }
   status?: { topicId?: string; topicName?: string }
 }): TopicRecord | undefined {
-  const annotations = topic.metadata.annotations ?? {}
-  const recorded = annotations[topicIdAnnotation] ?? topic.status?.topicId
+  const found = topic.metadata.annotations ?? {}
+  const recorded = found[annotations.kafkaTopicId] ?? topic.status?.topicId
   const topicId = recorded === undefined ? undefined : canonicalTopicId(recorded)
   if (topicId === undefined) return undefined
-  const name = annotations[kafkaNameAnnotation] ?? topic.status?.topicName
+  const name = found[annotations.kafkaName] ?? topic.status?.topicName
   return { topicId, ...(name === undefined ? {} : { name }) }
 }
 
@@ -85,7 +80,10 @@ export function outsideFjordMessage(name: string, record?: TopicRecord, actualId
 }
 
 export type Refusal = {
-  reason: 'PartitionDecreaseRefused' | 'ReplicationFactorChangeRefused' | 'TopicRenameRefused'
+  reason:
+    | typeof reasons.PartitionDecreaseRefused
+    | typeof reasons.ReplicationFactorChangeRefused
+    | typeof reasons.TopicRenameRefused
   message: string
 }
 
@@ -98,7 +96,7 @@ export type TopicPlan =
       set: Record<string, string>
       reset: string[]
     }
-  | { kind: 'refuse'; refusals: Refusal[] }
+  | { kind: 'refuse'; refusals: [Refusal, ...Refusal[]] }
   /** Kafka has a topic of this name that Fjord did not create: hands off. */
   | { kind: 'foreign'; message: string }
   | { kind: 'none' }
@@ -121,7 +119,7 @@ export function planTopic(
       kind: 'refuse',
       refusals: [
         {
-          reason: 'TopicRenameRefused',
+          reason: reasons.TopicRenameRefused,
           message: `the topic is ${record.name} in Kafka; Kafka cannot rename topics, so ${desired.name} is refused (create a new KafkaTopic instead)`,
         },
       ],
@@ -134,17 +132,18 @@ export function planTopic(
   const refusals: Refusal[] = []
   if (desired.partitions < actual.partitions) {
     refusals.push({
-      reason: 'PartitionDecreaseRefused',
+      reason: reasons.PartitionDecreaseRefused,
       message: `the topic has ${actual.partitions} partitions; Kafka cannot remove partitions, so ${desired.partitions} is refused`,
     })
   }
   if (desired.replicationFactor !== actual.replicationFactor) {
     refusals.push({
-      reason: 'ReplicationFactorChangeRefused',
+      reason: reasons.ReplicationFactorChangeRefused,
       message: `the topic has replication factor ${actual.replicationFactor}; changing it to ${desired.replicationFactor} needs a partition reassignment, which Fjord does not do`,
     })
   }
-  if (refusals.length > 0) return { kind: 'refuse', refusals }
+  const [first, ...more] = refusals
+  if (first) return { kind: 'refuse', refusals: [first, ...more] }
 
   const byName = new Map(actual.config.map((c) => [c.name, c]))
   const set: Record<string, string> = {}

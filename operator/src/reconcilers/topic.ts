@@ -1,5 +1,8 @@
+import { annotations, finalizer } from '@fjord/contract/metadata'
+import { kafkaName } from '@fjord/contract/naming'
+import { reasons } from '@fjord/contract/reasons'
 import { KafkaTopics } from '@fjord/contract/resources'
-import { finalizer, type KafkaTopic } from '@fjord/contract/types'
+import type { KafkaTopic } from '@fjord/contract/types'
 import { getObject, removeFinalizer } from '@fjord/kube/apply'
 import type { KubeObject } from '@fjord/kube/client'
 import { objectPath } from '@fjord/kube/resources'
@@ -22,13 +25,11 @@ import {
   type ActualTopic,
   canonicalTopicId,
   type DesiredTopic,
-  kafkaNameAnnotation,
   outsideFjordMessage,
   owns,
   planTopic,
   recordOf,
   type TopicRecord,
-  topicIdAnnotation,
 } from './topic-plan.ts'
 
 /** Kafka's answers that retrying cannot change: the spec has to. */
@@ -66,7 +67,7 @@ export function topicReconciler(ctx: OperatorContext): Reconcile {
     }
     const admin = await ctx.kafka.forPool(where.pool)
     const desired: DesiredTopic = {
-      name: `${where.prefix}${cached.spec.topicName ?? cached.metadata.name}`,
+      name: kafkaName(where.prefix, cached.spec.topicName ?? cached.metadata.name),
       partitions: cached.spec.partitions,
       replicationFactor: cached.spec.replicationFactor ?? 1,
       config: cached.spec.config ?? {},
@@ -104,7 +105,7 @@ async function converge(
     plan = planTopic(desired, actual, recordFor(topic, unrecorded))
   }
   if (plan.kind === 'foreign') {
-    await writeStatus(ctx, topic, failed('TopicExistsOutsideFjord', plan.message))
+    await writeStatus(ctx, topic, failed(reasons.TopicExistsOutsideFjord, plan.message))
     return
   }
   if (actual && owns(recordFor(topic, unrecorded), actual)) {
@@ -115,7 +116,7 @@ async function converge(
     await writeStatus(
       ctx,
       topic,
-      failed(first?.reason ?? 'Refused', plan.refusals.map((r) => r.message).join('; ')),
+      failed(first.reason, plan.refusals.map((r) => r.message).join('; ')),
     )
     return
   }
@@ -128,7 +129,7 @@ async function converge(
       return alreadyExists(ctx, topic, desired, unrecorded)
     }
     if (!result.ok && rejections.has(result.error.id)) {
-      await writeStatus(ctx, topic, failed('KafkaRejected', result.error.message))
+      await writeStatus(ctx, topic, failed(reasons.KafkaRejected, result.error.message))
       return
     }
     if (!result.ok) throw result.error
@@ -164,7 +165,7 @@ async function alreadyExists(
   await writeStatus(
     ctx,
     current,
-    failed('TopicExistsOutsideFjord', outsideFjordMessage(desired.name)),
+    failed(reasons.TopicExistsOutsideFjord, outsideFjordMessage(desired.name)),
   )
 }
 
@@ -180,10 +181,10 @@ async function record(
 ): Promise<Topic> {
   const topicName = made.name
   const topicId = canonicalTopicId(made.topicId) ?? made.topicId
-  const annotations = topic.metadata.annotations
+  const recorded = topic.metadata.annotations
   if (
-    annotations?.[topicIdAnnotation] === topicId &&
-    annotations[kafkaNameAnnotation] === topicName
+    recorded?.[annotations.kafkaTopicId] === topicId &&
+    recorded[annotations.kafkaName] === topicName
   )
     return topic
   const uid = topic.metadata.uid ?? ''
@@ -196,7 +197,7 @@ async function record(
     {
       body: {
         metadata: {
-          annotations: { [topicIdAnnotation]: topicId, [kafkaNameAnnotation]: topicName },
+          annotations: { [annotations.kafkaTopicId]: topicId, [annotations.kafkaName]: topicName },
         },
       },
       contentType: PatchStrategy.MergePatch,
@@ -217,7 +218,7 @@ async function deleteTopic(ctx: OperatorContext, topic: Topic, unrecorded: Unrec
   const made = recordFor(topic, unrecorded)
   if (made !== undefined) {
     const what = made.name ?? `the topic with id ${made.topicId}`
-    await writeStatus(ctx, topic, waiting('Deleting', `deleting ${what}`, 'Deleting'))
+    await writeStatus(ctx, topic, waiting(reasons.Deleting, `deleting ${what}`, 'Deleting'))
     await (await ctx.kafka.forPool(poolOfDeleted(ctx, topic, what))).deleteTopicById(made.topicId)
   }
   await removeFinalizer(ctx.client, KafkaTopics, topic, finalizer)

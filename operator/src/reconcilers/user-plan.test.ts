@@ -1,3 +1,4 @@
+import { reasons } from '@fjord/contract/reasons'
 import type { AclRule } from '@fjord/contract/types'
 import { describe, expect, test } from 'vitest'
 import { type AclBinding, desiredAcls, desiredQuotas, planAcls, planQuotas } from './user-plan.ts'
@@ -58,7 +59,9 @@ describe('desiredAcls', () => {
       [{ resource: { type: 'cluster', name: 'kafka-cluster' }, operations: ['Alter'] }],
       'acme-prod.',
     )
-    expect(result).toEqual({ refusal: expect.objectContaining({ reason: 'ClusterAclRefused' }) })
+    expect(result).toEqual({
+      refusal: expect.objectContaining({ reason: reasons.ClusterAclRefused }),
+    })
   })
 
   test('keeps names as they are on a dedicated cluster', () => {

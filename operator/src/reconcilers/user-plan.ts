@@ -1,3 +1,5 @@
+import { kafkaName, kafkaPrincipal } from '@fjord/contract/naming'
+import { reasons } from '@fjord/contract/reasons'
 import type { AclOperation, AclResourceType, AclRule, KafkaUserSpec } from '@fjord/contract/types'
 
 /** One ACL as Kafka stores it, in the CRD's words. */
@@ -14,7 +16,7 @@ export interface AclBinding {
 export type QuotaKey = 'producer_byte_rate' | 'consumer_byte_rate' | 'request_percentage'
 export type Quotas = Partial<Record<QuotaKey, number>>
 
-export type AclRefusal = { reason: 'ClusterAclRefused'; message: string }
+export type AclRefusal = { reason: typeof reasons.ClusterAclRefused; message: string }
 
 /**
  * The ACLs a KafkaUser asks for. On a shared cluster every name is put under the cluster's
@@ -31,7 +33,7 @@ export function desiredAcls(
     if (prefix !== undefined && rule.resource.type === 'cluster') {
       return {
         refusal: {
-          reason: 'ClusterAclRefused',
+          reason: reasons.ClusterAclRefused,
           message:
             'a user of a shared cluster cannot have cluster-wide ACLs; grant rights on topics, groups or transactional ids',
         },
@@ -43,7 +45,7 @@ export function desiredAcls(
         ? rule.resource.name
         : wildcard
           ? prefix
-          : `${prefix}${rule.resource.name}`
+          : kafkaName(prefix, rule.resource.name)
     const patternType =
       prefix !== undefined && wildcard ? 'prefixed' : (rule.resource.patternType ?? 'literal')
     for (const operation of rule.operations) {
@@ -51,7 +53,7 @@ export function desiredAcls(
         resourceType: rule.resource.type,
         resourceName,
         patternType,
-        principal: `User:${username}`,
+        principal: kafkaPrincipal(username),
         host: rule.host ?? '*',
         operation,
         permission: rule.permission ?? 'allow',

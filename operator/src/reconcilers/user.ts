@@ -1,5 +1,8 @@
+import { finalizer, labels } from '@fjord/contract/metadata'
+import { kafkaName, kafkaPrincipal, passwordSecretKey } from '@fjord/contract/naming'
+import { reasons } from '@fjord/contract/reasons'
 import { KafkaUsers } from '@fjord/contract/resources'
-import { finalizer, type KafkaUser } from '@fjord/contract/types'
+import type { KafkaUser } from '@fjord/contract/types'
 import { getObject, removeFinalizer } from '@fjord/kube/apply'
 import type { KubeObject } from '@fjord/kube/client'
 import { Secrets } from '@fjord/kube/resources'
@@ -24,12 +27,12 @@ import { desiredAcls, desiredQuotas, planAcls, planQuotas, type QuotaKey } from 
 type User = KafkaUser & KubeObject
 type Secret = KubeObject & { data?: Record<string, string> }
 
-/** The label that ties a password Secret to its KafkaUser (value: the KafkaUser's name). */
-export const passwordSecretLabel = 'fjord.dev/kafka-user'
+// main.ts still imports it from here; it is to use labels.kafkaUser from @fjord/contract.
+export const passwordSecretLabel = labels.kafkaUser
 
 /** The principal name in Kafka: on a shared cluster, under the cluster's prefix. */
 export function kafkaUsername(prefix: string, user: KafkaUser): string {
-  return `${prefix}${user.spec.username ?? user.metadata.name}`
+  return kafkaName(prefix, user.spec.username ?? user.metadata.name)
 }
 
 /**
@@ -57,7 +60,8 @@ export function userReconciler(ctx: OperatorContext, repair?: ScramRepair): Reco
     }
     const ref = user.spec.authentication.passwordSecretRef
     const secret = await getObject<Secret>(ctx.client, Secrets, ref.name, user.metadata.namespace)
-    const encoded = secret?.data?.[ref.key ?? 'password']
+    const passwordKey = ref.key ?? passwordSecretKey
+    const encoded = secret?.data?.[passwordKey]
     // No password means no login: a credential revoked by deleting its Secret leaves Kafka too.
     const login =
       secret && encoded !== undefined
@@ -95,15 +99,15 @@ export function userReconciler(ctx: OperatorContext, repair?: ScramRepair): Reco
       )
       throw error
     }
-    const rules = `User:${username} has ${acls.bindings.length} ACLs`
+    const rules = `${kafkaPrincipal(username)} has ${acls.bindings.length} ACLs`
     await writeStatus(
       ctx,
       user,
       login
         ? ready(rules)
         : ready(
-            `${rules} and no login: Secret ${ref.name} with key ${ref.key ?? 'password'} does not exist`,
-            'NoPassword',
+            `${rules} and no login: Secret ${ref.name} with key ${passwordKey} does not exist`,
+            reasons.NoPassword,
           ),
       { username, secretResourceVersion: login?.secret.metadata.resourceVersion },
     )
@@ -115,7 +119,7 @@ async function applyAcls(
   username: string,
   desired: Parameters<typeof planAcls>[0],
 ) {
-  const plan = planAcls(desired, await admin.aclsOf(`User:${username}`))
+  const plan = planAcls(desired, await admin.aclsOf(kafkaPrincipal(username)))
   await admin.createAcls(plan.create)
   await admin.deleteAcls(plan.delete)
 }
@@ -125,8 +129,9 @@ async function deleteUser(ctx: OperatorContext, user: User) {
   if (!user.metadata.finalizers?.includes(finalizer)) return
   const username = user.status?.username
   if (username !== undefined) {
-    await writeStatus(ctx, user, waiting('Deleting', `removing User:${username}`, 'Deleting'))
-    const admin = await ctx.kafka.forPool(poolOfDeleted(ctx, user, `User:${username}`))
+    const principal = kafkaPrincipal(username)
+    await writeStatus(ctx, user, waiting(reasons.Deleting, `removing ${principal}`, 'Deleting'))
+    const admin = await ctx.kafka.forPool(poolOfDeleted(ctx, user, principal))
     await admin.deleteScram(username)
     await applyAcls(admin, username, [])
     await admin.alterQuotas(username, {}, Object.keys(await admin.quotasOf(username)) as QuotaKey[])

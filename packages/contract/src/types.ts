@@ -162,6 +162,3 @@ export const plurals = {
   KafkaTopic: 'kafkatopics',
   KafkaUser: 'kafkausers',
 } as const satisfies Record<FjordResource['kind'], string>
-
-/** Deleting a resource waits until the operator removed what it made in Kafka. */
-export const finalizer = 'fjord.dev/cleanup'

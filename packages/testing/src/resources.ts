@@ -1,3 +1,4 @@
+import { readyCondition, reasons } from '@fjord/contract/reasons'
 import {
   apiVersion,
   type KafkaCluster,
@@ -75,9 +76,9 @@ const allStatus: Status = {
   observedGeneration: 1,
   conditions: [
     {
-      type: 'Ready',
+      type: readyCondition,
       status: 'True',
-      reason: 'Reconciled',
+      reason: reasons.Reconciled,
       message: 'in sync',
       lastTransitionTime: '2026-01-01T00:00:00Z',
       observedGeneration: 1,
