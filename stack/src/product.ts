@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import { installCrds } from '@fjord/contract/install'
+import { poolAdminSecretName } from '@fjord/contract/naming'
 import { KafkaPools } from '@fjord/contract/resources'
 import { apply } from '@fjord/kube/apply'
 import { KubeClient } from '@fjord/kube/client'
@@ -16,18 +17,20 @@ const systemNamespace = 'fjord-system'
 
 /** The stack's Kafka as the default KafkaPool, with its admin credentials in a Secret. */
 async function registerLocalPool(client: KubeClient, env: StackEnv): Promise<void> {
+  const pool = 'local'
+  const secret = poolAdminSecretName(pool)
   await installCrds(client)
   await apply(client, Namespaces, { metadata: { name: systemNamespace } })
   await apply(client, Secrets, {
-    metadata: { name: 'local-kafka-admin', namespace: systemNamespace },
+    metadata: { name: secret, namespace: systemNamespace },
     stringData: { username: env.kafka.admin.username, password: env.kafka.admin.password },
   })
   await apply(client, KafkaPools, {
-    metadata: { name: 'local' },
+    metadata: { name: pool },
     spec: {
       bootstrapServers: [env.kafka.bootstrapServers],
       saslMechanism: env.kafka.saslMechanism,
-      adminCredentialsSecretRef: { name: 'local-kafka-admin', namespace: systemNamespace },
+      adminCredentialsSecretRef: { name: secret, namespace: systemNamespace },
       capacity: { maxPartitions: 10_000 },
       region: 'local',
     },

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { setTimeout } from 'node:timers/promises'
 import { promisify } from 'node:util'
+import { createdByFjord, labels, managedBy } from '@fjord/contract/metadata'
 import { createObject, deleteObject, getObject } from '@fjord/kube/apply'
 import { KubeClient } from '@fjord/kube/client'
 import { isKubeError } from '@fjord/kube/errors'
@@ -53,10 +54,10 @@ afterAll(async () => {
   admin.close()
 })
 
-async function aNamespace(labels: Record<string, string> = {}) {
+async function aNamespace(withLabels: Record<string, string> = {}) {
   const name = `policy-${randomBytes(4).toString('hex')}`
   made.push(name)
-  return createObject(admin, Namespaces, { metadata: { name, labels } })
+  return createObject(admin, Namespaces, { metadata: { name, labels: withLabels } })
 }
 
 test("refuses the api's ServiceAccount deleting or labelling a namespace that is not Fjord's", async () => {
@@ -72,7 +73,7 @@ test("refuses the api's ServiceAccount deleting or labelling a namespace that is
         ...theirs,
         metadata: {
           ...theirs.metadata,
-          labels: { ...theirs.metadata.labels, 'app.kubernetes.io/managed-by': 'fjord-api' },
+          labels: { ...theirs.metadata.labels, [labels.managedBy]: managedBy },
         },
       },
     }),
@@ -83,7 +84,7 @@ test("refuses the api's ServiceAccount deleting or labelling a namespace that is
 })
 
 test("lets the api's ServiceAccount delete a namespace labelled as Fjord's, and nobody else is held", async () => {
-  const fjords = await aNamespace({ 'app.kubernetes.io/managed-by': 'fjord-api' })
+  const fjords = await aNamespace(createdByFjord(randomUUID()))
   expect(await deleteObject(asTheApi, Namespaces, fjords.metadata.name, undefined)).toBe(true)
   // The policy matches the api alone: the platform's admin deletes what it likes.
   const theirs = await aNamespace()
