@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { installCrds } from '@fjord/contract/install'
+import { labels } from '@fjord/contract/metadata'
 import { KafkaClusters, KafkaPools, KafkaTopics, KafkaUsers } from '@fjord/contract/resources'
 import { KubeClient, type KubeObject } from '@fjord/kube/client'
 import { apiListWatch, Informer } from '@fjord/kube/informer'
@@ -18,7 +19,7 @@ import type { OperatorContext } from './reconcilers/context.ts'
 import { defaultPoolCheckMs, poolReconciler } from './reconcilers/pool.ts'
 import { ScramRepair } from './reconcilers/scram-repair.ts'
 import { topicReconciler } from './reconcilers/topic.ts'
-import { passwordSecretLabel, userReconciler } from './reconcilers/user.ts'
+import { userReconciler } from './reconcilers/user.ts'
 
 /** Starts the operator; resolves with a function that stops it cleanly. */
 export async function startOperator(config: OperatorConfig): Promise<() => Promise<void>> {
@@ -92,7 +93,7 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
   // changes or goes, so a rotated or revoked password reaches Kafka at once. Only metadata
   // is cached.
   const passwords = new Informer<KubeObject>(
-    apiListWatch(client, collectionPath(Secrets), { labelSelector: passwordSecretLabel }),
+    apiListWatch(client, collectionPath(Secrets), { labelSelector: labels.kafkaUser }),
     {
       transform: ({ metadata: { name, namespace, labels, resourceVersion } }) => ({
         metadata: { name, namespace, labels, resourceVersion },
@@ -102,7 +103,7 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
   )
   const userController = controllers[3]
   const enqueueUser = (secret: KubeObject) => {
-    const user = secret.metadata.labels?.[passwordSecretLabel]
+    const user = secret.metadata.labels?.[labels.kafkaUser]
     if (user) userController?.enqueue(`${secret.metadata.namespace}/${user}`)
   }
   passwords.onAdd(enqueueUser).onUpdate(enqueueUser).onDelete(enqueueUser)

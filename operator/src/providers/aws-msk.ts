@@ -44,6 +44,7 @@ import {
   UpdateBrokerCountCommand,
   UpdateBrokerStorageCommand,
 } from '@aws-sdk/client-kafka'
+import type { Reason } from '@fjord/contract/reasons'
 import type { KafkaClusterSpec } from '@fjord/contract/types'
 import { type Backoff, backoffDelay } from '@fjord/time/backoff'
 import { failed, type Outcome, ready, waiting } from '../reconcilers/context.ts'
@@ -135,7 +136,7 @@ const updating = (message: string): Outcome => ({
 
 export type MskPlan =
   | { kind: 'none' }
-  | { kind: 'refuse'; reason: string; message: string }
+  | { kind: 'refuse'; reason: Reason; message: string }
   | { kind: 'brokers'; target: number }
   | { kind: 'storage'; targetGiB: number }
 

@@ -1,5 +1,5 @@
 import { finalizer } from '@fjord/contract/metadata'
-import { readyCondition, reasons } from '@fjord/contract/reasons'
+import { type Reason, readyCondition, reasons } from '@fjord/contract/reasons'
 import { KafkaClusters, KafkaPools, KafkaTopics, KafkaUsers } from '@fjord/contract/resources'
 import type {
   FjordResource,
@@ -46,23 +46,23 @@ export interface OperatorContext {
 export interface Outcome {
   phase: Phase
   ready: boolean
-  reason: string
+  reason: Reason
   message: string
 }
 
-export const ready = (message: string, reason: string = reasons.Reconciled): Outcome => ({
+export const ready = (message: string, reason: Reason = reasons.Reconciled): Outcome => ({
   phase: 'Ready',
   ready: true,
   reason,
   message,
 })
-export const failed = (reason: string, message: string): Outcome => ({
+export const failed = (reason: Reason, message: string): Outcome => ({
   phase: 'Failed',
   ready: false,
   reason,
   message,
 })
-export const waiting = (reason: string, message: string, phase: Phase = 'Pending'): Outcome => ({
+export const waiting = (reason: Reason, message: string, phase: Phase = 'Pending'): Outcome => ({
   phase,
   ready: false,
   reason,

@@ -1,4 +1,4 @@
-import { finalizer, labels } from '@fjord/contract/metadata'
+import { finalizer } from '@fjord/contract/metadata'
 import { kafkaName, kafkaPrincipal, passwordSecretKey } from '@fjord/contract/naming'
 import { reasons } from '@fjord/contract/reasons'
 import { KafkaUsers } from '@fjord/contract/resources'
@@ -26,9 +26,6 @@ import { desiredAcls, desiredQuotas, planAcls, planQuotas, type QuotaKey } from 
 
 type User = KafkaUser & KubeObject
 type Secret = KubeObject & { data?: Record<string, string> }
-
-// main.ts still imports it from here; it is to use labels.kafkaUser from @fjord/contract.
-export const passwordSecretLabel = labels.kafkaUser
 
 /** The principal name in Kafka: on a shared cluster, under the cluster's prefix. */
 export function kafkaUsername(prefix: string, user: KafkaUser): string {
