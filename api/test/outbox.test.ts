@@ -1,10 +1,14 @@
+import { KubeClient } from '@fjord/kube/client'
+import { readStackEnv } from '@fjord/stack/env'
 import { FakeClock } from '@fjord/time/clock'
-import { inArray, sql } from 'drizzle-orm'
+import { asc, inArray, sql } from 'drizzle-orm'
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testConfig } from '../src/config.ts'
 import { type Database, openDatabase } from '../src/db/client.ts'
 import { outbox } from '../src/db/schema/index.ts'
 import { claim, claimSeconds, complete, retryLater } from '../src/provisioner/outbox.ts'
+import { Provisioner } from '../src/provisioner/provisioner.ts'
 import { stackDatabase } from './support/api.ts'
 
 // Replicas claim side by side on real PostgreSQL, in a database of this file's own, so the
@@ -75,5 +79,63 @@ describe('the outbox claims', () => {
     clock.step(1)
     const taken = await claim(database.db, 10, clock)
     expect(taken.map((entry) => [entry.id, entry.attempts])).toEqual([[id, 2]])
+  })
+})
+
+describe('the provisioner', () => {
+  it('refuses a row whose payload is not the change its action names, keeps why, and never takes it again', async () => {
+    await database.db.execute(sql`truncate outbox`)
+    const rows = await database.db
+      .insert(outbox)
+      .values([
+        {
+          aggregateType: 'topic',
+          aggregateId: 't1',
+          action: 'topic.create',
+          payload: { spec: 'six partitions' },
+        },
+        { aggregateType: 'topic', aggregateId: 't2', action: 'topic.explode', payload: {} },
+        {
+          aggregateType: 'api_key',
+          aggregateId: 'k1',
+          action: 'api_key.create',
+          payload: { name: 'ci', role: 'viewer', prefix: 'fjk_1' },
+        },
+      ])
+      .returning({ id: outbox.id })
+    // Nothing it is given here reaches Kubernetes.
+    const kube = KubeClient.fromFile(readStackEnv().kube.kubeconfig)
+    const provisioner = new Provisioner({ db: database.db, kube, log: pino({ level: 'silent' }) })
+    try {
+      expect(await provisioner.drainOnce()).toBe(3)
+    } finally {
+      kube.close()
+    }
+    const after = await database.db
+      .select({ processedAt: outbox.processedAt, lastError: outbox.lastError })
+      .from(outbox)
+      .where(
+        inArray(
+          outbox.id,
+          rows.map((row) => row.id),
+        ),
+      )
+      .orderBy(asc(outbox.id))
+    expect(after).toEqual([
+      {
+        processedAt: expect.any(Date),
+        lastError: expect.stringMatching(
+          /^refused: the payload is not a topic\.create: .*expected object.*\n.*at payload\.spec$/s,
+        ),
+      },
+      {
+        processedAt: expect.any(Date),
+        lastError: 'refused: topic.explode is no kind of change the api records',
+      },
+      // Refusing one row holds up none of the others.
+      { processedAt: expect.any(Date), lastError: null },
+    ])
+    const anHourLater = new FakeClock(Date.now() + 3_600_000)
+    expect(await claim(database.db, 10, anHourLater), 'claimed again').toEqual([])
   })
 })

@@ -58,15 +58,18 @@ interface Write {
   statement: string
 }
 
-/** `db`, noting each insert, update and delete made through it before passing it on. */
+/**
+ * `db`, noting each insert, update and delete made through it, and each transaction opened
+ * (which the writes in it are made through), before passing it on.
+ */
 function recordingWrites(db: Db, record: (statement: string) => void): Db {
   return new Proxy(db, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver)
       if (typeof value !== 'function') return value
-      if (property === 'insert' || property === 'update' || property === 'delete') {
+      if (['insert', 'update', 'delete', 'transaction'].includes(String(property))) {
         return (...args: unknown[]) => {
-          record(property)
+          record(String(property))
           return value.apply(target, args)
         }
       }
@@ -262,5 +265,42 @@ describe('the status watchers of two api replicas', () => {
       'writes made by a replica not holding the Lease',
     ).toEqual([])
     expect(a.leading || b.leading, 'a or b leading, having written it').toBe(true)
+  })
+
+  it('send a resource deleted by hand back to the provisioner, saying so in the audit log', async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    const topic = await aProvisionedTopic(tenant, cluster)
+    const a = aReplica('a', uniqueName('status'), [])
+    a.start()
+    await expect.poll(() => a.leading, { timeout: 10_000, message: 'a to lead' }).toBe(true)
+    await a.synced()
+    const { name, namespace } = topic.resource.metadata
+    await deleteObject(kube, KafkaTopics, name, namespace)
+
+    const resyncs = async () =>
+      (
+        await expectStatus(
+          await api.request('GET', `/v1/orgs/${tenant.org}/audit-events?action=topic.resync`, {
+            as: tenant.owner,
+          }),
+          200,
+        )
+      ).items as Record<string, unknown>[]
+    await expect
+      .poll(resyncs, { timeout: 10_000, message: 'an audit event of the resync' })
+      .toHaveLength(1)
+    const [event] = await resyncs()
+    expect(event).toMatchObject({
+      actor: { type: 'platform', label: 'status watcher' },
+      target: { type: 'topic', name: (await rowOf(topic.id))?.name },
+      outcome: 'success',
+      details: { reason: `KafkaTopic ${namespace}/${name} was deleted outside Fjord` },
+    })
+    const queued = await api.database.db
+      .select({ action: outbox.action, payload: outbox.payload })
+      .from(outbox)
+      .where(eq(outbox.aggregateId, topic.id))
+    expect(queued).toContainEqual({ action: 'topic.resync', payload: event?.details })
   })
 })

@@ -1,6 +1,8 @@
+import { type Backoff, backoffDelay } from '@fjord/time/backoff'
 import type { Clock } from '@fjord/time/clock'
-import { type SQL, sql } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
+import { and, eq, isNull, type SQL, sql } from 'drizzle-orm'
+import type { Db, Executor } from '../db/client.ts'
+import { outbox } from '../db/schema/index.ts'
 
 export interface OutboxEntry {
   id: number
@@ -14,7 +16,9 @@ export interface OutboxEntry {
 
 /** How long a claim keeps other replicas off a row; a crashed replica's rows return after it. */
 export const claimSeconds = 30
-const maxBackoffMs = 15_000
+// A row waits half to all of 500 ms after its first failure, twice that after each next one,
+// and never more than 15 s, so that a change follows an outage closely.
+const retryBackoff: Backoff = { initialMs: 500, maxMs: 15_000, jitter: 0.5 }
 
 /**
  * What claims and retries read the time from. Without one they use the database's own
@@ -70,10 +74,9 @@ export async function complete(db: Db, ids: number[]): Promise<void> {
      where id in (${sql.join(ids, sql`, `)})`)
 }
 
-/** Exponential backoff with full jitter, capped so a change waits at most ~15 s after an outage. */
-export function backoffMs(attempts: number, random = Math.random): number {
-  const ceiling = Math.min(maxBackoffMs, 250 * 2 ** Math.min(attempts, 16))
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2)
+/** How long a row waits after its `attempts`-th failed attempt. */
+export function retryDelayMs(attempts: number, random = Math.random): number {
+  return backoffDelay(attempts - 1, retryBackoff, random)
 }
 
 export async function retryLater(
@@ -81,7 +84,7 @@ export async function retryLater(
   ids: number[],
   attempts: number,
   error: string,
-  delayMs = backoffMs(attempts),
+  delayMs = retryDelayMs(attempts),
   clock?: OutboxClock,
 ): Promise<void> {
   if (ids.length === 0) return
@@ -91,4 +94,26 @@ export async function retryLater(
            next_attempt_at = ${nowOf(clock)} + make_interval(secs => ${delayMs / 1000}),
            last_error = ${error.slice(0, 2000)}
      where id in (${sql.join(ids, sql`, `)})`)
+}
+
+/**
+ * Sets a row aside for good, with the reason in `last_error` for people to read: it is done
+ * with (processed) but was never applied. For a row no retry can help, such as one whose
+ * payload is not the change its action names.
+ */
+export async function refuse(db: Db, id: number, reason: string): Promise<void> {
+  await db
+    .update(outbox)
+    .set({ processedAt: sql`now()`, lockedUntil: null, lastError: reason.slice(0, 2000) })
+    .where(eq(outbox.id, id))
+}
+
+/** Cancels a row nobody has started on yet; answers whether it did. */
+export async function cancelUnstarted(tx: Executor, id: number): Promise<boolean> {
+  const cancelled = await tx
+    .update(outbox)
+    .set({ processedAt: sql`now()` })
+    .where(and(eq(outbox.id, id), isNull(outbox.processedAt), eq(outbox.attempts, 0)))
+    .returning({ id: outbox.id })
+  return cancelled.length > 0
 }

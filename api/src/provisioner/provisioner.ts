@@ -16,7 +16,8 @@ import {
   topics,
 } from '../db/schema/index.ts'
 import { effectiveLimits } from '../quota/usage.ts'
-import { claim, complete, type OutboxEntry, retryLater } from './outbox.ts'
+import { type ChangeKind, parseChangeKind } from '../resources/changes.ts'
+import { claim, complete, type OutboxEntry, refuse, retryLater } from './outbox.ts'
 import {
   deleteOwned,
   ensureOrgNamespace,
@@ -41,6 +42,9 @@ import {
 } from './resources.ts'
 
 type Result = { done: true } | { done: false; reason: string; retryInMs?: number }
+/** A claimed row, its payload read as the change its action names. */
+type Claimed = OutboxEntry & { change: ChangeKind }
+type PasswordSecret = Extract<ChangeKind, { action: 'credential.delete' }>['payload']
 const done: Result = { done: true }
 const later = (reason: string, retryInMs = 1_000): Result => ({ done: false, reason, retryInMs })
 /** How often a change refused for an object Fjord did not make is tried again. */
@@ -127,10 +131,15 @@ export class Provisioner {
   async drainOnce(): Promise<number> {
     const entries = await claim(this.#db, this.#batchSize)
     // One aggregate is handled once per batch, however many of its changes are waiting.
-    const groups = new Map<string, OutboxEntry[]>()
+    const groups = new Map<string, Claimed[]>()
     for (const entry of entries) {
-      const key = `${entry.aggregateType}/${entry.aggregateId}/${entry.action.startsWith('credential.') ? entry.id : ''}`
-      groups.set(key, [...(groups.get(key) ?? []), entry])
+      const parsed = parseChangeKind(entry.action, entry.payload)
+      if (!parsed.ok) {
+        await this.#refuse(entry, parsed.error)
+        continue
+      }
+      const key = `${entry.aggregateType}/${entry.aggregateId}/${entry.aggregateType === 'credential' ? entry.id : ''}`
+      groups.set(key, [...(groups.get(key) ?? []), { ...entry, change: parsed.kind }])
     }
     const queue = [...groups.values()]
     const worker = async () => {
@@ -140,8 +149,17 @@ export class Provisioner {
     return entries.length
   }
 
-  async #handleGroup(group: OutboxEntry[]): Promise<void> {
-    const latest = group.at(-1) as OutboxEntry
+  /** A row no retry can apply is kept with the reason, for people to read, and not tried again. */
+  async #refuse(entry: OutboxEntry, error: string): Promise<void> {
+    this.#log.error(
+      { outboxId: entry.id, action: entry.action, id: entry.aggregateId, err: error },
+      'provisioner: refused an outbox row whose payload is not the change its action names',
+    )
+    await refuse(this.#db, entry.id, `refused: ${error}`)
+  }
+
+  async #handleGroup(group: Claimed[]): Promise<void> {
+    const latest = group.at(-1) as Claimed
     const ids = group.map((entry) => entry.id)
     const attempts = Math.max(...group.map((entry) => entry.attempts))
     let result: Result
@@ -174,26 +192,46 @@ export class Provisioner {
     await retryLater(this.#db, ids, attempts, result.reason, result.retryInMs)
   }
 
-  async #handle(entry: OutboxEntry): Promise<Result> {
-    switch (entry.aggregateType) {
-      case 'cluster':
+  async #handle(entry: Claimed): Promise<Result> {
+    const { change } = entry
+    switch (change.action) {
+      case 'cluster.create':
+      case 'cluster.update':
+      case 'cluster.delete':
+      case 'cluster.resync':
         return this.#syncCluster(entry.aggregateId)
-      case 'topic':
+      case 'topic.create':
+      case 'topic.update':
+      case 'topic.delete':
+      case 'topic.resync':
         return this.#syncTopic(entry.aggregateId)
-      case 'service_account':
+      case 'service_account.create':
+      case 'service_account.update':
+      case 'service_account.delete':
+      case 'service_account.resync':
         return this.#syncServiceAccount(entry.aggregateId)
-      case 'credential':
-        if (entry.action === 'credential.delete') {
-          await this.#deleteCredentialSecret(entry.payload)
-          return done
-        }
-        return entry.action === 'credential.issue' ? this.#withdraw(entry) : done
-      case 'organization':
-        if (entry.action === 'organization.delete') return this.#deleteNamespace(entry)
+      case 'credential.issue':
+        return this.#withdraw(entry.id, change.payload)
+      case 'credential.delete':
+        await this.#deleteCredentialSecret(change.payload)
+        return done
+      case 'organization.create':
+      case 'organization.update':
         return this.#syncOrg(entry.aggregateId)
-      case 'quota':
+      case 'organization.delete':
+        return this.#deleteNamespace(entry.aggregateId, change.payload)
+      case 'quota.update':
         return this.#syncOrgUsers(entry.orgId)
-      default:
+      // Nothing of these goes to Kubernetes (an issued password went there as it was issued).
+      case 'credential.create':
+      case 'api_key.create':
+      case 'api_key.delete':
+      case 'member.update':
+      case 'member.delete':
+      case 'invitation.create':
+      case 'invitation.delete':
+      case 'invitation.accept':
+      case 'user.password.change':
         return done
     }
   }
@@ -396,9 +434,7 @@ export class Provisioner {
    * Deletes a credential's Secret, unless a newer credential replaced it meanwhile; answers
    * whether it did.
    */
-  async #deleteCredentialSecret(payload: Record<string, unknown>): Promise<boolean> {
-    const { namespace, secret, credentialId } = payload as Record<string, string>
-    if (!namespace || !secret) return false
+  async #deleteCredentialSecret({ namespace, secret, credentialId }: PasswordSecret) {
     const existing = await getObject(this.#kube, Secrets, secret, namespace)
     if (!existing || existing.metadata.annotations?.[credentialAnnotation] !== credentialId) {
       return false
@@ -415,15 +451,17 @@ export class Provisioner {
    * cancels this otherwise): the password it may have put in the Secret is deleted. That
    * password had replaced every older one, so the older credentials go too.
    */
-  async #withdraw(entry: OutboxEntry): Promise<Result> {
-    if (!(await this.#deleteCredentialSecret(entry.payload))) return done
-    const accountId = String(entry.payload.serviceAccountId)
+  async #withdraw(
+    outboxId: number,
+    issued: PasswordSecret & { serviceAccountId: string },
+  ): Promise<Result> {
+    if (!(await this.#deleteCredentialSecret(issued))) return done
     await this.#db
       .delete(credentials)
       .where(
         and(
-          eq(credentials.serviceAccountId, accountId),
-          lt(credentials.createdAt, sql`(select created_at from outbox where id = ${entry.id})`),
+          eq(credentials.serviceAccountId, issued.serviceAccountId),
+          lt(credentials.createdAt, sql`(select created_at from outbox where id = ${outboxId})`),
         ),
       )
     return done
@@ -431,16 +469,15 @@ export class Provisioner {
 
   /**
    * Deletes a deleted org's namespace, only when Fjord made it for that org, and only the
-   * namespace that was checked (uid precondition). A change recorded before namespaces were
-   * kept on the org names the namespace by the org's name.
+   * namespace that was checked (uid precondition).
    */
-  async #deleteNamespace(entry: OutboxEntry): Promise<Result> {
-    const name = String(entry.payload.namespace ?? entry.payload.name)
+  async #deleteNamespace(orgId: string, org: { name: string; namespace?: string }) {
+    const name = org.namespace ?? org.name
     this.#namespaces.delete(name)
-    const owns = ownedByOrg(entry.aggregateId)
+    const owns = ownedByOrg(orgId)
     if ((await deleteOwned(this.#kube, Namespaces, name, undefined, owns)) === 'not-owned') {
       this.#log.warn(
-        { namespace: name, org: entry.aggregateId },
+        { namespace: name, org: orgId },
         'provisioner: left a namespace Fjord did not create for this org',
       )
     }

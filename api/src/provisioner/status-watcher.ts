@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkaClusters, KafkaTopics, KafkaUsers } from '@fjord/contract/resources'
 import type { FjordResource } from '@fjord/contract/types'
@@ -9,7 +9,9 @@ import { collectionPath } from '@fjord/kube/resources'
 import { and, eq, isNotNull, isNull } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import type { Db } from '../db/client.ts'
-import { type Condition, clusters, outbox, serviceAccounts, topics } from '../db/schema/index.ts'
+import { type Condition, clusters, serviceAccounts, topics } from '../db/schema/index.ts'
+import type { Actor } from '../http/context.ts'
+import { enqueue } from '../resources/changes.ts'
 import { generationAnnotation, labels, selectorOf } from './resources.ts'
 
 type Resource = FjordResource & KubeObject
@@ -72,6 +74,9 @@ export function statusLeaseName(resourceLabels: Record<string, string> = {}): st
   const digest = createHash('sha256').update(selector).digest('hex').slice(0, 12)
   return `fjord-api-status-${digest}`
 }
+
+/** Who the audit log says sent a resource deleted by hand back to the provisioner. */
+const actor: Actor = { type: 'platform', id: 'fjord-api/status-watcher', label: 'status watcher' }
 
 /** How long a replica that is not leading remembers a deletion for the leader it may become. */
 const missedDeletionMs = 10 * 60_000
@@ -240,19 +245,26 @@ export class StatusWatcher {
         .where(and(eq(table.id, id), isNotNull(table.deletionRequestedAt)))
         .returning({ id: table.id })
       if (gone.length > 0) return
-      const [live] = await this.#db
-        .select({ orgId: table.orgId })
-        .from(table)
-        .where(eq(table.id, id))
-      if (live && !term.aborted) {
-        await this.#db.insert(outbox).values({
+      // Made again, as the row still wants it: the provisioner takes it from the outbox.
+      await this.#db.transaction(async (tx) => {
+        const [live] = await tx
+          .select({ orgId: table.orgId, name: table.name })
+          .from(table)
+          .where(eq(table.id, id))
+        if (!live || term.aborted) return
+        const reason = `${kind} ${objectKey(object)} was deleted outside Fjord`
+        const requestId = randomUUID()
+        this.#log.info({ id, requestId }, `status watcher: ${reason}; provisioning it again`)
+        await enqueue(tx, {
           orgId: live.orgId,
-          aggregateType: aggregate,
-          aggregateId: id,
+          actor,
+          requestId,
           action: `${aggregate}.resync`,
-          payload: { reason: `${kind} ${objectKey(object)} was deleted outside Fjord` },
+          targetName: live.name,
+          aggregateId: id,
+          payload: { reason },
         })
-      }
+      })
       return
     }
     const status = object.status as (Record<string, unknown> & FjordResource['status']) | undefined

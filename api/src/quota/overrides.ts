@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { Db } from '../db/client.ts'
 import { organizations, quotaOverrides } from '../db/schema/index.ts'
 import { notFound, parseOrFail } from '../errors.ts'
-import { recordChange } from '../resources/changes.ts'
+import { enqueue } from '../resources/changes.ts'
 
 const limit = z.union([z.literal('plan'), z.coerce.number().int().min(0)])
 
@@ -47,12 +47,11 @@ export async function setQuotaOverride(
         target: quotaOverrides.orgId,
         set: { ...columns, updatedAt: new Date() },
       })
-    await recordChange(tx, {
+    await enqueue(tx, {
       orgId: org.id,
       actor: { type: 'platform', id: 'fjord-api', label: 'platform admin' },
       requestId: 'cli',
       action: 'quota.update',
-      targetType: 'quota',
       targetName: org.name,
       aggregateId: org.id,
       payload: values,

@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi'
 import type { Tx } from '../db/client.ts'
 import { ApiError, conflict, notFound } from '../errors.ts'
 import type { AppContext, Tenant } from '../http/context.ts'
-import { type Change, recordChange } from './changes.ts'
+import { type Change, changeKindOf, enqueue } from './changes.ts'
 import { assertIfMatch, setEtag } from './etag.ts'
 import { mergePatch } from './merge-patch.ts'
 
@@ -42,7 +42,7 @@ export interface ResourceKind<Row extends Stored & Settling, Spec, Shown> {
 export type Written<Shown> = { shown: Shown; created: boolean }
 
 /** The change a write of `row` records: its audit event and outbox row. */
-export function changeOf(
+function changeOf(
   c: AppContext,
   tenant: Tenant,
   kind: { type: string },
@@ -54,11 +54,10 @@ export function changeOf(
     orgId: tenant.orgId,
     actor: tenant.actor,
     requestId: c.get('requestId'),
-    action: `${kind.type}.${action}`,
-    targetType: kind.type,
     targetName: row.name,
     aggregateId: row.id,
-    payload,
+    // The kind is known only at run time here, so it is checked as it is built.
+    ...changeKindOf(`${kind.type}.${action}`, payload),
   }
 }
 
@@ -157,7 +156,7 @@ async function write<Row extends Stored & Settling, Spec, Shown>(
     const { row, action } = await decide(tx, current)
     // No row back means nothing changed: nothing to audit, nothing for the provisioner.
     if (!row) return { row: current as Row, created: false }
-    await recordChange(tx, changeOf(c, tenant, kind, action, row, { spec: kind.specOf(row) }))
+    await enqueue(tx, changeOf(c, tenant, kind, action, row, { spec: kind.specOf(row) }))
     return { row, created: action === 'create' }
   })
   const shown = kind.present(result.row)

@@ -6,7 +6,7 @@ import { conflict, isUniqueViolation } from '../errors.ts'
 import type { Actor } from '../http/context.ts'
 import { orgNamespaceName } from '../provisioner/resources.ts'
 import { plans } from '../quota/limits.ts'
-import { recordChange } from './changes.ts'
+import { enqueue } from './changes.ts'
 
 export const OrganizationSchema = z
   .object({
@@ -59,12 +59,11 @@ export async function createOrganization(
   }
   if (!org) throw new Error('insert returned nothing')
   await tx.insert(memberships).values({ orgId: org.id, userId: input.ownerId, role: 'owner' })
-  await recordChange(tx, {
+  await enqueue(tx, {
     orgId: org.id,
     actor,
     requestId,
     action: 'organization.create',
-    targetType: 'organization',
     targetName: org.name,
     aggregateId: org.id,
     payload: { name: org.name, plan: org.plan },

@@ -7,7 +7,7 @@ import { kafkaNameLengthError } from '../kafka/names.ts'
 import { planTopics, type TopicPlanEntry, type TopicSpec } from '../kafka/topic-plan.ts'
 import type { PlannedChange } from '../quota/limits.ts'
 import { assertWithinQuota } from '../quota/usage.ts'
-import { recordChange } from './changes.ts'
+import { type Change, enqueue } from './changes.ts'
 import {
   CreateTopicSchema,
   insertTopic,
@@ -141,27 +141,29 @@ export async function applyTopics(
     const actual = new Map(rows.map((row) => [row.name, topicSpecOf(row)]))
     await assertWithinQuota(tx, tenant, planQuotaChange(plan.entries, desired, actual))
     if (options.dryRun) return plan.entries
+    const changes: Change[] = []
     for (const entry of plan.entries) {
+      const { action } = entry
+      if (action === 'unchanged') continue
       const spec = desired.get(entry.name)
       const current = rowsByName.get(entry.name)
       let row: TopicRow | undefined
-      if (entry.action === 'create' && spec)
+      if (action === 'create' && spec)
         row = await insertTopic(tx, tenant, cluster, entry.name, spec)
-      else if (entry.action === 'update' && spec && current)
-        row = await updateTopic(tx, current, spec)
-      else if (entry.action === 'delete' && current) row = await markTopicDeleting(tx, current)
+      else if (action === 'update' && spec && current) row = await updateTopic(tx, current, spec)
+      else if (action === 'delete' && current) row = await markTopicDeleting(tx, current)
       if (!row) continue
-      await recordChange(tx, {
+      changes.push({
         orgId: tenant.orgId,
         actor: tenant.actor,
         requestId: c.get('requestId'),
-        action: `topic.${entry.action}`,
-        targetType: 'topic',
+        action: `topic.${action}`,
         targetName: row.name,
         aggregateId: row.id,
         payload: { spec: topicSpecOf(row), bulk: true },
       })
     }
+    await enqueue(tx, changes)
     return plan.entries
   })
   const summary = { create: 0, update: 0, delete: 0, unchanged: 0 }

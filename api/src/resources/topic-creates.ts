@@ -4,8 +4,7 @@ import type { AppContext, Tenant } from '../http/context.ts'
 import { collisionKeyOf, maxKafkaNameLength } from '../kafka/names.ts'
 import type { TopicSpec } from '../kafka/topic-plan.ts'
 import { limitsFor } from '../quota/usage.ts'
-import { changeColumns, changeColumnTypes, changeCtes } from './changes.ts'
-import { changeOf } from './declarative.ts'
+import { type Change, changeColumns, changeColumnTypes, changeCtes } from './changes.ts'
 import { type TopicRow, topicQuotaChange } from './topics.ts'
 
 // Topic creates of one org in one statement: for each, the cluster (not being deleted, and
@@ -42,7 +41,7 @@ WITH input AS (
   RETURNING *
 ), changed AS (
   SELECT i.org_id, i.actor_type, i.actor_id, i.actor_label, i.action, i.target_type,
-    i.target_name, i.request_id, i.details, i.aggregate_id, i.payload
+    i.target_name, i.request_id, i.aggregate_id, i.payload
   FROM topic JOIN input i ON i.id = topic.id
 ), ${changeCtes('changed')}
 SELECT * FROM topic`
@@ -105,7 +104,15 @@ export function createTopicAtOnce(
 ): Promise<TopicRow | undefined> {
   const db = c.get('db')
   const id = randomUUID()
-  const change = changeOf(c, tenant, { type: 'topic' }, 'create', { id, name }, { spec })
+  const change: Change = {
+    orgId: tenant.orgId,
+    actor: tenant.actor,
+    requestId: c.get('requestId'),
+    action: 'topic.create',
+    targetName: name,
+    aggregateId: id,
+    payload: { spec },
+  }
   const input = {
     id,
     cluster_name: clusterName,

@@ -9,7 +9,7 @@ import { type AppContext, type Tenant, tenantOf } from '../http/context.ts'
 import { jsonBody, jsonResponse, orgRoute } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
 import { ResourceNameSchema } from '../kafka/names.ts'
-import { recordChange } from '../resources/changes.ts'
+import { enqueue } from '../resources/changes.ts'
 import { setEtag } from '../resources/etag.ts'
 import { decodeCursor, PageQuerySchema, pageFrom, pageOf } from '../resources/pagination.ts'
 import { OrgParams, RoleSchema } from './schemas.ts'
@@ -99,15 +99,14 @@ async function recordKeyChange(
   c: AppContext,
   tx: Tx,
   tenant: Tenant,
-  action: string,
+  action: 'create' | 'delete',
   row: ApiKeyRow,
 ) {
-  await recordChange(tx, {
+  await enqueue(tx, {
     orgId: tenant.orgId,
     actor: tenant.actor,
     requestId: c.get('requestId'),
     action: `api_key.${action}`,
-    targetType: 'api_key',
     targetName: row.name,
     aggregateId: row.id,
     payload: { name: row.name, role: row.role, prefix: row.prefix },

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { z } from '@hono/zod-openapi'
-import { and, eq, isNull, sql } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { randomToken } from '../auth/tokens.ts'
 import type { Tx } from '../db/client.ts'
-import { credentials, organizations, outbox } from '../db/schema/index.ts'
+import { credentials, organizations } from '../db/schema/index.ts'
 import { ApiError, conflict, notFound } from '../errors.ts'
 import { type Tenant, tenantOf } from '../http/context.ts'
 import { jsonResponse, orgRoute, problems } from '../http/openapi.ts'
@@ -16,8 +16,9 @@ import {
   writePasswordSecret,
 } from '../provisioner/credentials.ts'
 import { kubeOf } from '../provisioner/kube.ts'
+import { cancelUnstarted } from '../provisioner/outbox.ts'
 import { passwordSecret, passwordSecretName, userResourceName } from '../provisioner/resources.ts'
-import { recordChange } from '../resources/changes.ts'
+import { enqueue } from '../resources/changes.ts'
 import { findClusterOr404 } from '../resources/clusters.ts'
 import { serviceAccountKind } from '../resources/service-accounts.ts'
 import { ServiceAccountParams } from './service-accounts.ts'
@@ -110,6 +111,8 @@ const revokeCredential = orgRoute('developer', {
 })
 
 type CredentialRow = typeof credentials.$inferSelect
+/** How long an issuing request has to record its credential before the provisioner withdraws it. */
+const withdrawalDelayMs = 60_000
 
 function presentCredential(row: CredentialRow): z.infer<typeof CredentialSchema> {
   return {
@@ -164,24 +167,26 @@ export function credentialRoutes() {
         .select({ displayName: organizations.displayName })
         .from(organizations)
         .where(eq(organizations.id, tenant.orgId))
-      const [withdrawal] = await tx
-        .insert(outbox)
-        .values({
+      const [withdrawal] = await enqueue(
+        tx,
+        {
           orgId: tenant.orgId,
-          aggregateType: 'credential',
-          aggregateId: credentialId,
+          actor: tenant.actor,
+          requestId: c.get('requestId'),
           action: 'credential.issue',
+          targetName: `${cluster.kafkaPrefix}${account.name}`,
+          aggregateId: credentialId,
           payload: {
             namespace: tenant.namespace,
             secret: passwordSecretName(cluster, account),
             credentialId,
             serviceAccountId: account.id,
           },
-          nextAttemptAt: sql`now() + interval '1 minute'`,
-        })
-        .returning({ id: outbox.id })
+        },
+        { delayMs: withdrawalDelayMs },
+      )
       if (!org || !withdrawal) throw new Error('insert returned nothing')
-      return { cluster, account, displayName: org.displayName, withdrawal: withdrawal.id }
+      return { cluster, account, displayName: org.displayName, withdrawal }
     })
     const { cluster, account } = begun
     const org = {
@@ -199,15 +204,7 @@ export function credentialRoutes() {
       const found = await findServiceAccount(tx, tenant, params)
       if (found.account.id !== account.id || found.account.deletionRequestedAt)
         throw conflict(`Service account ${account.name} is being deleted`)
-      // The withdrawal is cancelled only while nobody has started it.
-      const cancelled = await tx
-        .update(outbox)
-        .set({ processedAt: sql`now()` })
-        .where(
-          and(eq(outbox.id, begun.withdrawal), isNull(outbox.processedAt), eq(outbox.attempts, 0)),
-        )
-        .returning({ id: outbox.id })
-      if (cancelled.length === 0) {
+      if (!(await cancelUnstarted(tx, begun.withdrawal))) {
         throw new ApiError(
           'unavailable',
           'Issuing the credential took too long, so it was withdrawn; try again',
@@ -225,12 +222,11 @@ export function credentialRoutes() {
         })
         .returning()
       if (!issued) throw new Error('insert returned nothing')
-      await recordChange(tx, {
+      await enqueue(tx, {
         orgId: tenant.orgId,
         actor: tenant.actor,
         requestId: c.get('requestId'),
         action: 'credential.create',
-        targetType: 'credential',
         targetName: issued.username,
         aggregateId: issued.id,
         payload: { username: issued.username, serviceAccountId: account.id },
@@ -265,12 +261,11 @@ export function credentialRoutes() {
         )
         .returning()
       if (!row) throw notFound('Credential')
-      await recordChange(tx, {
+      await enqueue(tx, {
         orgId: tenant.orgId,
         actor: tenant.actor,
         requestId: c.get('requestId'),
         action: 'credential.delete',
-        targetType: 'credential',
         targetName: row.username,
         aggregateId: row.id,
         // The provisioner deletes the Secret, unless a newer credential replaced it.

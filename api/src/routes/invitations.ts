@@ -8,7 +8,7 @@ import { conflict, forbidden, isUniqueViolation, notFound } from '../errors.ts'
 import { type Actor, tenantOf, userOf } from '../http/context.ts'
 import { jsonBody, jsonResponse, orgRoute, problem, userRoute } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
-import { recordChange } from '../resources/changes.ts'
+import { enqueue } from '../resources/changes.ts'
 import { decodeCursor, PageQuerySchema, pageFrom, pageOf } from '../resources/pagination.ts'
 import { EmailSchema, OrgParams, RoleSchema } from './schemas.ts'
 
@@ -106,15 +106,14 @@ async function recordInvitation(
   orgId: string,
   actor: Actor,
   requestId: string,
-  action: string,
+  action: 'create' | 'delete' | 'accept',
   row: InvitationRow,
 ) {
-  await recordChange(tx, {
+  await enqueue(tx, {
     orgId,
     actor,
     requestId,
     action: `invitation.${action}`,
-    targetType: 'invitation',
     targetName: row.email,
     aggregateId: row.id,
     payload: { email: row.email, role: row.role },

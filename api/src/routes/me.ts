@@ -8,7 +8,7 @@ import { ApiError } from '../errors.ts'
 import { principalOf, userOf } from '../http/context.ts'
 import { jsonBody, jsonResponse, principalRoute, userRoute } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
-import { recordChange } from '../resources/changes.ts'
+import { enqueue } from '../resources/changes.ts'
 import { PasswordSchema, RoleSchema, UserSchema } from './schemas.ts'
 
 const MembershipsSchema = z.array(z.object({ organization: z.string(), role: RoleSchema }))
@@ -129,12 +129,11 @@ export function meRoutes() {
         .set({ passwordHash, updatedAt: new Date() })
         .where(eq(users.id, user.id))
       await invalidateUserSessions(tx, user.id)
-      await recordChange(tx, {
+      await enqueue(tx, {
         orgId: null,
         actor: { type: 'user', id: user.id, label: user.email },
         requestId: c.get('requestId'),
         action: 'user.password.change',
-        targetType: 'user',
         targetName: user.email,
         aggregateId: user.id,
         payload: {},

@@ -7,7 +7,7 @@ import { conflict, forbidden, notFound } from '../errors.ts'
 import { type AppContext, type Tenant, tenantOf } from '../http/context.ts'
 import { jsonBody, jsonResponse, orgRoute } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
-import { recordChange } from '../resources/changes.ts'
+import { type ChangeKind, enqueue } from '../resources/changes.ts'
 import { assertIfMatch, setEtag } from '../resources/etag.ts'
 import { decodeCursor, PageQuerySchema, pageFrom, pageOf } from '../resources/pagination.ts'
 import { IfMatchHeaders, OrgParams, RoleSchema } from './schemas.ts'
@@ -134,19 +134,16 @@ async function recordMemberChange(
   c: AppContext,
   tx: Tx,
   tenant: Tenant,
-  action: string,
   member: MemberRow,
-  payload: Record<string, unknown>,
+  change: Extract<ChangeKind, { action: `member.${string}` }>,
 ) {
-  await recordChange(tx, {
+  await enqueue(tx, {
     orgId: tenant.orgId,
     actor: tenant.actor,
     requestId: c.get('requestId'),
-    action: `member.${action}`,
-    targetType: 'member',
     targetName: member.email,
     aggregateId: member.userId,
-    payload,
+    ...change,
   })
 }
 
@@ -198,7 +195,10 @@ export function memberRoutes() {
         .update(memberships)
         .set({ role, updatedAt: now })
         .where(and(eq(memberships.orgId, tenant.orgId), eq(memberships.userId, member.userId)))
-      await recordMemberChange(c, tx, tenant, 'update', member, { from: member.role, to: role })
+      await recordMemberChange(c, tx, tenant, member, {
+        action: 'member.update',
+        payload: { from: member.role, to: role },
+      })
       return { ...member, role, updatedAt: now }
     })
     const shown = presentMember(updated)
@@ -215,7 +215,10 @@ export function memberRoutes() {
       await tx
         .delete(memberships)
         .where(and(eq(memberships.orgId, tenant.orgId), eq(memberships.userId, member.userId)))
-      await recordMemberChange(c, tx, tenant, 'delete', member, { role: member.role })
+      await recordMemberChange(c, tx, tenant, member, {
+        action: 'member.delete',
+        payload: { role: member.role },
+      })
     })
     return c.body(null, 204)
   })

@@ -15,7 +15,7 @@ import { newRouter } from '../http/router.ts'
 import { OrgNameSchema } from '../kafka/names.ts'
 import { plans } from '../quota/limits.ts'
 import { assertFitsPlan } from '../quota/usage.ts'
-import { recordChange } from '../resources/changes.ts'
+import { enqueue } from '../resources/changes.ts'
 import { assertIfMatch, setEtag } from '../resources/etag.ts'
 import {
   createOrganization,
@@ -172,12 +172,11 @@ export function orgRoutes() {
         .where(eq(organizations.id, tenant.orgId))
         .returning()
       if (!row) throw new Error('update returned nothing')
-      await recordChange(tx, {
+      await enqueue(tx, {
         orgId: tenant.orgId,
         actor: tenant.actor,
         requestId: c.get('requestId'),
         action: 'organization.update',
-        targetType: 'organization',
         targetName: row.name,
         aggregateId: row.id,
         payload: patch,
@@ -207,12 +206,11 @@ export function orgRoutes() {
       if (cluster) throw conflict(`Delete the clusters first (${cluster.name} is still there)`)
       await tx.delete(organizations).where(eq(organizations.id, tenant.orgId))
       // Kept without org id: the org's own audit trail goes with it.
-      await recordChange(tx, {
+      await enqueue(tx, {
         orgId: null,
         actor: tenant.actor,
         requestId: c.get('requestId'),
         action: 'organization.delete',
-        targetType: 'organization',
         targetName: org.name,
         aggregateId: org.id,
         payload: { name: org.name, namespace: org.namespace },

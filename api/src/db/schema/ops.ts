@@ -30,7 +30,9 @@ export const auditEvents = pgTable(
   (table) => [index().on(table.orgId, table.id)],
 )
 
-// Desired-state changes for the provisioner, written in the same transaction as the change.
+// Desired-state changes for the provisioner, written in the same transaction as the change
+// (with its audit event) by `enqueue`; `action` names the change's kind and `payload` holds it
+// (see resources/changes.ts).
 export const outbox = pgTable(
   'outbox',
   {
@@ -43,7 +45,9 @@ export const outbox = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     processedAt: timestamp({ withTimezone: true }),
     // The provisioner's claim: a row is taken by one replica until lockedUntil, retried with
-    // backoff from nextAttemptAt, and its last failure kept for people to read.
+    // backoff from nextAttemptAt, and its last failure kept for people to read. A row
+    // processed with a lastError was refused, never applied: its payload is not the change
+    // its action names.
     attempts: integer().notNull().default(0),
     nextAttemptAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     lockedUntil: timestamp({ withTimezone: true }),
