@@ -14,6 +14,7 @@ import { openDatabase } from '@fjord/api/db/client'
 import { quotaOverrides } from '@fjord/api/db/schema'
 import { Provisioner } from '@fjord/api/provisioner/provisioner'
 import { StatusWatcher } from '@fjord/api/provisioner/status-watcher'
+import { createFjordClient, unwrap } from '@fjord/client'
 import { installCrds } from '@fjord/contract/install'
 import { KafkaPools } from '@fjord/contract/resources'
 import { apply } from '@fjord/kube/apply'
@@ -81,52 +82,58 @@ const watcher = new StatusWatcher({
 provisioner.start()
 watcher.start()
 
-let cookie = ''
-let csrf = ''
-async function call(method: string, path: string, body?: unknown) {
-  const response = await app.request(`/v1/orgs/${org}${path}`, {
-    method,
-    headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${await response.text()}`)
-  return (await response.json()) as Record<string, unknown> & { status?: { phase: string } }
-}
-
-const signup = await app.request('/v1/auth/signup', {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({
+// The REST API through its client, in-process.
+const baseUrl = 'http://fjord.bench'
+const inProcess = async (request: Request) => app.fetch(request)
+const signup = await createFjordClient({ baseUrl, fetch: inProcess }).POST('/v1/auth/signup', {
+  body: {
     email: `${org}@example.com`,
     password: 'a long bench password',
     organization: { name: org },
-  }),
+  },
 })
-cookie = signup.headers
+const { csrfToken } = await unwrap(signup)
+const cookie = signup.response.headers
   .getSetCookie()
   .map((header) => header.split(';')[0])
   .join('; ')
-csrf = ((await signup.json()) as { csrfToken: string }).csrfToken
+const fjord = createFjordClient({
+  baseUrl,
+  fetch: inProcess,
+  headers: { cookie, 'x-csrf-token': csrfToken },
+})
+const main = { org, cluster: 'main' }
+const wait = { wait: 'true' } as const
 const [orgRow] = await database.db.query.organizations.findMany({
   where: (organizations, { eq }) => eq(organizations.name, org),
 })
 await database.db
   .insert(quotaOverrides)
   .values({ orgId: orgRow?.id ?? '', topics: 100_000, partitions: 1_000_000 })
-await call('PUT', '/clusters/main?wait=true', {})
-await call('PUT', '/clusters/main/service-accounts/bench?wait=true', {
-  acls: [
-    {
-      resourceType: 'topic',
-      patternType: 'prefixed',
-      name: 't',
-      operations: ['write', 'describe'],
+await unwrap(
+  fjord.PUT('/v1/orgs/{org}/clusters/{cluster}', { params: { path: main, query: wait }, body: {} }),
+)
+const bench = { ...main, serviceAccount: 'bench' }
+await unwrap(
+  fjord.PUT('/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}', {
+    params: { path: bench, query: wait },
+    body: {
+      acls: [
+        {
+          resourceType: 'topic',
+          patternType: 'prefixed',
+          name: 't',
+          operations: ['write', 'describe'],
+        },
+      ],
     },
-  ],
-})
-const credential = (await call('POST', '/clusters/main/service-accounts/bench/credentials')) as {
-  connection: { username: string; password: string; topicPrefix: string }
-}
+  }),
+)
+const credential = await unwrap(
+  fjord.POST('/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}/credentials', {
+    params: { path: bench },
+  }),
+)
 const prefix = credential.connection.topicPrefix
 
 const producer = new Producer({
@@ -164,7 +171,16 @@ const spec = (name: string) => ({ name, partitions: 1, replicationFactor: 1, con
 const names = (kind: string, count: number) =>
   Array.from({ length: count }, (_, i) => `t${kind}-${String(i).padStart(4, '0')}`)
 
-await call('PUT', '/clusters/main/topics/twarmup?wait=true', { partitions: 1 })
+/** A topic of one partition in the cluster, answered at once or, with `wait`, once Ready. */
+const putTopic = (topic: string, query?: typeof wait) =>
+  unwrap(
+    fjord.PUT('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', {
+      params: { path: { ...main, topic }, query },
+      body: { partitions: 1 },
+    }),
+  )
+
+await putTopic('twarmup', wait)
 await usable(`${prefix}twarmup`)
 
 async function oneByOne(kind: string, make: (name: string) => Promise<unknown>) {
@@ -188,19 +204,26 @@ async function inBulk(kind: string, make: (all: string[]) => Promise<unknown>) {
 
 /** Follows a topic through the API, as a client would, until it is Ready. */
 async function ready(name: string): Promise<void> {
-  while ((await call('GET', `/clusters/main/topics/${name}`)).status?.phase !== 'Ready')
-    await sleep(10)
+  const topic = { ...main, topic: name }
+  const get = () =>
+    unwrap(
+      fjord.GET('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', { params: { path: topic } }),
+    )
+  while ((await get()).status.phase !== 'Ready') await sleep(10)
 }
 
 const single = await oneByOne('s', async (name) => {
-  await call('PUT', `/clusters/main/topics/${name}`, { partitions: 1 })
+  await putTopic(name)
   await ready(name)
 })
 const singleFloor = await oneByOne('f', (name) => admin.createTopics([spec(`${prefix}${name}`)]))
 const bulk = await inBulk('b', async (all) => {
-  await call('PUT', '/clusters/main/topics', {
-    topics: all.map((name) => ({ name, partitions: 1 })),
-  })
+  await unwrap(
+    fjord.PUT('/v1/orgs/{org}/clusters/{cluster}/topics', {
+      params: { path: main },
+      body: { topics: all.map((name) => ({ name, partitions: 1 })) },
+    }),
+  )
   for (const name of all) await ready(name)
 })
 const bulkFloor = await inBulk('g', (all) =>
@@ -222,7 +245,7 @@ bench:e2e — PUT of a topic until a produce to it succeeds (stack: one broker, 
 `)
 
 // Tidy up: the cluster's deletion makes the operator delete its topics in Kafka.
-await call('DELETE', '/clusters/main')
+await unwrap(fjord.DELETE('/v1/orgs/{org}/clusters/{cluster}', { params: { path: main } }))
 for (const name of [...names('f', 100), ...names('g', 1_000)]) {
   await admin.deleteTopic(`${prefix}${name}`)
 }

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { outbox, topics as topicRows } from '@fjord/api/db/schema'
-import { expectStatus, stackDatabase } from '@fjord/api/testing/api'
+import { stackDatabase } from '@fjord/api/testing/api'
 import { aTenant, type Tenant, withRoomyQuota } from '@fjord/api/testing/builders'
+import type { components } from '@fjord/client/schema'
 import { KafkaTopics } from '@fjord/contract/resources'
 import { listObjects } from '@fjord/kube/apply'
 import { KafkaAdmin } from '@fjord/operator/kafka/admin'
@@ -9,6 +10,7 @@ import { env } from '@fjord/operator/testing/operator'
 import { aPrivateKafka } from '@fjord/testing/private-kafka'
 import { and, eq, isNull } from 'drizzle-orm'
 import { afterAll, describe, expect, test, vi } from 'vitest'
+import { expectAnswer } from './support/answers.ts'
 import { aPoolOn, aProduct, kubeVia } from './support/product.ts'
 import { aProxy } from './support/proxy.ts'
 
@@ -18,29 +20,16 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup()
 })
 
-interface Topic {
-  name: string
-  kafkaName: string
-  partitions: number
-  status: { phase: string; conditions: { reason: string; message: string }[] }
-}
-
-async function call(
-  product: Product,
-  tenant: Tenant,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<Response> {
-  return product.api.request(method, `/v1/orgs/${tenant.org}${path}`, { as: tenant.owner, body })
-}
+type Topic = components['schemas']['Topic']
 
 async function topicsOf(product: Product, tenant: Tenant, cluster: string): Promise<Topic[]> {
-  const page = await expectStatus(
-    await call(product, tenant, 'GET', `/clusters/${cluster}/topics?limit=100`),
+  const page = await expectAnswer(
+    product.as(tenant.owner).GET('/v1/orgs/{org}/clusters/{cluster}/topics', {
+      params: { path: { org: tenant.org, cluster }, query: { limit: 100 } },
+    }),
     200,
   )
-  return page.items as Topic[]
+  return page.items
 }
 
 /** The prefix of a shared cluster's Kafka names, from the Kafka name of one of its topics. */
@@ -94,16 +83,24 @@ describe('Fjord when a part of it goes away', () => {
     )
     const tenant = await aTenant(product.api)
     await withRoomyQuota(product.api, tenant)
-    await expectStatus(
-      await call(product, tenant, 'PUT', '/clusters/main?wait=true', { type: 'shared' }),
+    const owner = product.as(tenant.owner)
+    const main = { org: tenant.org, cluster: 'main' }
+    await expectAnswer(
+      owner.PUT('/v1/orgs/{org}/clusters/{cluster}', {
+        params: { path: main, query: { wait: 'true' } },
+        body: { type: 'shared' },
+      }),
       201,
     )
 
     await proxy.stop()
     const names = Array.from({ length: 50 }, (_, i) => `t${String(i).padStart(2, '0')}`)
     for (const name of names) {
-      const created = await expectStatus(
-        await call(product, tenant, 'PUT', `/clusters/main/topics/${name}`, { partitions: 1 }),
+      const created = await expectAnswer(
+        owner.PUT('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', {
+          params: { path: { ...main, topic: name } },
+          body: { partitions: 1 },
+        }),
         201,
       )
       expect(created.status).toMatchObject({ phase: 'Pending' })
@@ -147,7 +144,12 @@ describe('Fjord when a part of it goes away', () => {
     const tenant = await aTenant(product.api)
     await withRoomyQuota(product.api, tenant)
     const names = Array.from({ length: 200 }, (_, i) => `bulk-${String(i).padStart(3, '0')}`)
-    await expectStatus(await call(product, tenant, 'PUT', '/clusters/main', {}), 201)
+    const owner = product.as(tenant.owner)
+    const main = { org: tenant.org, cluster: 'main' }
+    await expectAnswer(
+      owner.PUT('/v1/orgs/{org}/clusters/{cluster}', { params: { path: main }, body: {} }),
+      201,
+    )
     const child = () =>
       apiProcess({
         DATABASE_URL: databaseUrl,
@@ -158,9 +160,10 @@ describe('Fjord when a part of it goes away', () => {
       })
     const first = child()
     cleanups.push(async () => first.kill('SIGKILL'))
-    await expectStatus(
-      await call(product, tenant, 'PUT', '/clusters/main/topics', {
-        topics: names.map((name) => ({ name, partitions: 1 })),
+    await expectAnswer(
+      owner.PUT('/v1/orgs/{org}/clusters/{cluster}/topics', {
+        params: { path: main },
+        body: { topics: names.map((name) => ({ name, partitions: 1 })) },
       }),
       200,
     )
@@ -205,25 +208,37 @@ describe('Fjord when a part of it goes away', () => {
     // A pool registered by the platform admin, in a region of its own.
     const { region } = await aPoolOn(product, kafka, 'outage')
     const tenant = await aTenant(product.api)
-    const cluster = await expectStatus(
-      await call(product, tenant, 'PUT', '/clusters/main?wait=true', { type: 'shared', region }),
+    const owner = product.as(tenant.owner)
+    const main = { org: tenant.org, cluster: 'main' }
+    const cluster = await expectAnswer(
+      owner.PUT('/v1/orgs/{org}/clusters/{cluster}', {
+        params: { path: main, query: { wait: 'true' } },
+        body: { type: 'shared', region },
+      }),
       201,
     )
     expect(cluster.bootstrapServers).toBe(kafka.bootstrap)
-    await expectStatus(
-      await call(product, tenant, 'PUT', '/clusters/main/topics/before?wait=true', {
-        partitions: 1,
+    await expectAnswer(
+      owner.PUT('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', {
+        params: { path: { ...main, topic: 'before' }, query: { wait: 'true' } },
+        body: { partitions: 1 },
       }),
       201,
     )
 
     await kafka.down()
-    await expectStatus(
-      await call(product, tenant, 'PUT', '/clusters/main/topics/during', { partitions: 2 }),
+    await expectAnswer(
+      owner.PUT('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', {
+        params: { path: { ...main, topic: 'during' } },
+        body: { partitions: 2 },
+      }),
       201,
     )
-    await expectStatus(
-      await call(product, tenant, 'PATCH', '/clusters/main/topics/before', { partitions: 3 }),
+    await expectAnswer(
+      owner.PATCH('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', {
+        params: { path: { ...main, topic: 'before' } },
+        body: { partitions: 3 },
+      }),
       200,
     )
     await vi.waitFor(

@@ -1,9 +1,9 @@
-import { expectStatus } from '@fjord/api/testing/api'
 import { aTenant } from '@fjord/api/testing/builders'
 import { createObject, deleteObject, getObject } from '@fjord/kube/apply'
 import { ConfigMaps, Namespaces } from '@fjord/kube/resources'
 import { uniqueName } from '@fjord/testing/names'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
+import { expectAnswer, expectProblem } from './support/answers.ts'
 import { aProduct } from './support/product.ts'
 
 let product: Awaited<ReturnType<typeof aProduct>>
@@ -25,10 +25,12 @@ test("an org named after someone else's namespace neither changes nor deletes it
     data: { a: 'b' },
   })
   const tenant = await aTenant(product.api, { org: victim })
-  const org = `/v1/orgs/${tenant.org}`
-  const cluster = await expectStatus(
-    await product.api.request('PUT', `${org}/clusters/main?wait=true`, {
-      as: tenant.owner,
+  const owner = product.as(tenant.owner)
+  const org = { org: tenant.org }
+  const main = { ...org, cluster: 'main' }
+  const cluster = await expectAnswer(
+    owner.PUT('/v1/orgs/{org}/clusters/{cluster}', {
+      params: { path: main, query: { wait: 'true' } },
       body: { type: 'shared' },
     }),
     201,
@@ -36,19 +38,19 @@ test("an org named after someone else's namespace neither changes nor deletes it
   expect(cluster.status).toMatchObject({ phase: 'Ready' })
   expect(tenant.namespace).not.toBe(victim)
 
-  await expectStatus(
-    await product.api.request('DELETE', `${org}/clusters/main`, { as: tenant.owner }),
+  await expectAnswer(
+    owner.DELETE('/v1/orgs/{org}/clusters/{cluster}', { params: { path: main } }),
     202,
   )
   await vi.waitFor(
     async () =>
-      expectStatus(
-        await product.api.request('GET', `${org}/clusters/main`, { as: tenant.owner }),
+      expectProblem(
+        owner.GET('/v1/orgs/{org}/clusters/{cluster}', { params: { path: main } }),
         404,
       ),
     { timeout: 60_000, interval: 250 },
   )
-  await expectStatus(await product.api.request('DELETE', org, { as: tenant.owner }), 204)
+  await expectAnswer(owner.DELETE('/v1/orgs/{org}', { params: { path: org } }), 204)
   // The org's own namespace goes: the org's deletion has reached Kubernetes.
   await vi.waitFor(
     async () => {

@@ -1,5 +1,5 @@
-import { expectStatus } from '@fjord/api/testing/api'
-import { aTenant, type Tenant } from '@fjord/api/testing/builders'
+import { aTenant } from '@fjord/api/testing/builders'
+import type { Answer, Data } from '@fjord/client'
 import { getObject } from '@fjord/kube/apply'
 import { Secrets } from '@fjord/kube/resources'
 import { KafkaAdmin } from '@fjord/operator/kafka/admin'
@@ -7,6 +7,7 @@ import { env } from '@fjord/operator/testing/operator'
 import { kcatWithProperties } from '@fjord/testing/kcat'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { expectAnswer } from './support/answers.ts'
 import { aProduct } from './support/product.ts'
 
 let product: Awaited<ReturnType<typeof aProduct>>
@@ -15,44 +16,51 @@ beforeAll(async () => {
 })
 afterAll(() => product.stop())
 
-type Body = Record<string, unknown>
-interface IssuedCredential {
-  password: string
-  loginReady: boolean
-  connection: { username: string; bootstrapServers: string }
-  clientConfig: { kcat: string; javaProperties: string }
-}
-
-/** A PUT through the REST API that waits until the change is Ready (or fails the test). */
-async function putReady(tenant: Tenant, path: string, body: unknown): Promise<Body> {
-  const response = await product.api.request('PUT', `/v1/orgs/${tenant.org}${path}?wait=true`, {
-    as: tenant.owner,
-    body,
-  })
-  const shown = await expectStatus(response, response.status === 200 ? 200 : 201)
-  expect(shown.status).toMatchObject({ phase: 'Ready' })
+/** A PUT through the REST API with ?wait=true: fails the test unless the change is Ready. */
+async function ready<A extends Answer>(put: Promise<A>): Promise<Data<A>> {
+  const answer = await put
+  const shown = await expectAnswer(answer, answer.response.status === 200 ? 200 : 201)
+  expect(shown).toMatchObject({ status: { phase: 'Ready' } })
   return shown
 }
+
+const wait = { wait: 'true' } as const
 
 /** A tenant with a Ready shared cluster, a Ready topic and a service account with credentials. */
 async function aTenantWithATopic() {
   const tenant = await aTenant(product.api)
-  const cluster = await putReady(tenant, '/clusters/main', { type: 'shared' })
-  const topic = await putReady(tenant, '/clusters/main/topics/orders', { partitions: 3 })
-  await putReady(tenant, '/clusters/main/service-accounts/shop', {
-    acls: [
-      { resourceType: 'topic', name: 'orders', operations: ['read', 'write', 'describe'] },
-      { resourceType: 'group', patternType: 'prefixed', name: 'shop-', operations: ['read'] },
-    ],
-  })
-  const credential = (await expectStatus(
-    await product.api.request(
-      'POST',
-      `/v1/orgs/${tenant.org}/clusters/main/service-accounts/shop/credentials`,
-      { as: tenant.owner },
-    ),
+  const owner = product.as(tenant.owner)
+  const main = { org: tenant.org, cluster: 'main' }
+  const shop = { ...main, serviceAccount: 'shop' }
+  const cluster = await ready(
+    owner.PUT('/v1/orgs/{org}/clusters/{cluster}', {
+      params: { path: main, query: wait },
+      body: { type: 'shared' },
+    }),
+  )
+  const topic = await ready(
+    owner.PUT('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', {
+      params: { path: { ...main, topic: 'orders' }, query: wait },
+      body: { partitions: 3 },
+    }),
+  )
+  await ready(
+    owner.PUT('/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}', {
+      params: { path: shop, query: wait },
+      body: {
+        acls: [
+          { resourceType: 'topic', name: 'orders', operations: ['read', 'write', 'describe'] },
+          { resourceType: 'group', patternType: 'prefixed', name: 'shop-', operations: ['read'] },
+        ],
+      },
+    }),
+  )
+  const credential = await expectAnswer(
+    owner.POST('/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}/credentials', {
+      params: { path: shop },
+    }),
     201,
-  )) as unknown as IssuedCredential
+  )
   return { tenant, cluster, topic, credential }
 }
 
@@ -89,7 +97,7 @@ describe('Fjord end to end, through the REST API only', () => {
     // at once: the answer came when Kafka had the password.
     expect(credential.loginReady).toBe(true)
     const config = credential.clientConfig.kcat
-    const kafkaTopic = topic.kafkaName as string
+    const kafkaTopic = topic.kafkaName
     expect((await kcatWithProperties(config, ['-P', '-t', kafkaTopic], 'first\n')).stderr).toBe('')
     await kcatWithProperties(config, ['-P', '-t', kafkaTopic], 'second\n')
     const consumed = await kcatWithProperties(config, [
@@ -109,7 +117,7 @@ describe('Fjord end to end, through the REST API only', () => {
   test("keeps one org's credentials off another org's topics and groups, and inside its own prefix", async () => {
     const a = await aTenantWithATopic()
     const b = await aTenantWithATopic()
-    const theirTopic = a.topic.kafkaName as string
+    const theirTopic = a.topic.kafkaName
     const bConfig = b.credential.clientConfig.kcat
     expect((await kcatWithProperties(bConfig, ['-L', '-m', '5'])).code).toBe(0)
 

@@ -1,4 +1,3 @@
-import { expectStatus } from '@fjord/api/testing/api'
 import { aTenant, type Tenant } from '@fjord/api/testing/builders'
 import { KafkaAdmin } from '@fjord/operator/kafka/admin'
 import { tenantMechanism } from '@fjord/operator/kafka/scram'
@@ -7,6 +6,7 @@ import { firstIterated } from '@fjord/testing/kafka-20774'
 import { kcat } from '@fjord/testing/kcat'
 import { aPrivateKafka } from '@fjord/testing/private-kafka'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
+import { expectAnswer } from './support/answers.ts'
 import { aPoolOn, aProduct } from './support/product.ts'
 
 /**
@@ -52,19 +52,20 @@ interface Account {
   credentialId: string
 }
 
-async function call(tenant: Tenant, method: string, path: string, body?: unknown) {
-  return product.api.request(method, `/v1/orgs/${tenant.org}/clusters/main${path}`, {
-    as: tenant.owner,
-    body,
-  })
-}
+/** The paths of a tenant's cluster `main`, and of a service account in it. */
+const inMain = (tenant: Tenant) => ({ org: tenant.org, cluster: 'main' })
+const account = (tenant: Tenant, serviceAccount: string) => ({
+  ...inMain(tenant),
+  serviceAccount,
+})
 
 /** A tenant with a cluster on the drill's pool and service accounts with credentials issued. */
 async function aTenantWithAccounts(names: string[]): Promise<Account[]> {
   const tenant = await aTenant(product.api)
-  const cluster = await expectStatus(
-    await product.api.request('PUT', `/v1/orgs/${tenant.org}/clusters/main?wait=true`, {
-      as: tenant.owner,
+  const owner = product.as(tenant.owner)
+  const cluster = await expectAnswer(
+    owner.PUT('/v1/orgs/{org}/clusters/{cluster}', {
+      params: { path: inMain(tenant), query: { wait: 'true' } },
       body: { type: 'shared', region },
     }),
     201,
@@ -72,16 +73,22 @@ async function aTenantWithAccounts(names: string[]): Promise<Account[]> {
   expect(cluster.bootstrapServers).toBe(broker.bootstrap)
   const accounts: Account[] = []
   for (const name of names) {
-    await expectStatus(
-      await call(tenant, 'PUT', `/service-accounts/${name}?wait=true`, {
-        acls: [{ resourceType: 'topic', name: 'orders', operations: ['read', 'describe'] }],
+    await expectAnswer(
+      owner.PUT('/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}', {
+        params: { path: account(tenant, name), query: { wait: 'true' } },
+        body: {
+          acls: [{ resourceType: 'topic', name: 'orders', operations: ['read', 'describe'] }],
+        },
       }),
       201,
     )
-    const issued = (await expectStatus(
-      await call(tenant, 'POST', `/service-accounts/${name}/credentials`),
+    const issued = await expectAnswer(
+      owner.POST(
+        '/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}/credentials',
+        { params: { path: account(tenant, name) } },
+      ),
       201,
-    )) as { id: string; password: string; connection: { username: string } }
+    )
     accounts.push({
       tenant,
       name,
@@ -104,11 +111,15 @@ async function logsIn(a: { username: string; password: string }): Promise<boolea
 async function credentialIds(accounts: Account[]): Promise<string[][]> {
   return Promise.all(
     accounts.map(async (a) => {
-      const list = await expectStatus(
-        await call(a.tenant, 'GET', `/service-accounts/${a.name}/credentials`),
+      const owner = product.as(a.tenant.owner)
+      const list = await expectAnswer(
+        owner.GET(
+          '/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}/credentials',
+          { params: { path: account(a.tenant, a.name) } },
+        ),
         200,
       )
-      return (list.items as { id: string }[]).map((c) => c.id)
+      return list.items.map((c) => c.id)
     }),
   )
 }
@@ -145,7 +156,13 @@ test('every tenant logs in again after Kafka restarts, with no credential issued
   ]
   const kept = accounts.filter((a) => !deleted.includes(a))
   for (const a of deleted) {
-    await expectStatus(await call(a.tenant, 'DELETE', `/service-accounts/${a.name}`), 202)
+    const owner = product.as(a.tenant.owner)
+    await expectAnswer(
+      owner.DELETE('/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}', {
+        params: { path: account(a.tenant, a.name) },
+      }),
+      202,
+    )
   }
   const admin = new KafkaAdmin({
     bootstrapServers: [broker.bootstrap],

@@ -5,6 +5,7 @@ import { stackKafka } from '@fjord/operator/testing/operator'
 import { kcat, kcatWithProperties, stackAdmin } from '@fjord/testing/kcat'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
+import { expectAnswer, expectProblem } from './support/answers.ts'
 import { aProduct } from './support/product.ts'
 
 const samplePeriodMs = 2_000
@@ -14,36 +15,48 @@ beforeAll(async () => {
 })
 afterAll(() => product.stop())
 
-async function call(tenant: Tenant, method: string, path: string, body?: unknown) {
-  return product.api.request(method, `/v1/orgs/${tenant.org}${path}`, { as: tenant.owner, body })
-}
+/** The paths of a tenant's cluster `main`. */
+const inMain = (tenant: Tenant) => ({ org: tenant.org, cluster: 'main' })
 
 /** A free-plan tenant with a Ready topic and the kcat configuration of a service account. */
 async function aProducer(topic: string, partitions: number) {
   const tenant = await aTenant(product.api)
-  await expectStatus(await call(tenant, 'PUT', '/clusters/main?wait=true', {}), 201)
-  const made = await expectStatus(
-    await call(tenant, 'PUT', `/clusters/main/topics/${topic}?wait=true`, { partitions }),
-    201,
-  )
-  await expectStatus(
-    await call(tenant, 'PUT', '/clusters/main/service-accounts/app?wait=true', {
-      acls: [{ resourceType: 'topic', name: topic, operations: ['write', 'describe'] }],
+  const owner = product.as(tenant.owner)
+  const wait = { wait: 'true' } as const
+  await expectAnswer(
+    owner.PUT('/v1/orgs/{org}/clusters/{cluster}', {
+      params: { path: inMain(tenant), query: wait },
+      body: {},
     }),
     201,
   )
-  const credential = await expectStatus(
-    await call(tenant, 'POST', '/clusters/main/service-accounts/app/credentials'),
+  const made = await expectAnswer(
+    owner.PUT('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', {
+      params: { path: { ...inMain(tenant), topic }, query: wait },
+      body: { partitions },
+    }),
+    201,
+  )
+  const app = { ...inMain(tenant), serviceAccount: 'app' }
+  await expectAnswer(
+    owner.PUT('/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}', {
+      params: { path: app, query: wait },
+      body: { acls: [{ resourceType: 'topic', name: topic, operations: ['write', 'describe'] }] },
+    }),
+    201,
+  )
+  const credential = await expectAnswer(
+    owner.POST('/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}/credentials', {
+      params: { path: app },
+    }),
     201,
   )
   expect(credential.loginReady).toBe(true)
-  const config = (credential.clientConfig as { kcat: string }).kcat
-  const kafkaTopic = made.kafkaName as string
   return {
     tenant,
-    config,
-    kafkaTopic,
-    username: (credential.connection as { username: string }).username,
+    config: credential.clientConfig.kcat,
+    kafkaTopic: made.kafkaName,
+    username: credential.connection.username,
   }
 }
 
@@ -96,8 +109,11 @@ describe('plan quotas and metering, end to end', () => {
     expect(throttled.stderr).toMatch(/throttled/)
     expect(free.stderr).not.toMatch(/throttled/)
 
-    const refused = await expectStatus(
-      await call(tenant, 'PUT', '/clusters/main/topics/wide', { partitions: 30 }),
+    const refused = await expectProblem(
+      product.as(tenant.owner).PUT('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', {
+        params: { path: { ...inMain(tenant), topic: 'wide' } },
+        body: { partitions: 30 },
+      }),
       422,
     )
     expect(refused).toMatchObject({
@@ -115,15 +131,16 @@ describe('plan quotas and metering, end to end', () => {
     const from = new Date(Date.now() - 60 * 60 * 1000).toISOString()
     const to = new Date(Date.now() + 60 * 60 * 1000).toISOString()
     const usage = async (granularity: 'raw' | 'hour') => {
-      const answer = await expectStatus(
-        await call(
-          tenant,
-          'GET',
-          `/usage?granularity=${granularity}&from=${from}&to=${to}&cluster=main&topic=events`,
-        ),
+      const answer = await expectAnswer(
+        product.as(tenant.owner).GET('/v1/orgs/{org}/usage', {
+          params: {
+            path: { org: tenant.org },
+            query: { granularity, from, to, cluster: 'main', topic: 'events' },
+          },
+        }),
         200,
       )
-      const points = answer.points as { messagesIn: number; storageBytes: number }[]
+      const points = answer.points
       return {
         messagesIn: points.reduce((total, point) => total + point.messagesIn, 0),
         storageBytes: Math.max(0, ...points.map((point) => point.storageBytes)),
@@ -139,8 +156,14 @@ describe('plan quotas and metering, end to end', () => {
     expect(await usage('hour')).toMatchObject({ messagesIn: produced })
 
     // The operator's batches again, as a retry would send them: nothing changes.
-    const [topic] = (await expectStatus(await call(tenant, 'GET', '/clusters/main/topics'), 200))
-      .items as { id: string }[]
+    const [topic] = (
+      await expectAnswer(
+        product.as(tenant.owner).GET('/v1/orgs/{org}/clusters/{cluster}/topics', {
+          params: { path: inMain(tenant) },
+        }),
+        200,
+      )
+    ).items
     const rows = await product.api.database.db
       .select()
       .from(usageSamples)

@@ -1,12 +1,15 @@
 import type { AddressInfo } from 'node:net'
 import { Provisioner } from '@fjord/api/provisioner/provisioner'
 import { StatusWatcher } from '@fjord/api/provisioner/status-watcher'
-import { expectStatus, startTestApi } from '@fjord/api/testing/api'
+import { type Caller, startTestApi } from '@fjord/api/testing/api'
+import { createFjordClient, type FjordClient } from '@fjord/client'
+import type { components } from '@fjord/client/schema'
 import { KubeClient } from '@fjord/kube/client'
 import { anOperatorWorld, env } from '@fjord/operator/testing/operator'
 import { serve } from '@hono/node-server'
 import pino from 'pino'
 import { expect, vi } from 'vitest'
+import { expectAnswer } from './answers.ts'
 
 export interface ProductOptions {
   /** How the api reaches Kubernetes, when not directly (a proxy a test can stop). */
@@ -66,8 +69,16 @@ export async function aProduct(options: ProductOptions = {}) {
       ? []
       : [new Provisioner(scope), new StatusWatcher({ ...scope, lease })]
   for (const part of running) part.start()
+  const baseUrl = `http://127.0.0.1:${port}`
   return {
     api,
+    /** A client of the REST API, over HTTP, calling as `caller`. */
+    as(caller: Caller): FjordClient {
+      if (caller.kind === 'api_key') return createFjordClient({ baseUrl, token: caller.token })
+      if (caller.kind === 'anonymous') return createFjordClient({ baseUrl })
+      const headers = { cookie: caller.cookie, 'x-csrf-token': caller.csrfToken }
+      return createFjordClient({ baseUrl, headers })
+    },
     world,
     kube,
     resourceLabels,
@@ -99,6 +110,8 @@ export function kubeVia(port: number): KubeClient {
 }
 
 type Product = Awaited<ReturnType<typeof aProduct>>
+type Pool = components['schemas']['Pool']
+type PoolSpec = components['schemas']['PoolSpec']
 
 /**
  * A private broker registered through the platform API as a pool of its own, in a region of
@@ -109,17 +122,18 @@ export async function aPoolOn(
   product: Product,
   broker: {
     bootstrap: string
-    mechanism: string
+    mechanism: PoolSpec['saslMechanism']
     admin: { username: string; password: string }
   },
   name: string,
-  expectReady: (pool: Record<string, unknown>) => void = () => {},
+  expectReady: (pool: Pool) => void = () => {},
 ): Promise<{ pool: string; region: string }> {
   const pool = `${name}-${product.world.namespace}`
   const region = pool
-  await expectStatus(
-    await product.api.request('PUT', `/admin/v1/pools/${pool}`, {
-      as: product.platformAdmin,
+  const admin = product.as(product.platformAdmin)
+  await expectAnswer(
+    admin.PUT('/admin/v1/pools/{pool}', {
+      params: { path: { pool } },
       body: {
         bootstrapServers: [broker.bootstrap],
         saslMechanism: broker.mechanism,
@@ -132,13 +146,10 @@ export async function aPoolOn(
   )
   await vi.waitFor(
     async () => {
-      const pools = await expectStatus(
-        await product.api.request('GET', '/admin/v1/pools', { as: product.platformAdmin }),
-        200,
-      )
-      const found = (pools.items as Record<string, unknown>[]).find((p) => p.name === pool)
+      const pools = await expectAnswer(admin.GET('/admin/v1/pools'), 200)
+      const found = pools.items.find((p) => p.name === pool)
       expect(found, `pool ${pool}`).toMatchObject({ phase: 'Ready' })
-      expectReady(found as Record<string, unknown>)
+      expectReady(found as Pool)
     },
     { timeout: 30_000, interval: 500 },
   )
