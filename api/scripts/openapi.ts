@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 /**
- * Writes the OpenAPI document the api serves at /v1/openapi.json to a file (or stdout), for the
- * generated client (packages/client). Builds the app in-process on PGlite in memory: no server,
- * no Kubernetes, no migrations (serving the document reads no table).
+ * Prints the OpenAPI document the api serves at /v1/openapi.json, from which
+ * `npm run client:generate` makes packages/client. Builds the app in-process on PGlite in
+ * memory: no server, no Kubernetes, no migrations (serving the document reads no table).
  */
-import { writeFileSync } from 'node:fs'
 import { createApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { openDatabase } from '../src/db/client.ts'
@@ -42,7 +41,4 @@ const written = {
     ),
   ),
 }
-const text = `${JSON.stringify(written, null, 2)}\n`
-const [file] = process.argv.slice(2)
-if (file) writeFileSync(file, text)
-else process.stdout.write(text)
+process.stdout.write(`${JSON.stringify(written, null, 2)}\n`)
