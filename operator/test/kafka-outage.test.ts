@@ -3,11 +3,11 @@ import { readyCondition, reasons } from '@fjord/contract/reasons'
 import type { KafkaTopic } from '@fjord/contract/types'
 import { apply } from '@fjord/kube/apply'
 import { Secrets } from '@fjord/kube/resources'
+import { anOperatorWorld, untilPhase } from '@fjord/testing/operator'
 import { aPrivateKafka } from '@fjord/testing/private-kafka'
 import { aPool, aSharedCluster, aTopic } from '@fjord/testing/resources'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import { KafkaAdmin } from '../src/kafka/admin.ts'
-import { anOperatorWorld, untilPhase } from './support/operator.ts'
 
 let world: Awaited<ReturnType<typeof anOperatorWorld>>
 let broker: Awaited<ReturnType<typeof aPrivateKafka>>

@@ -4,13 +4,13 @@ import type { AddressInfo } from 'node:net'
 import { labels } from '@fjord/contract/metadata'
 import { kcat, stackAdmin } from '@fjord/testing/kcat'
 import { uniqueName } from '@fjord/testing/names'
+import { anOperatorWorld, env, stackKafka, untilPhase } from '@fjord/testing/operator'
 import { aSharedCluster, aTopic } from '@fjord/testing/resources'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import { startOperator } from '../src/main.ts'
 import { UsageMeter } from '../src/metering/meter.ts'
 import type { MeteredTopic, UsageSample } from '../src/metering/samples.ts'
-import { anOperatorWorld, env, stackKafka, untilPhase } from './support/operator.ts'
 
 const kafka = stackKafka()
 const made: string[] = []

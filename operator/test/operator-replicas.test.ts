@@ -6,10 +6,10 @@ import type { KafkaCluster, KafkaTopic } from '@fjord/contract/types'
 import { deleteObject } from '@fjord/kube/apply'
 import { Leases, objectPath } from '@fjord/kube/resources'
 import { uniqueName } from '@fjord/testing/names'
+import { anOperatorWorld, stackKafka, untilPhase } from '@fjord/testing/operator'
 import { aSharedCluster, aTopic } from '@fjord/testing/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import { anOperatorWorld, stackKafka, untilPhase } from './support/operator.ts'
 
 let world: Awaited<ReturnType<typeof anOperatorWorld>>
 const kafka = stackKafka()

@@ -6,10 +6,10 @@ import { apply } from '@fjord/kube/apply'
 import { Namespaces, objectPath, Secrets, StatefulSets } from '@fjord/kube/resources'
 import { kcat } from '@fjord/testing/kcat'
 import { uniqueName } from '@fjord/testing/names'
+import { anOperatorWorld, stackKafka, types, untilPhase } from '@fjord/testing/operator'
 import { aSharedCluster, aTopic, aUser } from '@fjord/testing/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { anOperatorWorld, stackKafka, types, untilPhase } from './support/operator.ts'
 
 let world: Awaited<ReturnType<typeof anOperatorWorld>>
 const kafka = stackKafka()

@@ -7,6 +7,7 @@ import type { KubeClient, KubeObject } from '@fjord/kube/client'
 import { isConflict, isNotFound } from '@fjord/kube/errors'
 import { objectPath } from '@fjord/kube/resources'
 import { uniqueName } from '@fjord/testing/names'
+import { anOperatorWorld, stackKafka, untilPhase } from '@fjord/testing/operator'
 import { aSharedCluster, aTopic } from '@fjord/testing/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
 import pino from 'pino'
@@ -15,7 +16,6 @@ import type { KafkaAdmin } from '../src/kafka/admin.ts'
 import { TopicCreateBatcher } from '../src/kafka/batcher.ts'
 import type { OperatorContext } from '../src/reconcilers/context.ts'
 import { topicReconciler } from '../src/reconcilers/topic.ts'
-import { anOperatorWorld, stackKafka, untilPhase } from './support/operator.ts'
 
 // The topic reconciler, driven pass by pass on a context whose Kafka admin and informer cache
 // the tests control, so that a broker's lagging metadata and a stale cache happen on cue. The

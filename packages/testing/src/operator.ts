@@ -1,18 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { join } from 'node:path'
+import { createRequire } from 'node:module'
 import { installCrds } from '@fjord/contract/install'
 import { KafkaClusters, KafkaPools, KafkaTopics, KafkaUsers } from '@fjord/contract/resources'
 import type { FjordResource } from '@fjord/contract/types'
 import { apply } from '@fjord/kube/apply'
 import { KubeClient, type KubeObject } from '@fjord/kube/client'
 import { Namespaces, objectPath, Secrets } from '@fjord/kube/resources'
+import { type MeteringConfig, operatorNodeFlags } from '@fjord/operator/config'
+import { KafkaAdmin } from '@fjord/operator/kafka/admin'
+import { startOperator } from '@fjord/operator/main'
 import { readStackEnv } from '@fjord/stack/env'
-import { uniqueName } from '@fjord/testing/names'
-import { aPool } from '@fjord/testing/resources'
 import { vi } from 'vitest'
-import { type MeteringConfig, operatorNodeFlags } from '../../src/config.ts'
-import { KafkaAdmin } from '../../src/kafka/admin.ts'
-import { startOperator } from '../../src/main.ts'
+import { uniqueName } from './names.ts'
+import { aPool } from './resources.ts'
 
 export const env = readStackEnv()
 export const types = {
@@ -75,7 +75,7 @@ export async function anOperatorWorld({
       process.execPath,
       [
         ...operatorNodeFlags,
-        join(import.meta.dirname, '..', '..', 'src', 'main.ts'),
+        createRequire(import.meta.url).resolve('@fjord/operator/main'),
         ...[
           '--kubeconfig',
           env.kube.kubeconfig,
