@@ -1,4 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { annotations, isCreatedByFjord, labels } from '@fjord/contract/metadata'
+import { passwordSecretName, topicResourceName, userResourceName } from '@fjord/contract/naming'
+import { readyCondition, reasons } from '@fjord/contract/reasons'
 import { KafkaClusters, KafkaTopics, KafkaUsers } from '@fjord/contract/resources'
 import { createObject, deleteObject, getObject, replaceObject } from '@fjord/kube/apply'
 import type { KubeClient, KubeObject } from '@fjord/kube/client'
@@ -27,19 +30,7 @@ import {
   refreshOrgNamespace,
 } from './ownership.ts'
 import { choosePool } from './pools.ts'
-import {
-  clusterResource,
-  credentialAnnotation,
-  fieldManager,
-  generationAnnotation,
-  labels,
-  ownedBy,
-  passwordSecretName,
-  topicResource,
-  topicResourceName,
-  userResource,
-  userResourceName,
-} from './resources.ts'
+import { clusterResource, fieldManager, topicResource, userResource } from './resources.ts'
 
 type Result = { done: true } | { done: false; reason: string; retryInMs?: number }
 /** A claimed row, its payload read as the change its action names. */
@@ -171,7 +162,7 @@ export class Provisioner {
           { aggregate: latest.aggregateType, id: latest.aggregateId, err: error.message },
           'provisioner: refused to touch an object Fjord did not create',
         )
-        await this.#noteRetrying(latest, error.message, 'NotCreatedByFjord')
+        await this.#noteRetrying(latest, error.message, reasons.NotCreatedByFjord)
         await retryLater(this.#db, ids, attempts, error.message, refusedRetryMs)
         return
       }
@@ -259,14 +250,15 @@ export class Provisioner {
     const { name, namespace } = object.metadata
     const existing = await getObject(this.#kube, type, name, namespace)
     if (existing) {
-      if (!ownedBy(existing, org.id)) throw new NotCreatedByFjord(type.kind, name, namespace)
+      if (!isCreatedByFjord(existing, org.id))
+        throw new NotCreatedByFjord(type.kind, name, namespace)
       if (existing.metadata.labels?.[idLabel] !== object.metadata.labels[idLabel]) {
         return later(`an earlier ${type.kind} ${name} is still being deleted`, 2_000)
       }
       if (existing.metadata.deletionTimestamp) {
         return later(`${type.kind} ${name} is still being deleted`, 2_000)
       }
-      const applied = Number(existing.metadata.annotations?.[generationAnnotation] ?? 0)
+      const applied = Number(existing.metadata.annotations?.[annotations.generation] ?? 0)
       if (applied > generation) return done
     }
     try {
@@ -436,7 +428,7 @@ export class Provisioner {
    */
   async #deleteCredentialSecret({ namespace, secret, credentialId }: PasswordSecret) {
     const existing = await getObject(this.#kube, Secrets, secret, namespace)
-    if (!existing || existing.metadata.annotations?.[credentialAnnotation] !== credentialId) {
+    if (!existing || existing.metadata.annotations?.[annotations.credentialId] !== credentialId) {
       return false
     }
     await deleteObject(this.#kube, Secrets, secret, namespace, {
@@ -494,9 +486,9 @@ export class Provisioner {
     ]
     if (!table) return
     const condition: Condition = {
-      type: 'Ready',
+      type: readyCondition,
       status: 'False',
-      reason: refusal ?? 'ProvisioningRetrying',
+      reason: refusal ?? reasons.ProvisioningRetrying,
       message: refusal ? message : `not handed to Kubernetes yet (${message}); retrying`,
       lastTransitionTime: new Date().toISOString(),
     }

@@ -1,4 +1,4 @@
-import { annotations, createdByFjord, isCreatedByFjord, labels } from '@fjord/contract/metadata'
+import { annotations, createdByFjord, labels } from '@fjord/contract/metadata'
 import {
   passwordSecretKey,
   passwordSecretName,
@@ -24,19 +24,6 @@ import type { QuotaLimits } from '../quota/limits.ts'
  * can find their way back, and the generation it was made from, so an older generation is
  * never applied over a newer one.
  */
-
-export {
-  orgNamespaceName,
-  passwordSecretName,
-  topicResourceName,
-  userResourceName,
-} from '@fjord/contract/naming'
-// provisioner.ts, status-watcher.ts, routes/credentials.ts and resources/organizations.ts still
-// import these from here; they are to import them from @fjord/contract instead.
-export { labels }
-export const generationAnnotation = annotations.generation
-export const credentialAnnotation = annotations.credentialId
-export const ownedBy = isCreatedByFjord
 
 /** The field manager of everything the api writes; the operator writes as fjord-operator. */
 export const fieldManager = 'fjord-api'

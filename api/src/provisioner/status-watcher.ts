@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { annotations, labels } from '@fjord/contract/metadata'
+import { kafkaPrincipal } from '@fjord/contract/naming'
 import { KafkaClusters, KafkaTopics, KafkaUsers } from '@fjord/contract/resources'
 import type { FjordResource } from '@fjord/contract/types'
 import type { KubeClient, KubeObject } from '@fjord/kube/client'
@@ -12,7 +14,7 @@ import type { Db } from '../db/client.ts'
 import { type Condition, clusters, serviceAccounts, topics } from '../db/schema/index.ts'
 import type { Actor } from '../http/context.ts'
 import { enqueue } from '../resources/changes.ts'
-import { generationAnnotation, labels, selectorOf } from './resources.ts'
+import { selectorOf } from './resources.ts'
 
 type Resource = FjordResource & KubeObject
 
@@ -44,7 +46,7 @@ const kinds = {
     aggregate: 'service_account',
     idLabel: labels.serviceAccountId,
     extra: (status: Record<string, unknown>) =>
-      typeof status.username === 'string' ? { principal: `User:${status.username}` } : {},
+      typeof status.username === 'string' ? { principal: kafkaPrincipal(status.username) } : {},
   },
 } as const
 
@@ -268,7 +270,7 @@ export class StatusWatcher {
       return
     }
     const status = object.status as (Record<string, unknown> & FjordResource['status']) | undefined
-    const generation = Number(object.metadata.annotations?.[generationAnnotation])
+    const generation = Number(object.metadata.annotations?.[annotations.generation])
     // Only a status about the spec as it is now says anything about that generation.
     if (!status?.phase || !generation || status.observedGeneration !== object.metadata.generation)
       return

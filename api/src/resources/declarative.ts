@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { readyCondition } from '@fjord/contract/reasons'
 import { z } from '@hono/zod-openapi'
 import type { Tx } from '../db/client.ts'
 import { ApiError, conflict, notFound } from '../errors.ts'
@@ -202,7 +203,7 @@ async function settle<Row extends Stored & Settling, Spec, Shown>(
       return shown
     }
     if (Date.now() >= deadline) {
-      const why = row.conditions.find((condition) => condition.type === 'Ready')?.message
+      const why = row.conditions.find((condition) => condition.type === readyCondition)?.message
       throw new ApiError(
         'wait_timeout',
         `${kind.label} ${name} was accepted but is not Ready or Failed after ${options.timeoutSeconds} s (phase ${row.phase}${why ? `: ${why}` : ''}); it goes on, GET it to follow`,

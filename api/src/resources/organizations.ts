@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
+import { orgNamespaceName } from '@fjord/contract/naming'
 import { z } from '@hono/zod-openapi'
 import type { Tx } from '../db/client.ts'
 import { memberships, organizations } from '../db/schema/index.ts'
 import { conflict, isUniqueViolation } from '../errors.ts'
 import type { Actor } from '../http/context.ts'
-import { orgNamespaceName } from '../provisioner/resources.ts'
 import { plans } from '../quota/limits.ts'
 import { enqueue } from './changes.ts'
 

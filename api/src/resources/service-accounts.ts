@@ -1,3 +1,4 @@
+import { kafkaName, kafkaPrincipal } from '@fjord/contract/naming'
 import { z } from '@hono/zod-openapi'
 import { and, eq } from 'drizzle-orm'
 import { type Acl, type clusters, serviceAccounts } from '../db/schema/index.ts'
@@ -134,7 +135,7 @@ export function serviceAccountKind(
           clusterId: cluster.id,
           name,
           // On a shared cluster the principal and every ACL stay inside the cluster's prefix.
-          principal: `User:${cluster.kafkaPrefix}${name}`,
+          principal: kafkaPrincipal(kafkaName(cluster.kafkaPrefix, name)),
           ...spec,
         })
         .returning()

@@ -1,14 +1,6 @@
+import { phases } from '@fjord/contract/types'
 import { z } from '@hono/zod-openapi'
 import type { Condition } from '../db/schema/index.ts'
-
-export const phases = [
-  'Pending',
-  'Provisioning',
-  'Ready',
-  'Updating',
-  'Deleting',
-  'Failed',
-] as const
 
 export const StatusSchema = z
   .object({

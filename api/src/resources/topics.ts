@@ -1,3 +1,4 @@
+import { kafkaName } from '@fjord/contract/naming'
 import { z } from '@hono/zod-openapi'
 import { and, eq, getTableColumns } from 'drizzle-orm'
 import { type Db, runStatement, type Tx } from '../db/client.ts'
@@ -191,7 +192,7 @@ export async function insertTopic(
         clusterId: cluster.id,
         name,
         collisionKey: collisionKeyOf(name),
-        kafkaName: `${cluster.kafkaPrefix}${name}`,
+        kafkaName: kafkaName(cluster.kafkaPrefix, name),
         ...spec,
       })
       .returning(topicColumns)

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { kafkaName, passwordSecretName, userResourceName } from '@fjord/contract/naming'
 import { z } from '@hono/zod-openapi'
 import { and, eq } from 'drizzle-orm'
 import { randomToken } from '../auth/tokens.ts'
@@ -17,7 +18,7 @@ import {
 } from '../provisioner/credentials.ts'
 import { kubeOf } from '../provisioner/kube.ts'
 import { cancelUnstarted } from '../provisioner/outbox.ts'
-import { passwordSecret, passwordSecretName, userResourceName } from '../provisioner/resources.ts'
+import { passwordSecret } from '../provisioner/resources.ts'
 import { enqueue } from '../resources/changes.ts'
 import { findClusterOr404 } from '../resources/clusters.ts'
 import { serviceAccountKind } from '../resources/service-accounts.ts'
@@ -174,7 +175,7 @@ export function credentialRoutes() {
           actor: tenant.actor,
           requestId: c.get('requestId'),
           action: 'credential.issue',
-          targetName: `${cluster.kafkaPrefix}${account.name}`,
+          targetName: kafkaName(cluster.kafkaPrefix, account.name),
           aggregateId: credentialId,
           payload: {
             namespace: tenant.namespace,
@@ -217,7 +218,7 @@ export function credentialRoutes() {
           id: credentialId,
           orgId: tenant.orgId,
           serviceAccountId: account.id,
-          username: `${cluster.kafkaPrefix}${account.name}`,
+          username: kafkaName(cluster.kafkaPrefix, account.name),
           mechanism: scramMechanism,
         })
         .returning()
