@@ -3,6 +3,8 @@ import { outbox, topics as topicRows } from '@fjord/api/db/schema'
 import { stackDatabase } from '@fjord/api/testing/api'
 import { aTenant, type Tenant, withRoomyQuota } from '@fjord/api/testing/builders'
 import type { components } from '@fjord/client/schema'
+import { labels } from '@fjord/contract/metadata'
+import { reasons } from '@fjord/contract/reasons'
 import { KafkaTopics } from '@fjord/contract/resources'
 import { listObjects } from '@fjord/kube/apply'
 import { KafkaAdmin } from '@fjord/operator/kafka/admin'
@@ -43,7 +45,7 @@ function kafkaPrefixOf(topic: { name: string; kafkaName: string | null }): strin
 /** The KafkaTopics the provisioner made for an org, in whatever namespace it has. */
 function kafkaTopicsOf(product: Product, tenant: Tenant) {
   return listObjects(product.kube, KafkaTopics, {
-    labelSelector: `fjord.dev/org-id=${tenant.orgId}`,
+    labelSelector: `${labels.orgId}=${tenant.orgId}`,
   })
 }
 
@@ -109,7 +111,7 @@ describe('Fjord when a part of it goes away', () => {
     await vi.waitFor(
       async () => {
         const [first] = await topicsOf(product, tenant, 'main')
-        expect(first?.status.conditions[0]?.reason).toBe('ProvisioningRetrying')
+        expect(first?.status.conditions[0]?.reason).toBe(reasons.ProvisioningRetrying)
       },
       { timeout: 20_000, interval: 500 },
     )
@@ -245,7 +247,7 @@ describe('Fjord when a part of it goes away', () => {
       async () => {
         const during = (await topicsOf(product, tenant, 'main')).find((t) => t.name === 'during')
         expect(during?.status.conditions[0]).toMatchObject({
-          reason: 'KafkaUnavailable',
+          reason: reasons.KafkaUnavailable,
           message: expect.stringMatching(/retrying/),
         })
       },
