@@ -1,7 +1,11 @@
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { orgUsage, quotaOverrides, topics } from '../src/db/schema/index.ts'
-import { expectStatus, startTestApi, type TestApi } from './support/api.ts'
+import { clusters, orgUsage, quotaOverrides, topics } from '../src/db/schema/index.ts'
+import { planLimits, type QuotaLimits, quotaViolations } from '../src/quota/limits.ts'
+import { parseOverrideArguments, setQuotaOverride } from '../src/quota/overrides.ts'
+import { readQuota } from '../src/quota/usage.ts'
+import { topicQuotaChange } from '../src/resources/topics.ts'
+import { expectStatus, stackDatabase, startTestApi, type TestApi } from './support/api.ts'
 import {
   aCluster,
   aTenant,
@@ -210,6 +214,124 @@ describe('quotas of the free plan', () => {
       422,
     )
     expect(problem).toMatchObject({ code: 'quota_exceeded', limit: 'partitions' })
+  })
+})
+
+describe('a topic create, through the fast path, the general path and the bulk apply', () => {
+  // Every limit the plans have, each in turn without room: one added later is covered too.
+  const limits = Object.keys(planLimits.free) as (keyof QuotaLimits)[]
+
+  it.each(limits)(
+    'is answered alike by all three when %s has no room, as the quota rules say',
+    async (limit) => {
+      const tenant = await aTenant(api)
+      const cluster = await withCluster(api, tenant)
+      await setQuotaOverride(api.database.db, tenant.org, parseOverrideArguments([`${limit}=0`]))
+      const spec = { partitions: 2, replicationFactor: 1, config: { 'retention.ms': String(day) } }
+      // What api/src/quota says of such a create, on the org's use and limits as they are now.
+      const { limits, use } = await readQuota(
+        api.database.db,
+        { orgId: tenant.orgId, plan: 'free' },
+        { lock: false },
+      )
+      const violations = quotaViolations(limits, use, topicQuotaChange(undefined, spec))
+      const before = await recordedChanges(api, tenant)
+
+      const path = `/v1/orgs/${tenant.org}/clusters/${cluster}/topics`
+      const as = tenant.owner
+      const answers = {
+        fast: await api.request('POST', path, { as, body: { name: 'fast', ...spec } }),
+        general: await api.request('PUT', `${path}/general`, { as, body: spec }),
+        bulk: await api.request('PUT', path, { as, body: { topics: [{ name: 'bulk', ...spec }] } }),
+      }
+
+      if (violations.length === 0) {
+        expect(
+          Object.values(answers).map((answer) => answer.status),
+          'created by all three',
+        ).toEqual([201, 201, 200])
+        return
+      }
+      const problems = Object.fromEntries(
+        await Promise.all(
+          Object.entries(answers).map(async ([way, answer]) => {
+            const { instance, requestId, ...problem } = await expectStatus(answer, 422)
+            return [way, problem]
+          }),
+        ),
+      )
+      expect(problems.fast).toMatchObject({ code: 'quota_exceeded', limit, violations })
+      expect(problems.general, 'the general path answers as the fast one').toEqual(problems.fast)
+      expect(problems.bulk, 'the bulk apply answers as the fast one').toEqual(problems.fast)
+      const after = await recordedChanges(api, tenant)
+      expect(after.audit, 'audit events of the refused creates').toHaveLength(before.audit.length)
+      expect(after.outbox, 'outbox rows of the refused creates').toHaveLength(before.outbox.length)
+    },
+  )
+})
+
+describe('the fast path of a topic create, on PostgreSQL', () => {
+  it('leaves the create to the general path when the quota rows change between its read and its write', async () => {
+    const postgres = await startTestApi({ databaseUrl: await stackDatabase('fjord_quotas_test') })
+    const { db } = postgres.database
+    try {
+      const tenant = await aTenant(postgres)
+      const cluster = await withCluster(postgres, tenant)
+      const [row] = await db.select().from(clusters).where(eq(clusters.orgId, tenant.orgId))
+      // Another writer makes the org's last ten topics and holds the usage row until told.
+      let commit = () => {}
+      const committing = new Promise<void>((resolve) => {
+        commit = resolve
+      })
+      let written = () => {}
+      const writtenElsewhere = new Promise<void>((resolve) => {
+        written = resolve
+      })
+      const elsewhere = db.transaction(async (tx) => {
+        await tx.insert(topics).values(
+          Array.from({ length: 10 }, (_, i) => ({
+            orgId: tenant.orgId,
+            clusterId: row?.id ?? '',
+            name: `elsewhere-${i}`,
+            collisionKey: `elsewhere-${i}`,
+            kafkaName: `${row?.kafkaPrefix}elsewhere-${i}`,
+            partitions: 1,
+            replicationFactor: 1,
+          })),
+        )
+        written()
+        await committing
+      })
+      await writtenElsewhere
+      // Read before the other writer commits, the quota has room; the write waits for its lock.
+      const creating = postgres.request(
+        'POST',
+        `/v1/orgs/${tenant.org}/clusters/${cluster}/topics`,
+        {
+          as: tenant.owner,
+          body: aTopic({ name: 'one-too-many' }),
+        },
+      )
+      const waitingForTheLock = async () => {
+        const { rows } = (await db.execute(sql`
+          select 1 from pg_stat_activity
+           where datname = current_database() and wait_event_type = 'Lock'
+             and query like '%quota_as_read%'`)) as { rows: unknown[] }
+        return rows.length
+      }
+      await expect
+        .poll(waitingForTheLock, {
+          timeout: 10_000,
+          message: 'the fast path to wait for the usage row',
+        })
+        .toBe(1)
+      commit()
+      await elsewhere
+      const problem = await expectStatus(await creating, 422)
+      expect(problem).toMatchObject({ code: 'quota_exceeded', limit: 'topics', current: 10 })
+    } finally {
+      await postgres.close()
+    }
   })
 })
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { planLimits, type QuotaUse, quotaViolations } from './limits.ts'
+import {
+  changesThatFit,
+  combinedChange,
+  planLimits,
+  type QuotaUse,
+  quotaViolations,
+} from './limits.ts'
 
 const aUse = (overrides: Partial<QuotaUse> = {}): QuotaUse => ({
   clusters: 0,
@@ -40,5 +46,37 @@ describe('quotaViolations', () => {
     expect(quotaViolations(free, aUse(), { retentionMs: -1 })).toHaveLength(1)
     expect(quotaViolations(free, aUse(), { retentionMs: free.maxRetentionMs + 1 })).toHaveLength(1)
     expect(quotaViolations(free, aUse(), { retentionMs: free.maxRetentionMs })).toEqual([])
+  })
+})
+
+describe('combinedChange', () => {
+  it('adds up what the changes add, and keeps the longest retention asked for', () => {
+    expect(
+      combinedChange([
+        { topics: 1, partitions: 3, retentionMs: 5 },
+        { topics: 1, partitions: -1, retentionMs: 9 },
+        { clusters: 1, retentionMs: 7 },
+      ]),
+    ).toEqual({ clusters: 1, topics: 2, partitions: 2, retentionMs: 9 })
+  })
+
+  it('asks for retention forever when any change does', () => {
+    expect(combinedChange([{ retentionMs: 5 }, { retentionMs: -1 }, { retentionMs: 9 }])).toEqual({
+      retentionMs: -1,
+    })
+  })
+})
+
+describe('changesThatFit', () => {
+  const free = planLimits.free
+
+  it('lets changes in one after the other while they fit together, as if made one by one', () => {
+    const changes = [{ partitions: 20 }, { partitions: 9 }, { partitions: 2 }, { partitions: 1 }]
+    expect(changesThatFit(free, aUse(), changes)).toEqual([true, true, false, true])
+  })
+
+  it('refuses a change that breaks a limit alone without holding up the others', () => {
+    const changes = [{ topics: 1, retentionMs: -1 }, { topics: 1 }, { topics: 1, retentionMs: 1 }]
+    expect(changesThatFit(free, aUse({ topics: 8 }), changes)).toEqual([false, true, true])
   })
 })

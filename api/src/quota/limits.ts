@@ -91,6 +91,40 @@ export function quotaViolations(
   return violations
 }
 
+/** Several changes as one: what they add up to, and the longest retention any asks for. */
+export function combinedChange(changes: PlannedChange[]): PlannedChange {
+  const combined: PlannedChange = {}
+  for (const change of changes) {
+    for (const limit of countedLimits) {
+      if (change[limit] !== undefined) combined[limit] = (combined[limit] ?? 0) + change[limit]
+    }
+    const retention = change.retentionMs
+    if (retention !== undefined && combined.retentionMs !== -1) {
+      combined.retentionMs =
+        retention === -1 ? -1 : Math.max(combined.retentionMs ?? retention, retention)
+    }
+  }
+  return combined
+}
+
+/**
+ * Which of `changes`, taken one after the other, fit: each that does counts toward the next,
+ * as if they had been made one at a time.
+ */
+export function changesThatFit(
+  limits: QuotaLimits,
+  use: QuotaUse,
+  changes: PlannedChange[],
+): boolean[] {
+  let taken: PlannedChange = {}
+  return changes.map((change) => {
+    const together = combinedChange([taken, change])
+    if (quotaViolations(limits, use, together).length > 0) return false
+    taken = together
+    return true
+  })
+}
+
 export function assertNoViolations(violations: QuotaViolation[]): void {
   const [first] = violations
   if (!first) return

@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql, sum } from 'drizzle-orm'
-import type { Executor } from '../db/client.ts'
+import { type Executor, preparedQuery } from '../db/client.ts'
 import { orgUsage, quotaOverrides, usageRollups, usageSamples } from '../db/schema/index.ts'
 import type { Tenant } from '../http/context.ts'
 import {
@@ -73,19 +73,67 @@ export async function currentUse(db: Executor, orgId: string): Promise<QuotaUse>
 }
 
 /**
- * Refuses a change that does not fit, before anything is written. Locks the org's usage row,
- * so concurrent writers of one org are checked one after the other; triggers keep it current.
+ * What a write of the org is checked against: its counted use and its limits (storage and
+ * byte rates are Kafka's to hold, not a write's), with the versions of the rows they were read
+ * from, so that a write can tell whether they are still as read.
  */
-export async function assertWithinQuota(tx: Executor, tenant: Tenant, change: PlannedChange) {
-  const [row] = await tx
-    .select({ usage: orgUsage, override: quotaOverrides })
+export interface QuotaState {
+  limits: QuotaLimits
+  use: QuotaUse
+  versions: { usage: string; override: string | null }
+}
+
+// A row's xmin changes with every update of it, whoever makes it: its version.
+const selectQuota = (db: Executor) =>
+  db
+    .select({
+      usage: orgUsage,
+      override: quotaOverrides,
+      usageVersion: sql<string>`${orgUsage}.xmin::text`,
+      overrideVersion: sql<string | null>`${quotaOverrides}.xmin::text`,
+    })
     .from(orgUsage)
     .leftJoin(quotaOverrides, eq(quotaOverrides.orgId, orgUsage.orgId))
-    .where(eq(orgUsage.orgId, tenant.orgId))
-    .for('update', { of: orgUsage })
-  if (!row) throw new Error(`no usage row for org ${tenant.orgId}`)
-  const use = { ...row.usage, storageBytes: 0, ingressBytesPerSecond: 0, egressBytesPerSecond: 0 }
-  assertNoViolations(quotaViolations(limitsFor(tenant.plan, row.override), use, change))
+
+const quotaOfOrg = preparedQuery((db) =>
+  selectQuota(db)
+    .where(eq(orgUsage.orgId, sql.placeholder('orgId')))
+    .prepare('quota_of_org'),
+)
+
+/**
+ * The org's quota state. With `lock`, its usage row stays locked to the end of the
+ * transaction, so that concurrent writers of one org are checked one after the other
+ * (triggers keep the row current); without, the caller must check the versions as it writes.
+ */
+export async function readQuota(
+  db: Executor,
+  org: Pick<Tenant, 'orgId' | 'plan'>,
+  options: { lock: boolean },
+): Promise<QuotaState> {
+  const [row] = options.lock
+    ? await selectQuota(db).where(eq(orgUsage.orgId, org.orgId)).for('update', { of: orgUsage })
+    : await quotaOfOrg(db).execute({ orgId: org.orgId })
+  if (!row) throw new Error(`no usage row for org ${org.orgId}`)
+  const { clusters, topics, partitions } = row.usage
+  return {
+    limits: limitsFor(org.plan, row.override),
+    use: {
+      clusters,
+      topics,
+      partitions,
+      storageBytes: 0,
+      ingressBytesPerSecond: 0,
+      egressBytesPerSecond: 0,
+    },
+    versions: { usage: row.usageVersion, override: row.overrideVersion },
+  }
+}
+
+/** Refuses a change that does not fit, before anything is written. */
+export async function assertWithinQuota(tx: Executor, tenant: Tenant, change: PlannedChange) {
+  const { limits, use } = await readQuota(tx, tenant, { lock: true })
+  assertNoViolations(quotaViolations(limits, use, change))
 }
 
 /** A plan change must leave room for what the org already has. */

@@ -5,7 +5,7 @@ import { conflict, type FieldError, validationFailed } from '../errors.ts'
 import type { AppContext, Tenant } from '../http/context.ts'
 import { kafkaNameLengthError } from '../kafka/names.ts'
 import { planTopics, type TopicPlanEntry, type TopicSpec } from '../kafka/topic-plan.ts'
-import type { PlannedChange } from '../quota/limits.ts'
+import { combinedChange, type PlannedChange } from '../quota/limits.ts'
 import { assertWithinQuota } from '../quota/usage.ts'
 import { type Change, enqueue } from './changes.ts'
 import {
@@ -91,24 +91,14 @@ function planQuotaChange(
   desired: Map<string, TopicSpec>,
   actual: Map<string, TopicSpec>,
 ): PlannedChange {
-  const total: Required<Omit<PlannedChange, 'retentionMs'>> & { retentionMs?: number } = {
-    clusters: 0,
-    topics: 0,
-    partitions: 0,
-  }
-  for (const entry of entries) {
-    const change = topicQuotaChange(
-      actual.get(entry.name),
-      entry.action === 'delete' ? undefined : desired.get(entry.name),
-    )
-    total.topics += change.topics ?? 0
-    total.partitions += change.partitions ?? 0
-    const retention = change.retentionMs
-    if (retention !== undefined && total.retentionMs !== -1) {
-      total.retentionMs = retention === -1 ? -1 : Math.max(total.retentionMs ?? 0, retention)
-    }
-  }
-  return total
+  return combinedChange(
+    entries.map((entry) =>
+      topicQuotaChange(
+        actual.get(entry.name),
+        entry.action === 'delete' ? undefined : desired.get(entry.name),
+      ),
+    ),
+  )
 }
 
 /** Bulk declarative apply of a cluster's topics: one plan, one quota check, one transaction. */
