@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { type Caller, expectStatus, json, startTestApi, type TestApi } from '@fjord/testing/api'
 import { uniqueName } from '@fjord/testing/names'
+import { aMember, aPassword, aTenant, type Tenant } from '@fjord/testing/tenants'
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { apiKeys } from '../src/db/schema/index.ts'
-import { type Caller, expectStatus, json, startTestApi, type TestApi } from './support/api.ts'
-import { aMember, aPassword, aTenant, type Tenant } from './support/builders.ts'
 
 // Every test first makes a request with the credential it is about, so that what the api
 // knows of it is cached: the change must then reach the very next request anyway.

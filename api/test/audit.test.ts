@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { expectStatus, startTestApi, type TestApi } from './support/api.ts'
+import { expectStatus, startTestApi, type TestApi } from '@fjord/testing/api'
 import {
   aMember,
   aTenant,
@@ -7,7 +6,8 @@ import {
   recordedChanges,
   type Tenant,
   withRoomyQuota,
-} from './support/builders.ts'
+} from '@fjord/testing/tenants'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 let api: TestApi
 

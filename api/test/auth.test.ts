@@ -1,7 +1,7 @@
+import { anonymous, expectStatus, startTestApi, type TestApi } from '@fjord/testing/api'
 import { uniqueName } from '@fjord/testing/names'
+import { aMember, anApiKey, aPassword, aTenant, aTopic, withCluster } from '@fjord/testing/tenants'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { anonymous, expectStatus, startTestApi, type TestApi } from './support/api.ts'
-import { aMember, anApiKey, aPassword, aTenant, aTopic, withCluster } from './support/builders.ts'
 
 let api: TestApi
 

@@ -9,10 +9,10 @@ import { createObject, getObject } from '@fjord/kube/apply'
 import { KubeClient, type KubeObject } from '@fjord/kube/client'
 import { Namespaces, Secrets } from '@fjord/kube/resources'
 import { readStackEnv } from '@fjord/stack/env'
+import { expectStatus, startTestApi, type TestApi } from '@fjord/testing/api'
 import { createTestNamespace, serviceAccountClient } from '@fjord/testing/kube'
+import { aTenant, recordedChanges, withCluster } from '@fjord/testing/tenants'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { expectStatus, startTestApi, type TestApi } from './support/api.ts'
-import { aTenant, recordedChanges, withCluster } from './support/builders.ts'
 
 let api: TestApi
 const kube = KubeClient.fromFile(readStackEnv().kube.kubeconfig)

@@ -1,7 +1,7 @@
+import { expectStatus, startTestApi, type TestApi } from '@fjord/testing/api'
+import { aTenant } from '@fjord/testing/tenants'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { expectStatus, startTestApi, type TestApi } from './support/api.ts'
-import { aTenant } from './support/builders.ts'
 
 let api: TestApi
 

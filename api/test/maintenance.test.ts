@@ -1,10 +1,10 @@
+import { expectStatus, startTestApi, type TestApi } from '@fjord/testing/api'
 import { uniqueName } from '@fjord/testing/names'
+import { aTenant } from '@fjord/testing/tenants'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sweepExpired } from '../src/db/maintenance.ts'
 import { idempotencyKeys, memberships, sessions } from '../src/db/schema/index.ts'
-import { expectStatus, startTestApi, type TestApi } from './support/api.ts'
-import { aTenant } from './support/builders.ts'
 
 let api: TestApi
 

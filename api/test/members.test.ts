@@ -1,6 +1,6 @@
+import { expectStatus, startTestApi, type TestApi } from '@fjord/testing/api'
+import { aMember, aTenant } from '@fjord/testing/tenants'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { expectStatus, startTestApi, type TestApi } from './support/api.ts'
-import { aMember, aTenant } from './support/builders.ts'
 
 let api: TestApi
 

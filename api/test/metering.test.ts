@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto'
+import {
+  anonymous,
+  type Caller,
+  expectStatus,
+  startTestApi,
+  type TestApi,
+} from '@fjord/testing/api'
+import { anApiKey, aTenant, type Tenant, withCluster, withTopic } from '@fjord/testing/tenants'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clusters, topics } from '../src/db/schema/index.ts'
-import { anonymous, type Caller, expectStatus, startTestApi, type TestApi } from './support/api.ts'
-import { anApiKey, aTenant, type Tenant, withCluster, withTopic } from './support/builders.ts'
 
 const token = 'metering-token-for-tests-0123456789'
 const samplesPath = '/internal/v1/usage-samples'

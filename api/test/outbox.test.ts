@@ -1,5 +1,6 @@
 import { KubeClient } from '@fjord/kube/client'
 import { readStackEnv } from '@fjord/stack/env'
+import { stackDatabase } from '@fjord/testing/api'
 import { FakeClock } from '@fjord/time/clock'
 import { asc, inArray, sql } from 'drizzle-orm'
 import pino from 'pino'
@@ -9,7 +10,6 @@ import { type Database, openDatabase } from '../src/db/client.ts'
 import { outbox } from '../src/db/schema/index.ts'
 import { claim, claimSeconds, complete, retryLater } from '../src/provisioner/outbox.ts'
 import { Provisioner } from '../src/provisioner/provisioner.ts'
-import { stackDatabase } from './support/api.ts'
 
 // Replicas claim side by side on real PostgreSQL, in a database of this file's own, so the
 // outbox holds exactly what the test puts in it.

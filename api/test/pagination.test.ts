@@ -1,9 +1,9 @@
 import { readyCondition, reasons } from '@fjord/contract/reasons'
+import { expectStatus, json, startTestApi, type TestApi } from '@fjord/testing/api'
+import { aTenant, aTopic, withCluster, withRoomyQuota } from '@fjord/testing/tenants'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { topics } from '../src/db/schema/index.ts'
-import { expectStatus, json, startTestApi, type TestApi } from './support/api.ts'
-import { aTenant, aTopic, withCluster, withRoomyQuota } from './support/builders.ts'
 
 let api: TestApi
 

@@ -5,9 +5,9 @@ import { createObject, deleteObject, getObject } from '@fjord/kube/apply'
 import { KubeClient } from '@fjord/kube/client'
 import { Secrets } from '@fjord/kube/resources'
 import { readStackEnv } from '@fjord/stack/env'
+import { type Caller, expectStatus, startTestApi, type TestApi } from '@fjord/testing/api'
 import { uniqueName } from '@fjord/testing/names'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Caller, expectStatus, startTestApi, type TestApi } from './support/api.ts'
 
 const kube = KubeClient.fromFile(readStackEnv().kube.kubeconfig)
 const platformAdmin: Caller = { kind: 'api_key', token: 'platform-token-of-the-pool-tests' }

@@ -8,15 +8,15 @@ import { createObject, deleteObject, getObject, listObjects } from '@fjord/kube/
 import { KubeClient, type KubeObject } from '@fjord/kube/client'
 import { ConfigMaps, Namespaces, objectPath, Secrets } from '@fjord/kube/resources'
 import { readStackEnv } from '@fjord/stack/env'
+import { expectStatus, startTestApiWithOwnOutbox, type TestApi } from '@fjord/testing/api'
 import { uniqueName } from '@fjord/testing/names'
+import { aTenant, withCluster } from '@fjord/testing/tenants'
 import { KubeConfig, PatchStrategy } from '@kubernetes/client-node'
 import { eq, sql } from 'drizzle-orm'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { organizations } from '../src/db/schema/index.ts'
 import { Provisioner } from '../src/provisioner/provisioner.ts'
-import { expectStatus, startTestApiWithOwnOutbox, type TestApi } from './support/api.ts'
-import { aTenant, withCluster } from './support/builders.ts'
 
 // The provisioner against the stack's kube-apiserver, with no operator: what it applies is
 // read back as it left it. Its resources carry a label of this file's own, and the outbox it

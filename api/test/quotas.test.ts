@@ -1,11 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { clusters, orgUsage, quotaOverrides, topics } from '../src/db/schema/index.ts'
-import { planLimits, type QuotaLimits, quotaViolations } from '../src/quota/limits.ts'
-import { parseOverrideArguments, setQuotaOverride } from '../src/quota/overrides.ts'
-import { readQuota } from '../src/quota/usage.ts'
-import { topicQuotaChange } from '../src/resources/topics.ts'
-import { expectStatus, stackDatabase, startTestApi, type TestApi } from './support/api.ts'
+import { expectStatus, stackDatabase, startTestApi, type TestApi } from '@fjord/testing/api'
 import {
   aCluster,
   aTenant,
@@ -14,7 +7,14 @@ import {
   withCluster,
   withRoomyQuota,
   withTopic,
-} from './support/builders.ts'
+} from '@fjord/testing/tenants'
+import { eq, sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { clusters, orgUsage, quotaOverrides, topics } from '../src/db/schema/index.ts'
+import { planLimits, type QuotaLimits, quotaViolations } from '../src/quota/limits.ts'
+import { parseOverrideArguments, setQuotaOverride } from '../src/quota/overrides.ts'
+import { readQuota } from '../src/quota/usage.ts'
+import { topicQuotaChange } from '../src/resources/topics.ts'
 
 let api: TestApi
 

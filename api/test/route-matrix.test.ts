@@ -1,10 +1,5 @@
 import { KubeClient } from '@fjord/kube/client'
 import { readStackEnv } from '@fjord/stack/env'
-import { uniqueName } from '@fjord/testing/names'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Role, roles } from '../src/auth/roles.ts'
-import { sha256Hex } from '../src/auth/tokens.ts'
-import { idempotencyKeys } from '../src/db/schema/index.ts'
 import {
   anonymous,
   type Caller,
@@ -13,8 +8,13 @@ import {
   type RequestOptions,
   startTestApi,
   type TestApi,
-} from './support/api.ts'
-import { aMember, aTenant, type Tenant, withRoomyQuota } from './support/builders.ts'
+} from '@fjord/testing/api'
+import { uniqueName } from '@fjord/testing/names'
+import { aMember, aTenant, type Tenant, withRoomyQuota } from '@fjord/testing/tenants'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Role, roles } from '../src/auth/roles.ts'
+import { sha256Hex } from '../src/auth/tokens.ts'
+import { idempotencyKeys } from '../src/db/schema/index.ts'
 import { Contract, conformingTo, type OpenApiDocument } from './support/conformance.ts'
 import { type Input, platformToken, type Scenario, scenarios } from './support/route-scenarios.ts'
 

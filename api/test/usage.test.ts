@@ -1,8 +1,8 @@
+import { expectStatus, startTestApi, type TestApi } from '@fjord/testing/api'
+import { aTenant, type Tenant, withCluster } from '@fjord/testing/tenants'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clusters, usageRollups, usageSamples } from '../src/db/schema/index.ts'
-import { expectStatus, startTestApi, type TestApi } from './support/api.ts'
-import { aTenant, type Tenant, withCluster } from './support/builders.ts'
 
 let api: TestApi
 

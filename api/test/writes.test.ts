@@ -1,8 +1,5 @@
+import { expectStatus, json, startTestApi, type TestApi } from '@fjord/testing/api'
 import { uniqueName } from '@fjord/testing/names'
-import { eq } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { topics as topicTable } from '../src/db/schema/index.ts'
-import { expectStatus, json, startTestApi, type TestApi } from './support/api.ts'
 import {
   aTenant,
   aTopic,
@@ -10,7 +7,10 @@ import {
   withCluster,
   withRoomyQuota,
   withTopic,
-} from './support/builders.ts'
+} from '@fjord/testing/tenants'
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { topics as topicTable } from '../src/db/schema/index.ts'
 
 let api: TestApi
 

@@ -1,7 +1,7 @@
-import { aTenant } from '@fjord/api/testing/builders'
 import { createObject, deleteObject, getObject } from '@fjord/kube/apply'
 import { ConfigMaps, Namespaces } from '@fjord/kube/resources'
 import { uniqueName } from '@fjord/testing/names'
+import { aTenant } from '@fjord/testing/tenants'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
 import { expectAnswer, expectProblem } from './support/answers.ts'
 import { aProduct } from './support/product.ts'

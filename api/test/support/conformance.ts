@@ -1,6 +1,6 @@
+import type { TestApi } from '@fjord/testing/api'
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import ajvFormats from 'ajv-formats'
-import type { TestApi } from './api.ts'
 
 interface DeclaredResponse {
   description: string

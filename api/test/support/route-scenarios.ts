@@ -1,5 +1,5 @@
+import { type Caller, expectStatus, type TestApi } from '@fjord/testing/api'
 import { uniqueName } from '@fjord/testing/names'
-import { type Caller, expectStatus, type TestApi } from './api.ts'
 import {
   aCluster,
   aMember,
@@ -10,7 +10,7 @@ import {
   type Tenant,
   withCluster,
   withTopic,
-} from './builders.ts'
+} from '@fjord/testing/tenants'
 
 // One scenario per route of the OpenAPI document; route-matrix.test.ts runs each through
 // success, validation failure, 401, 403 and another org's 404.

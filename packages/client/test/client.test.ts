@@ -1,4 +1,4 @@
-import { startTestApi, type TestApi } from '@fjord/api/testing/api'
+import { startTestApi, type TestApi } from '@fjord/testing/api'
 import { uniqueName } from '@fjord/testing/names'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createFjordClient, FjordProblem, unwrap } from '../src/client.ts'

@@ -1,14 +1,14 @@
-import { uniqueName } from '@fjord/testing/names'
-import { eq } from 'drizzle-orm'
-import type { Role } from '../../src/auth/roles.ts'
+import type { Role } from '@fjord/api/auth/roles'
 import {
   auditEvents,
   memberships,
   organizations,
   outbox,
   quotaOverrides,
-} from '../../src/db/schema/index.ts'
+} from '@fjord/api/db/schema'
+import { eq } from 'drizzle-orm'
 import { type Caller, expectStatus, type TestApi } from './api.ts'
+import { uniqueName } from './names.ts'
 
 export interface Tenant {
   org: string

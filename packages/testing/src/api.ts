@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
+import { createApp } from '@fjord/api/app'
+import { type Config, testConfig } from '@fjord/api/config'
+import { type Database, openDatabase } from '@fjord/api/db/client'
+import { outbox } from '@fjord/api/db/schema'
 import type { KubeClient } from '@fjord/kube/client'
 import { isNull } from 'drizzle-orm'
-import { createApp } from '../../src/app.ts'
-import { type Config, testConfig } from '../../src/config.ts'
-import { type Database, openDatabase } from '../../src/db/client.ts'
-import { outbox } from '../../src/db/schema/index.ts'
 
 /** How a request authenticates: nobody, a console session, or an API key. */
 export type Caller =
