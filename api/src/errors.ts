@@ -1,27 +1,31 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ZodError, ZodType, z } from 'zod'
 
-export type ErrorCode =
-  | 'bad_request'
-  | 'validation_failed'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'csrf_failed'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'conflict'
-  | 'precondition_failed'
-  | 'precondition_required'
-  | 'idempotency_key_reused'
-  | 'idempotency_in_progress'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'quota_exceeded'
-  | 'rate_limited'
-  | 'unavailable'
-  | 'kubernetes_refused'
-  | 'wait_timeout'
-  | 'internal'
+/** Every problem's stable `code`: clients branch on these, so one is never renamed. */
+export const errorCodes = [
+  'bad_request',
+  'validation_failed',
+  'unauthorized',
+  'forbidden',
+  'csrf_failed',
+  'not_found',
+  'method_not_allowed',
+  'conflict',
+  'precondition_failed',
+  'precondition_required',
+  'idempotency_key_reused',
+  'idempotency_in_progress',
+  'payload_too_large',
+  'unsupported_media_type',
+  'quota_exceeded',
+  'rate_limited',
+  'unavailable',
+  'kubernetes_refused',
+  'wait_timeout',
+  'internal',
+] as const
+
+export type ErrorCode = (typeof errorCodes)[number]
 
 export interface FieldError {
   path: string

@@ -2,13 +2,14 @@ import { createRoute, type RouteConfig, z } from '@hono/zod-openapi'
 import type { Context, TypedResponse } from 'hono'
 import { changesAccess, orgAccess, requirePrincipal, requireUser } from '../auth/middleware.ts'
 import type { Role } from '../auth/roles.ts'
+import { errorCodes } from '../errors.ts'
 
 export const ProblemSchema = z
   .object({
     type: z.string(),
     title: z.string(),
     status: z.number().int(),
-    code: z.string().openapi({ example: 'validation_failed' }),
+    code: z.enum(errorCodes).openapi({ example: 'validation_failed' }),
     detail: z.string(),
     instance: z.string().optional(),
     requestId: z.string().optional(),

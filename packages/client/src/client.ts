@@ -1,8 +1,18 @@
 import createClient, { type Client } from 'openapi-fetch'
 import type { components, paths } from './schema.ts'
 
+/**
+ * A problem's stable `code`, to branch on: one of the API's own, or `unexpected_response` for
+ * an error answer that is not problem+json (a proxy's page, say).
+ */
+export type ProblemCode = ApiProblem['code'] | 'unexpected_response'
+
+type ApiProblem = components['schemas']['Problem']
+
 /** An error answer of the API (`application/problem+json`), with its stable `code`. */
-export type Problem = components['schemas']['Problem']
+export type Problem = { [K in keyof ApiProblem as K extends 'code' ? never : K]: ApiProblem[K] } & {
+  code: ProblemCode
+}
 
 export type FjordClient = Client<paths>
 
@@ -45,7 +55,7 @@ export class FjordProblem extends Error {
     this.problem = problem
   }
 
-  get code(): string {
+  get code(): ProblemCode {
     return this.problem.code
   }
 

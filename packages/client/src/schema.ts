@@ -6338,8 +6338,31 @@ export interface components {
       type: string
       title: string
       status: number
-      /** @example validation_failed */
-      code: string
+      /**
+       * @example validation_failed
+       * @enum {string}
+       */
+      code:
+        | 'bad_request'
+        | 'validation_failed'
+        | 'unauthorized'
+        | 'forbidden'
+        | 'csrf_failed'
+        | 'not_found'
+        | 'method_not_allowed'
+        | 'conflict'
+        | 'precondition_failed'
+        | 'precondition_required'
+        | 'idempotency_key_reused'
+        | 'idempotency_in_progress'
+        | 'payload_too_large'
+        | 'unsupported_media_type'
+        | 'quota_exceeded'
+        | 'rate_limited'
+        | 'unavailable'
+        | 'kubernetes_refused'
+        | 'wait_timeout'
+        | 'internal'
       detail: string
       instance?: string
       requestId?: string
