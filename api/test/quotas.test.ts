@@ -1,19 +1,24 @@
+import { randomUUID } from 'node:crypto'
 import { expectStatus, stackDatabase, startTestApi, type TestApi } from '@fjord/testing/api'
 import {
   aCluster,
   aTenant,
   aTopic,
   recordedChanges,
+  type Tenant,
   withCluster,
   withRoomyQuota,
   withTopic,
 } from '@fjord/testing/tenants'
-import { eq, sql } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import { Context } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clusters, orgUsage, quotaOverrides, topics } from '../src/db/schema/index.ts'
+import type { AppEnv } from '../src/http/context.ts'
 import { planLimits, type QuotaLimits, quotaViolations } from '../src/quota/limits.ts'
 import { parseOverrideArguments, setQuotaOverride } from '../src/quota/overrides.ts'
 import { readQuota } from '../src/quota/usage.ts'
+import { createTopicAtOnce } from '../src/resources/topic-creates.ts'
 import { topicQuotaChange } from '../src/resources/topics.ts'
 
 let api: TestApi
@@ -271,14 +276,16 @@ describe('a topic create, through the fast path, the general path and the bulk a
 })
 
 describe('the fast path of a topic create, on PostgreSQL', () => {
-  it('leaves the create to the general path when the quota rows change between its read and its write', async () => {
+  it('leaves the create to the general path when the quota rows change between its decision and its write', async () => {
     const postgres = await startTestApi({ databaseUrl: await stackDatabase('fjord_quotas_test') })
     const { db } = postgres.database
     try {
       const tenant = await aTenant(postgres)
       const cluster = await withCluster(postgres, tenant)
+      // The fast path's first create leaves it knowing the quota's counts.
+      await withTopic(postgres, tenant, cluster)
       const [row] = await db.select().from(clusters).where(eq(clusters.orgId, tenant.orgId))
-      // Another writer makes the org's last ten topics and holds the usage row until told.
+      // Another writer makes the org's last nine topics and holds the usage row until told.
       let commit = () => {}
       const committing = new Promise<void>((resolve) => {
         commit = resolve
@@ -289,7 +296,7 @@ describe('the fast path of a topic create, on PostgreSQL', () => {
       })
       const elsewhere = db.transaction(async (tx) => {
         await tx.insert(topics).values(
-          Array.from({ length: 10 }, (_, i) => ({
+          Array.from({ length: 9 }, (_, i) => ({
             orgId: tenant.orgId,
             clusterId: row?.id ?? '',
             name: `elsewhere-${i}`,
@@ -303,7 +310,7 @@ describe('the fast path of a topic create, on PostgreSQL', () => {
         await committing
       })
       await writtenElsewhere
-      // Read before the other writer commits, the quota has room; the write waits for its lock.
+      // Known before the other writer commits, the quota has room; the write waits for its lock.
       const creating = postgres.request(
         'POST',
         `/v1/orgs/${tenant.org}/clusters/${cluster}/topics`,
@@ -316,7 +323,7 @@ describe('the fast path of a topic create, on PostgreSQL', () => {
         const { rows } = (await db.execute(sql`
           select 1 from pg_stat_activity
            where datname = current_database() and wait_event_type = 'Lock'
-             and query like '%quota_as_read%'`)) as { rows: unknown[] }
+             and query like '%quota_as_decided%'`)) as { rows: unknown[] }
         return rows.length
       }
       await expect
@@ -332,6 +339,128 @@ describe('the fast path of a topic create, on PostgreSQL', () => {
     } finally {
       await postgres.close()
     }
+  })
+})
+
+describe('the fast path of a topic create, after writes it did not make', () => {
+  const spec = { partitions: 1, replicationFactor: 1, config: {} }
+
+  /** The fast path alone, as the route calls it first: the row, or undefined to fall back. */
+  async function createAtOnce(tenant: Tenant, cluster: string, name: string) {
+    const c = new Context<AppEnv>(new Request('http://fjord.test/'))
+    c.set('db', api.database.db)
+    c.set('requestId', randomUUID())
+    const actor = { type: 'platform' as const, id: 'quotas-test', label: 'quotas test' }
+    const { orgId, org: orgName, namespace } = tenant
+    const asTenant = { orgId, orgName, namespace, plan: 'free', role: 'owner' as const, actor }
+    return createTopicAtOnce(c, asTenant, cluster, name, spec)
+  }
+
+  const create = (tenant: Tenant, cluster: string) =>
+    api.request('POST', `/v1/orgs/${tenant.org}/clusters/${cluster}/topics`, {
+      as: tenant.owner,
+      body: aTopic(spec),
+    })
+
+  async function countedTopics(tenant: Tenant) {
+    const [counted] = await api.database.db
+      .select()
+      .from(orgUsage)
+      .where(eq(orgUsage.orgId, tenant.orgId))
+    return counted?.topics
+  }
+
+  // Each makes topics of the org without the fast path knowing.
+  const elsewhere: Record<
+    string,
+    (tenant: Tenant, cluster: string, names: string[]) => Promise<void>
+  > = {
+    'the general path': async (tenant, cluster, names) => {
+      for (const name of names) {
+        await expectStatus(
+          await api.request('PUT', `/v1/orgs/${tenant.org}/clusters/${cluster}/topics/${name}`, {
+            as: tenant.owner,
+            body: spec,
+          }),
+          201,
+        )
+      }
+    },
+    'the bulk apply': async (tenant, cluster, names) => {
+      await expectStatus(
+        await api.request('PUT', `/v1/orgs/${tenant.org}/clusters/${cluster}/topics`, {
+          as: tenant.owner,
+          body: { topics: names.map((name) => ({ name, ...spec })) },
+        }),
+        200,
+      )
+    },
+    'another writer': async (tenant, _cluster, names) => {
+      const [row] = await api.database.db
+        .select()
+        .from(clusters)
+        .where(eq(clusters.orgId, tenant.orgId))
+      if (!row) throw new Error('the tenant has no cluster')
+      await api.database.db.insert(topics).values(
+        names.map((name) => ({
+          orgId: tenant.orgId,
+          clusterId: row.id,
+          name,
+          collisionKey: name,
+          kafkaName: `${row.kafkaPrefix}${name}`,
+          ...spec,
+        })),
+      )
+    },
+  }
+
+  it.each(Object.keys(elsewhere))(
+    'counts the topics %s made since its last create, up to the limit and not past it',
+    async (way) => {
+      const tenant = await aTenant(api)
+      const cluster = await withCluster(api, tenant)
+      await expectStatus(await create(tenant, cluster), 201)
+      const names = Array.from({ length: 8 }, (_, i) => `elsewhere-${i}`)
+      await elsewhere[way]?.(tenant, cluster, names)
+      await expectStatus(await create(tenant, cluster), 201)
+      const problem = await expectStatus(await create(tenant, cluster), 422)
+      expect(problem).toMatchObject({ limit: 'topics', current: 10, maximum: 10 })
+      expect(await countedTopics(tenant), 'topics the usage row counts').toBe(10)
+    },
+  )
+
+  it('takes a create itself when deletes made room since its last create kept creates out', async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    const names = Array.from({ length: 10 }, (_, i) => `full-${i}`)
+    for (const name of names) await withTopic(api, tenant, cluster, { name, ...spec })
+    await expectStatus(await create(tenant, cluster), 422)
+    // As the provisioner does once Kafka has deleted them.
+    await api.database.db
+      .delete(topics)
+      .where(and(eq(topics.orgId, tenant.orgId), inArray(topics.name, names.slice(0, 3))))
+    expect(await createAtOnce(tenant, cluster, 'room-again'), 'the row it made').toMatchObject({
+      name: 'room-again',
+    })
+    await expectStatus(await create(tenant, cluster), 201)
+    await expectStatus(await create(tenant, cluster), 201)
+    const problem = await expectStatus(await create(tenant, cluster), 422)
+    expect(problem).toMatchObject({ limit: 'topics', current: 10, maximum: 10 })
+  })
+
+  it('holds a create to a quota override lowered or raised since its last create', async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    await expectStatus(await create(tenant, cluster), 201)
+    await expectStatus(await create(tenant, cluster), 201)
+    await setQuotaOverride(api.database.db, tenant.org, parseOverrideArguments(['topics=2']))
+    const problem = await expectStatus(await create(tenant, cluster), 422)
+    expect(problem).toMatchObject({ limit: 'topics', current: 2, maximum: 2 })
+    await setQuotaOverride(api.database.db, tenant.org, parseOverrideArguments(['topics=3']))
+    expect(await createAtOnce(tenant, cluster, 'raised'), 'the row it made').toMatchObject({
+      name: 'raised',
+    })
+    expect(await countedTopics(tenant), 'topics the usage row counts').toBe(3)
   })
 })
 

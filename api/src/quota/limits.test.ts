@@ -5,6 +5,7 @@ import {
   planLimits,
   type QuotaUse,
   quotaViolations,
+  useAfter,
 } from './limits.ts'
 
 const aUse = (overrides: Partial<QuotaUse> = {}): QuotaUse => ({
@@ -64,6 +65,18 @@ describe('combinedChange', () => {
     expect(combinedChange([{ retentionMs: 5 }, { retentionMs: -1 }, { retentionMs: 9 }])).toEqual({
       retentionMs: -1,
     })
+  })
+})
+
+describe('useAfter', () => {
+  it('adds what the change adds to the counted use, and leaves the rest as it was', () => {
+    const use = aUse({ clusters: 1, topics: 4, partitions: 9, storageBytes: 5 })
+    expect(useAfter(use, { topics: 2, partitions: -3, retentionMs: 7 })).toEqual(
+      aUse({ clusters: 1, topics: 6, partitions: 6, storageBytes: 5 }),
+    )
+    expect(use, 'the use it started from').toEqual(
+      aUse({ clusters: 1, topics: 4, partitions: 9, storageBytes: 5 }),
+    )
   })
 })
 

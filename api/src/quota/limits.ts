@@ -107,6 +107,13 @@ export function combinedChange(changes: PlannedChange[]): PlannedChange {
   return combined
 }
 
+/** The use once the change is made (counted limits only: a write changes nothing else). */
+export function useAfter(use: QuotaUse, change: PlannedChange): QuotaUse {
+  const after = { ...use }
+  for (const limit of countedLimits) after[limit] += change[limit] ?? 0
+  return after
+}
+
 /**
  * Which of `changes`, taken one after the other, fit: each that does counts toward the next,
  * as if they had been made one at a time.

@@ -74,13 +74,13 @@ export async function currentUse(db: Executor, orgId: string): Promise<QuotaUse>
 
 /**
  * What a write of the org is checked against: its counted use and its limits (storage and
- * byte rates are Kafka's to hold, not a write's), with the versions of the rows they were read
- * from, so that a write can tell whether they are still as read.
+ * byte rates are Kafka's to hold, not a write's), with the version of the override row the
+ * limits came from (null without one), so that a write can tell whether they still hold.
  */
 export interface QuotaState {
   limits: QuotaLimits
   use: QuotaUse
-  versions: { usage: string; override: string | null }
+  overrideVersion: string | null
 }
 
 // A row's xmin changes with every update of it, whoever makes it: its version.
@@ -89,7 +89,6 @@ const selectQuota = (db: Executor) =>
     .select({
       usage: orgUsage,
       override: quotaOverrides,
-      usageVersion: sql<string>`${orgUsage}.xmin::text`,
       overrideVersion: sql<string | null>`${quotaOverrides}.xmin::text`,
     })
     .from(orgUsage)
@@ -104,7 +103,8 @@ const quotaOfOrg = preparedQuery((db) =>
 /**
  * The org's quota state. With `lock`, its usage row stays locked to the end of the
  * transaction, so that concurrent writers of one org are checked one after the other
- * (triggers keep the row current); without, the caller must check the versions as it writes.
+ * (triggers keep the row current); without, the caller must check, as it writes, that the
+ * counts and the override's version are still those it decided on.
  */
 export async function readQuota(
   db: Executor,
@@ -126,7 +126,7 @@ export async function readQuota(
       ingressBytesPerSecond: 0,
       egressBytesPerSecond: 0,
     },
-    versions: { usage: row.usageVersion, override: row.overrideVersion },
+    overrideVersion: row.overrideVersion,
   }
 }
 
