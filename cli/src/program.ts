@@ -1,0 +1,86 @@
+import { Command, CommanderError } from 'commander'
+import { registerAuth } from './commands/auth.ts'
+import { registerClusters } from './commands/clusters.ts'
+import { registerOrgs } from './commands/orgs.ts'
+import { registerProfiles } from './commands/profiles.ts'
+import { registerTopics } from './commands/topics.ts'
+import type { Environment } from './config.ts'
+import { actions } from './context.ts'
+import { CliError, type ExitCode, exitCodes, exitCodesHelp } from './errors.ts'
+import type { Terminal } from './output.ts'
+
+export const version = '0.1.0'
+
+type Streams = Omit<Terminal, 'color' | 'quiet'>
+
+/** The whole command tree; each group registers itself from its own module. */
+export function buildProgram(env: Environment, streams: Streams): Command {
+  const program = new Command('fjord')
+    .description('Fjord from the terminal: accounts, organizations, clusters and topics')
+    .version(version, '-v, --version')
+    .option('--profile <name>', 'the profile to use (default: FJORD_PROFILE, then the current one)')
+    .option(
+      '--api-url <url>',
+      'the API (default: FJORD_API_URL, then the profile’s, then http://localhost:8080)',
+    )
+    .option('-q, --quiet', 'print no status lines or spinners, only the data asked for')
+    .option('--no-color', 'no colours (also NO_COLOR)')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: true })
+    .configureOutput({
+      writeOut: (text) => streams.stdout.write(text),
+      writeErr: (text) => streams.stderr.write(text),
+    })
+    .exitOverride()
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  $ fjord signup',
+        '  $ fjord clusters create main && fjord use cluster main',
+        '  $ fjord topics create orders --partitions 6 --wait',
+        '  $ fjord topics list -o yaml',
+        '',
+        'Exit codes: `fjord help exit-codes`.',
+      ].join('\n'),
+    )
+
+  const act = actions(env, streams)
+  registerAuth(program, act)
+  registerProfiles(program, act)
+  registerOrgs(program, act)
+  registerClusters(program, act)
+  registerTopics(program, act)
+  program
+    .command('help-exit-codes', { hidden: true })
+    .action(() => void streams.stdout.write(exitCodesHelp))
+  return program
+}
+
+/** Runs fjord with `argv` (no node and script), answering the exit code instead of exiting. */
+export async function run(argv: string[], env: Environment, streams: Streams): Promise<ExitCode> {
+  const program = buildProgram(env, streams)
+  // `fjord help exit-codes`, as gh has it; `fjord help <command>` stays commander's.
+  const args = argv[0] === 'help' && argv[1] === 'exit-codes' ? ['help-exit-codes'] : argv
+  try {
+    await program.parseAsync(args, { from: 'user' })
+    return exitCodes.ok
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version end the program through here too; commander printed the usage.
+      return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage
+    }
+    if (error instanceof CliError) {
+      report(streams, error)
+      return error.exitCode
+    }
+    throw error
+  }
+}
+
+function report(streams: Streams, error: CliError): void {
+  const lines = [`error: ${error.message}`, ...error.details.map((detail) => `  ${detail}`)]
+  if (error.suggestion) lines.push(`hint: ${error.suggestion}`)
+  streams.stderr.write(`${lines.join('\n')}\n`)
+}
