@@ -1,12 +1,11 @@
-import type { AddressInfo } from 'node:net'
 import { Provisioner } from '@fjord/api/provisioner/provisioner'
 import { StatusWatcher } from '@fjord/api/provisioner/status-watcher'
 import { createFjordClient, type FjordClient } from '@fjord/client'
 import type { components } from '@fjord/client/schema'
 import { KubeClient } from '@fjord/kube/client'
 import { type Caller, startTestApi } from '@fjord/testing/api'
+import { serveOnPort } from '@fjord/testing/http'
 import { anOperatorWorld, env } from '@fjord/testing/operator'
-import { serve } from '@hono/node-server'
 import pino from 'pino'
 import { expect, vi } from 'vitest'
 import { expectAnswer } from './answers.ts'
@@ -31,9 +30,8 @@ export async function aProduct(options: ProductOptions = {}) {
   // The api also listens on a port, for the operator's usage samples.
   let fetchApi: (request: Request) => Response | Promise<Response> = () =>
     new Response('starting', { status: 503 })
-  const server = serve({ fetch: (request) => fetchApi(request), hostname: '127.0.0.1', port: 0 })
-  await new Promise((resolve) => server.once('listening', resolve))
-  const { port } = server.address() as AddressInfo
+  const server = await serveOnPort((request) => fetchApi(request))
+  const { port } = server
   const meteringToken = 'metering-token-of-the-e2e-tests'
   const world = await anOperatorWorld({
     metering: options.meteringIntervalMs
@@ -69,7 +67,7 @@ export async function aProduct(options: ProductOptions = {}) {
       ? []
       : [new Provisioner(scope), new StatusWatcher({ ...scope, lease })]
   for (const part of running) part.start()
-  const baseUrl = `http://127.0.0.1:${port}`
+  const baseUrl = server.url
   return {
     api,
     /** A client of the REST API, over HTTP, calling as `caller`. */
@@ -87,7 +85,7 @@ export async function aProduct(options: ProductOptions = {}) {
     async stop() {
       for (const part of running) await part.stop()
       await world.stop()
-      await new Promise((resolve) => server.close(resolve))
+      await server.close()
       await api.close()
       kube.close()
     },
