@@ -165,6 +165,7 @@ function serialize(format: 'json' | 'yaml', data: unknown): string {
 /** A value as a table cell: objects as key=value pairs, nothing as `-`. */
 function plain(value: unknown): string {
   if (value === null || value === undefined || value === '') return '-'
+  if (Array.isArray(value)) return value.length === 0 ? '-' : value.join(',')
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
     return entries.length === 0 ? '-' : entries.map(([k, v]) => `${k}=${v}`).join(',')
