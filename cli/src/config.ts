@@ -30,7 +30,7 @@ export interface Environment {
   noColor: boolean
 }
 
-export const defaultApiUrl = 'http://localhost:8080'
+export const defaultApiUrl = 'http://127.0.0.1:8080'
 export const defaultProfile = 'default'
 
 export function readEnvironment(env: NodeJS.ProcessEnv, home = homedir()): Environment {

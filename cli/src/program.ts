@@ -21,7 +21,7 @@ export function buildProgram(env: Environment, streams: Streams): Command {
     .option('--profile <name>', 'the profile to use (default: FJORD_PROFILE, then the current one)')
     .option(
       '--api-url <url>',
-      'the API (default: FJORD_API_URL, then the profile’s, then http://localhost:8080)',
+      'the API (default: FJORD_API_URL, then the profile’s, then http://127.0.0.1:8080)',
     )
     .option('-q, --quiet', 'print no status lines or spinners, only the data asked for')
     .option('--no-color', 'no colours (also NO_COLOR)')
