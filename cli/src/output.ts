@@ -1,4 +1,4 @@
-import type { Writable } from 'node:stream'
+import type { Readable, Writable } from 'node:stream'
 import { styleText } from 'node:util'
 import { type Command, Option } from 'commander'
 import { stringify } from 'yaml'
@@ -38,6 +38,7 @@ export function withOutputFlags(command: Command): Command {
 }
 
 export interface Terminal {
+  stdin: Readable
   stdout: Writable & { isTTY?: boolean }
   stderr: Writable & { isTTY?: boolean }
   /** Whether stdin and stdout are a terminal: prompts and spinners only then. */

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 import { CliError, exitCodes, usageError } from './errors.ts'
 import type { Terminal } from './output.ts'
 
@@ -49,7 +50,7 @@ async function cancellable<T>(ask: () => Promise<T>): Promise<T> {
 }
 
 /** All of stdin, without its final newline: for `--password-stdin`. */
-export async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
+export async function readStdin(stdin: Readable): Promise<string> {
   let text = ''
   for await (const chunk of stdin) text += chunk.toString()
   return text.replace(/\r?\n$/, '')

@@ -5,6 +5,7 @@ import { Output } from './output.ts'
 import { waitUntilReady } from './wait.ts'
 
 const output = new Output({
+  stdin: new PassThrough(),
   stdout: new PassThrough(),
   stderr: new PassThrough(),
   interactive: false,

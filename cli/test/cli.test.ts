@@ -3,9 +3,10 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startTestApi, type TestApi } from '@fjord/testing/api'
+import { expectStatus, startTestApi, type TestApi } from '@fjord/testing/api'
 import { type Served, serveOnPort } from '@fjord/testing/http'
 import { uniqueName } from '@fjord/testing/names'
+import { aPassword, aTenant } from '@fjord/testing/tenants'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { parse } from 'yaml'
 
@@ -39,9 +40,9 @@ async function aUser(env: Record<string, string> = {}) {
     XDG_CONFIG_HOME: configHome,
     FJORD_API_URL: served.url,
   }
-  const fjord = (args: string[], extra: Record<string, string> = {}): Promise<Run> =>
+  const fjord = (args: string[], extra: Record<string, string> = {}, input = ''): Promise<Run> =>
     new Promise((resolve) => {
-      execFile(
+      const child = execFile(
         process.execPath,
         [main, ...args],
         { env: { ...baseEnv, ...env, ...extra } },
@@ -49,6 +50,7 @@ async function aUser(env: Record<string, string> = {}) {
           resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })
         },
       )
+      child.stdin?.end(input)
     })
   return { fjord, configPath: join(configHome, 'fjord', 'config.yaml') }
 }
@@ -90,7 +92,10 @@ describe('fjord', () => {
 
     // A fresh login from another machine mints another key named after the host.
     const other = await aUser()
-    await expectExit(other.fjord(['login', '--email', email, '--password', password]), 0)
+    await expectExit(
+      other.fjord(['login', '--email', email, '--password-stdin'], {}, `${password}\n`),
+      0,
+    )
     const me = JSON.parse((await expectExit(other.fjord(['whoami']), 0)).stdout)
     expect(me).toMatchObject({
       kind: 'api_key',
@@ -157,6 +162,24 @@ describe('fjord', () => {
     await expectExit(other.fjord(['whoami']), 4)
     const revoked = await expectExit(user.fjord(['whoami'], { FJORD_API_KEY: key }), 4)
     expect(revoked.stderr).toContain('run `fjord login`')
+  })
+
+  test('login asks which org when the user belongs to several, and takes --org', async () => {
+    const tenant = await aTenant(api)
+    const second = uniqueName('org')
+    await expectStatus(
+      await api.request('POST', '/v1/orgs', { as: tenant.owner, body: { name: second } }),
+      201,
+    )
+    const user = await aUser()
+    const login = ['login', '--email', tenant.email, '--password', aPassword]
+    const ambiguous = await expectExit(user.fjord(login), 2)
+    expect(ambiguous.stderr).toContain('you belong to 2 organizations')
+    expect(ambiguous.stderr).toContain('hint: pass --org <name>')
+    await expectExit(user.fjord([...login, '--org', second]), 0)
+    expect(JSON.parse((await expectExit(user.fjord(['whoami']), 0)).stdout)).toMatchObject({
+      orgs: [second],
+    })
   })
 
   test('a topic from a preset takes its configs, and flags override them', async () => {

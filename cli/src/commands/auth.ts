@@ -1,7 +1,7 @@
 import { hostname } from 'node:os'
 import type { Command } from 'commander'
 import type { Act, Context } from '../context.ts'
-import { CliError } from '../errors.ts'
+import { CliError, exitCodes, notLoggedIn } from '../errors.ts'
 import { withOutputFlags } from '../output.ts'
 import { readStdin, valueOrAsk } from '../prompts.ts'
 import { identityShape } from '../shapes.ts'
@@ -88,7 +88,7 @@ export function registerAuth(program: Command, act: Act): void {
           throw new CliError(
             `you belong to ${orgs.length} organizations: ${orgs.join(', ') || 'none'}`,
             {
-              exitCode: 2,
+              exitCode: exitCodes.usage,
               suggestion: 'pass --org <name>',
             },
           )
@@ -105,7 +105,7 @@ export function registerAuth(program: Command, act: Act): void {
     .action(
       act(async (ctx) => {
         const profile = ctx.profiles().profiles[ctx.settings.profileName]
-        if (!profile?.apiKey) throw new CliError('not logged in', { exitCode: 4 })
+        if (!profile?.apiKey) throw notLoggedIn()
         if (profile.apiKeyName) await revoke(ctx, profile.apiKey, profile.apiKeyName)
         else ctx.output.warn('the key was given with --api-key, so it stays valid on the server')
         await ctx.updateProfile(({ apiKey: _key, apiKeyName: _name, ...rest }) => rest)
@@ -144,7 +144,7 @@ export function registerAuth(program: Command, act: Act): void {
 async function askCredentials(ctx: Context, flags: Credentials) {
   const email = await valueOrAsk(ctx.terminal, flags.email, { flag: '--email', message: 'Email' })
   const password = flags.passwordStdin
-    ? await readStdin(process.stdin)
+    ? await readStdin(ctx.terminal.stdin)
     : await valueOrAsk(ctx.terminal, flags.password, {
         flag: '--password',
         message: 'Password',
