@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { expectStatus, startTestApi, type TestApi } from '@fjord/testing/api'
 import { type Served, serveOnPort } from '@fjord/testing/http'
 import { uniqueName } from '@fjord/testing/names'
-import { aPassword, aTenant } from '@fjord/testing/tenants'
+import { aMember, aPassword, aTenant } from '@fjord/testing/tenants'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { parse } from 'yaml'
 
@@ -180,6 +180,26 @@ describe('fjord', () => {
     expect(JSON.parse((await expectExit(user.fjord(['whoami']), 0)).stdout)).toMatchObject({
       orgs: [second],
     })
+  })
+
+  test('a developer cannot mint a key by logging in, and is told to log in with one', async () => {
+    const tenant = await aTenant(api)
+    const developer = await aMember(api, tenant, 'developer')
+    const user = await aUser()
+    const refused = await expectExit(
+      user.fjord([
+        'login',
+        '--email',
+        developer.email,
+        '--password',
+        aPassword,
+        '--org',
+        tenant.org,
+      ]),
+      1,
+    )
+    expect(refused.stderr).toContain(`you are developer in ${tenant.org}`)
+    expect(refused.stderr).toContain('fjord login --api-key')
   })
 
   test('a topic from a preset takes its configs, and flags override them', async () => {

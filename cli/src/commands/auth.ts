@@ -173,25 +173,33 @@ async function sessionOf(
 
 /** Mints a key with the user's role in `org`, keeps it in the profile, and ends the session. */
 async function logInWithSession(ctx: Context, session: Session, org: string): Promise<void> {
-  const me = await ctx.call(session.client.GET('/v1/me'))
-  const role = me.memberships.find((m) => m.organization === org)?.role
-  if (!role) throw new CliError(`you are not a member of ${org}`)
-  const name = keyName(hostname())
-  const key = await ctx.call(
-    session.client.POST('/v1/orgs/{org}/api-keys', {
-      params: { path: { org } },
-      body: { name, role },
-    }),
-  )
-  await ctx.updateProfile((profile) => ({
-    ...profile,
-    apiUrl: ctx.settings.apiUrl,
-    apiKey: key.token,
-    apiKeyName: key.name,
-    org,
-    ...(profile.org === org ? {} : { cluster: undefined }),
-  }))
-  await session.client.POST('/v1/auth/logout')
+  try {
+    const me = await ctx.call(session.client.GET('/v1/me'))
+    const role = me.memberships.find((m) => m.organization === org)?.role
+    if (!role) throw new CliError(`you are not a member of ${org}`)
+    if (role !== 'admin' && role !== 'owner') {
+      throw new CliError(`minting an API key needs the admin role; you are ${role} in ${org}`, {
+        suggestion: 'ask an admin for a key, then run `fjord login --api-key <key>`',
+      })
+    }
+    const key = await ctx.call(
+      session.client.POST('/v1/orgs/{org}/api-keys', {
+        params: { path: { org } },
+        body: { name: keyName(hostname()), role },
+      }),
+    )
+    await ctx.updateProfile((profile) => ({
+      ...profile,
+      apiUrl: ctx.settings.apiUrl,
+      apiKey: key.token,
+      apiKeyName: key.name,
+      org,
+      ...(profile.org === org ? {} : { cluster: undefined }),
+    }))
+  } finally {
+    // The key is the login; the session was only the way to mint it.
+    await session.client.POST('/v1/auth/logout')
+  }
 }
 
 async function logInWithKey(ctx: Context, apiKey: string): Promise<void> {
