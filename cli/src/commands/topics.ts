@@ -71,7 +71,6 @@ export function registerTopics(program: Command, act: Act): void {
         '-c, --config <key=value>',
         'a topic config, repeatable: --config retention.ms=604800000',
         collectConfig,
-        {},
       )
       .option(
         '--preset <preset>',
@@ -183,7 +182,7 @@ async function findPreset(ctx: Context, id: string) {
   return { partitions: preset.spec.partitions, config: preset.spec.config }
 }
 
-function collectConfig(pair: string, configs: Record<string, string>): Record<string, string> {
+function collectConfig(pair: string, configs: Record<string, string> = {}): Record<string, string> {
   const at = pair.indexOf('=')
   if (at < 1) throw new InvalidArgumentError(`expected key=value, got "${pair}"`)
   return { ...configs, [pair.slice(0, at)]: pair.slice(at + 1) }
