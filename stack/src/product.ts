@@ -151,7 +151,11 @@ Sign up:
   curl -s -X POST ${base}/v1/auth/signup -H 'content-type: application/json' \\
     -d '{"email":"you@example.com","password":"a long password","organization":{"name":"acme"}}'
 Then follow docs/getting-started.md to your first message with kcat.
+Or from the terminal, with the fjord CLI (docs/cli.md):
+  npx fjord --api-url ${base} signup --email you@example.com --org acme
+  npx fjord clusters create main
+  npx fjord topics create orders --cluster main --partitions 6
 Ctrl-C stops everything; data is kept for the next start.
 `)
-  info('The web console is not built yet: use the API (curl, or any HTTP client).')
+  info('The web console is not built yet: use the CLI or the API (curl, or any HTTP client).')
 }
