@@ -2,7 +2,7 @@ import { type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Tx } from '../db/client.ts'
 import { auditEvents, outbox } from '../db/schema/index.ts'
-import type { Actor } from '../http/context.ts'
+import type { Actor, AppContext, Tenant } from '../http/context.ts'
 
 // What each kind of change carries to the provisioner and the audit log. A row may wait in the
 // outbox through an upgrade, so these say what a kind holds, not the bounds a request is held
@@ -80,6 +80,14 @@ export type Change = ChangeKind & {
   requestId: string
   targetName: string
   aggregateId: string
+}
+
+/** Who makes a tenant's change, and in which request: what a route knows of it from its context. */
+export function madeBy(
+  c: AppContext,
+  tenant: Tenant,
+): Pick<Change, 'orgId' | 'actor' | 'requestId'> {
+  return { orgId: tenant.orgId, actor: tenant.actor, requestId: c.get('requestId') }
 }
 
 /** The type of aggregate a change is about: the part of its action before the first dot. */

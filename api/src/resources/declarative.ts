@@ -4,7 +4,7 @@ import { z } from '@hono/zod-openapi'
 import type { Tx } from '../db/client.ts'
 import { ApiError, conflict, notFound } from '../errors.ts'
 import type { AppContext, Tenant } from '../http/context.ts'
-import { type Change, changeKindOf, enqueue } from './changes.ts'
+import { type Change, changeKindOf, enqueue, madeBy } from './changes.ts'
 import { assertIfMatch, setEtag } from './etag.ts'
 import { mergePatch } from './merge-patch.ts'
 
@@ -52,9 +52,7 @@ function changeOf(
   payload: Record<string, unknown>,
 ): Change {
   return {
-    orgId: tenant.orgId,
-    actor: tenant.actor,
-    requestId: c.get('requestId'),
+    ...madeBy(c, tenant),
     targetName: row.name,
     aggregateId: row.id,
     // The kind is known only at run time here, so it is checked as it is built.

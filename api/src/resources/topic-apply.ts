@@ -7,7 +7,7 @@ import { kafkaNameLengthError } from '../kafka/names.ts'
 import { planTopics, type TopicPlanEntry, type TopicSpec } from '../kafka/topic-plan.ts'
 import { combinedChange, type PlannedChange } from '../quota/limits.ts'
 import { assertWithinQuota } from '../quota/usage.ts'
-import { type Change, enqueue } from './changes.ts'
+import { type Change, enqueue, madeBy } from './changes.ts'
 import {
   CreateTopicSchema,
   insertTopic,
@@ -144,9 +144,7 @@ export async function applyTopics(
       else if (action === 'delete' && current) row = await markTopicDeleting(tx, current)
       if (!row) continue
       changes.push({
-        orgId: tenant.orgId,
-        actor: tenant.actor,
-        requestId: c.get('requestId'),
+        ...madeBy(c, tenant),
         action: `topic.${action}`,
         targetName: row.name,
         aggregateId: row.id,

@@ -5,7 +5,7 @@ import { collisionKeyOf, maxKafkaNameLength } from '../kafka/names.ts'
 import type { TopicSpec } from '../kafka/topic-plan.ts'
 import { changesThatFit, combinedChange, type PlannedChange, useAfter } from '../quota/limits.ts'
 import { type QuotaState, readQuota } from '../quota/usage.ts'
-import { type Change, changeColumns, changeColumnTypes, changeCtes } from './changes.ts'
+import { type Change, changeColumns, changeColumnTypes, changeCtes, madeBy } from './changes.ts'
 import { type TopicRow, topicQuotaChange } from './topics.ts'
 
 // Topic creates of one org in one statement: for each, the cluster (not being deleted, and
@@ -182,9 +182,7 @@ export function createTopicAtOnce(
   const db = c.get('db')
   const id = randomUUID()
   const change: Change = {
-    orgId: tenant.orgId,
-    actor: tenant.actor,
-    requestId: c.get('requestId'),
+    ...madeBy(c, tenant),
     action: 'topic.create',
     targetName: name,
     aggregateId: id,

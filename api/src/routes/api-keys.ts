@@ -9,7 +9,7 @@ import { type AppContext, type Tenant, tenantOf } from '../http/context.ts'
 import { jsonBody, jsonResponse, orgRoute } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
 import { ResourceNameSchema } from '../kafka/names.ts'
-import { enqueue } from '../resources/changes.ts'
+import { enqueue, madeBy } from '../resources/changes.ts'
 import { setEtag } from '../resources/etag.ts'
 import { decodeCursor, PageQuerySchema, pageFrom, pageOf } from '../resources/pagination.ts'
 import { OrgParams, RoleSchema } from './schemas.ts'
@@ -103,9 +103,7 @@ async function recordKeyChange(
   row: ApiKeyRow,
 ) {
   await enqueue(tx, {
-    orgId: tenant.orgId,
-    actor: tenant.actor,
-    requestId: c.get('requestId'),
+    ...madeBy(c, tenant),
     action: `api_key.${action}`,
     targetName: row.name,
     aggregateId: row.id,

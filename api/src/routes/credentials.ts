@@ -19,7 +19,7 @@ import {
 import { kubeOf } from '../provisioner/kube.ts'
 import { cancelUnstarted } from '../provisioner/outbox.ts'
 import { passwordSecret } from '../provisioner/resources.ts'
-import { enqueue } from '../resources/changes.ts'
+import { enqueue, madeBy } from '../resources/changes.ts'
 import { findClusterOr404 } from '../resources/clusters.ts'
 import { serviceAccountKind } from '../resources/service-accounts.ts'
 import { ServiceAccountParams } from './service-accounts.ts'
@@ -171,9 +171,7 @@ export function credentialRoutes() {
       const [withdrawal] = await enqueue(
         tx,
         {
-          orgId: tenant.orgId,
-          actor: tenant.actor,
-          requestId: c.get('requestId'),
+          ...madeBy(c, tenant),
           action: 'credential.issue',
           targetName: kafkaName(cluster.kafkaPrefix, account.name),
           aggregateId: credentialId,
@@ -224,9 +222,7 @@ export function credentialRoutes() {
         .returning()
       if (!issued) throw new Error('insert returned nothing')
       await enqueue(tx, {
-        orgId: tenant.orgId,
-        actor: tenant.actor,
-        requestId: c.get('requestId'),
+        ...madeBy(c, tenant),
         action: 'credential.create',
         targetName: issued.username,
         aggregateId: issued.id,
@@ -263,9 +259,7 @@ export function credentialRoutes() {
         .returning()
       if (!row) throw notFound('Credential')
       await enqueue(tx, {
-        orgId: tenant.orgId,
-        actor: tenant.actor,
-        requestId: c.get('requestId'),
+        ...madeBy(c, tenant),
         action: 'credential.delete',
         targetName: row.username,
         aggregateId: row.id,

@@ -7,7 +7,7 @@ import { conflict, forbidden, notFound } from '../errors.ts'
 import { type AppContext, type Tenant, tenantOf } from '../http/context.ts'
 import { jsonBody, jsonResponse, orgRoute } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
-import { type ChangeKind, enqueue } from '../resources/changes.ts'
+import { type ChangeKind, enqueue, madeBy } from '../resources/changes.ts'
 import { assertIfMatch, setEtag } from '../resources/etag.ts'
 import { decodeCursor, PageQuerySchema, pageFrom, pageOf } from '../resources/pagination.ts'
 import { IfMatchHeaders, OrgParams, RoleSchema } from './schemas.ts'
@@ -138,9 +138,7 @@ async function recordMemberChange(
   change: Extract<ChangeKind, { action: `member.${string}` }>,
 ) {
   await enqueue(tx, {
-    orgId: tenant.orgId,
-    actor: tenant.actor,
-    requestId: c.get('requestId'),
+    ...madeBy(c, tenant),
     targetName: member.email,
     aggregateId: member.userId,
     ...change,

@@ -15,7 +15,7 @@ import { newRouter } from '../http/router.ts'
 import { OrgNameSchema } from '../kafka/names.ts'
 import { plans } from '../quota/limits.ts'
 import { assertFitsPlan } from '../quota/usage.ts'
-import { enqueue } from '../resources/changes.ts'
+import { enqueue, madeBy } from '../resources/changes.ts'
 import { assertIfMatch, setEtag } from '../resources/etag.ts'
 import {
   createOrganization,
@@ -173,9 +173,7 @@ export function orgRoutes() {
         .returning()
       if (!row) throw new Error('update returned nothing')
       await enqueue(tx, {
-        orgId: tenant.orgId,
-        actor: tenant.actor,
-        requestId: c.get('requestId'),
+        ...madeBy(c, tenant),
         action: 'organization.update',
         targetName: row.name,
         aggregateId: row.id,
