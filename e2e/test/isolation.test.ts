@@ -1,10 +1,10 @@
 import { createObject, deleteObject, getObject } from '@fjord/kube/apply'
 import { ConfigMaps, Namespaces } from '@fjord/kube/resources'
+import { expectAnswer, expectProblem } from '@fjord/testing/answers'
 import { uniqueName } from '@fjord/testing/names'
+import { aProduct } from '@fjord/testing/product'
 import { aTenant } from '@fjord/testing/tenants'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
-import { expectAnswer, expectProblem } from './support/answers.ts'
-import { aProduct } from './support/product.ts'
 
 let product: Awaited<ReturnType<typeof aProduct>>
 const victim = uniqueName('victim')

@@ -2,13 +2,13 @@ import type { Answer, Data } from '@fjord/client'
 import { getObject } from '@fjord/kube/apply'
 import { Secrets } from '@fjord/kube/resources'
 import { KafkaAdmin } from '@fjord/operator/kafka/admin'
+import { expectAnswer } from '@fjord/testing/answers'
 import { kcatWithProperties } from '@fjord/testing/kcat'
 import { env } from '@fjord/testing/operator'
+import { aProduct } from '@fjord/testing/product'
 import { aTenant } from '@fjord/testing/tenants'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { expectAnswer } from './support/answers.ts'
-import { aProduct } from './support/product.ts'
 
 let product: Awaited<ReturnType<typeof aProduct>>
 beforeAll(async () => {

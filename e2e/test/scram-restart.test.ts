@@ -1,13 +1,13 @@
 import { KafkaAdmin } from '@fjord/operator/kafka/admin'
 import { tenantMechanism } from '@fjord/operator/kafka/scram'
 import { scramLoginsRepairedTotal } from '@fjord/operator/kube/metrics'
+import { expectAnswer } from '@fjord/testing/answers'
 import { firstIterated } from '@fjord/testing/kafka-20774'
 import { kcat } from '@fjord/testing/kcat'
 import { aPrivateKafka } from '@fjord/testing/private-kafka'
+import { aPoolOn, aProduct } from '@fjord/testing/product'
 import { aTenant, type Tenant } from '@fjord/testing/tenants'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
-import { expectAnswer } from './support/answers.ts'
-import { aPoolOn, aProduct } from './support/product.ts'
 
 /**
  * The drill of KAFKA-20774 (docs/operator.md): Kafka restarted after service accounts were

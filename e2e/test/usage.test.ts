@@ -1,12 +1,12 @@
 import { usageSamples } from '@fjord/api/db/schema'
+import { expectAnswer, expectProblem } from '@fjord/testing/answers'
 import { expectStatus } from '@fjord/testing/api'
 import { kcat, kcatWithProperties, stackAdmin } from '@fjord/testing/kcat'
 import { stackKafka } from '@fjord/testing/operator'
+import { aProduct } from '@fjord/testing/product'
 import { aTenant, type Tenant } from '@fjord/testing/tenants'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import { expectAnswer, expectProblem } from './support/answers.ts'
-import { aProduct } from './support/product.ts'
 
 const samplePeriodMs = 2_000
 let product: Awaited<ReturnType<typeof aProduct>>

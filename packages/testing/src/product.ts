@@ -3,12 +3,12 @@ import { StatusWatcher } from '@fjord/api/provisioner/status-watcher'
 import { createFjordClient, type FjordClient } from '@fjord/client'
 import type { components } from '@fjord/client/schema'
 import { KubeClient } from '@fjord/kube/client'
-import { type Caller, startTestApi } from '@fjord/testing/api'
-import { serveOnPort } from '@fjord/testing/http'
-import { anOperatorWorld, env } from '@fjord/testing/operator'
 import pino from 'pino'
 import { expect, vi } from 'vitest'
 import { expectAnswer } from './answers.ts'
+import { type Caller, startTestApi } from './api.ts'
+import { serveOnPort } from './http.ts'
+import { anOperatorWorld, env } from './operator.ts'
 
 export interface ProductOptions {
   /** How the api reaches Kubernetes, when not directly (a proxy a test can stop). */
