@@ -12,7 +12,25 @@ export interface Profile {
   apiKeyName?: string
   org?: string
   cluster?: string
+  /** Service accounts' credentials issued through fjord, by `credentialKey`: produce and consume log in with them. */
+  credentials?: Record<string, StoredCredential>
 }
+
+/** A service account's Kafka login as the API issued it (shown once, so kept here, mode 0600). */
+export interface StoredCredential {
+  id: string
+  bootstrapServers: string | null
+  securityProtocol: 'SASL_PLAINTEXT' | 'SASL_SSL'
+  saslMechanism: 'SCRAM-SHA-512'
+  username: string
+  password: string
+  /** The cluster's Kafka prefix: short names map to `topicPrefix + name` and back. */
+  topicPrefix: string
+}
+
+/** Where a profile keeps the credential of one service account. */
+export const credentialKey = (org: string, cluster: string, serviceAccount: string) =>
+  `${org}/${cluster}/${serviceAccount}`
 
 export interface ConfigFile {
   current?: string

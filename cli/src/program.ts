@@ -1,9 +1,19 @@
 import { Command, CommanderError } from 'commander'
+import { registerApiKeys } from './commands/api-keys.ts'
+import { registerAudit } from './commands/audit.ts'
 import { registerAuth } from './commands/auth.ts'
 import { registerClusters } from './commands/clusters.ts'
+import { registerCompletion } from './commands/completion.ts'
+import { registerDeclarative } from './commands/declarative.ts'
+import { registerGroups } from './commands/groups.ts'
+import { registerInvitations } from './commands/invitations.ts'
+import { registerMembers } from './commands/members.ts'
 import { registerOrgs } from './commands/orgs.ts'
 import { registerProfiles } from './commands/profiles.ts'
+import { registerQuotas } from './commands/quotas.ts'
+import { registerServiceAccounts } from './commands/service-accounts.ts'
 import { registerTopics } from './commands/topics.ts'
+import { registerUsage } from './commands/usage.ts'
 import type { Environment } from './config.ts'
 import { actions } from './context.ts'
 import { CliError, type ExitCode, exitCodes, exitCodesHelp } from './errors.ts'
@@ -52,6 +62,16 @@ export function buildProgram(env: Environment, streams: Streams): Command {
   registerOrgs(program, act)
   registerClusters(program, act)
   registerTopics(program, act)
+  registerMembers(program, act)
+  registerInvitations(program, act)
+  registerApiKeys(program, act)
+  registerServiceAccounts(program, act)
+  registerQuotas(program, act)
+  registerUsage(program, act)
+  registerAudit(program, act)
+  registerDeclarative(program, act)
+  registerGroups(program, act)
+  registerCompletion(program, act)
   program
     .command('help-exit-codes', { hidden: true })
     .action(() => void streams.stdout.write(exitCodesHelp))

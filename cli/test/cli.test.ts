@@ -1,17 +1,11 @@
-import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { expectStatus, startTestApi, type TestApi } from '@fjord/testing/api'
 import { type Served, serveOnPort } from '@fjord/testing/http'
 import { uniqueName } from '@fjord/testing/names'
 import { aMember, aPassword, aTenant } from '@fjord/testing/tenants'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { parse } from 'yaml'
-
-const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
-const password = 'correct horse battery staple'
+import { aSignedUpUser, aUser, expectExit, password } from './support.ts'
 
 // The api in this process (PGlite in memory, or DATABASE_URL), served over HTTP; fjord runs
 // as a subprocess against it, as a user runs it, with a config directory of its own.
@@ -26,62 +20,9 @@ afterAll(async () => {
   await api?.close()
 })
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-/** A user of fjord: their own config directory, and the api URL in their environment. */
-async function aUser(env: Record<string, string> = {}) {
-  const configHome = await mkdtemp(join(tmpdir(), 'fjord-cli-'))
-  const baseEnv = {
-    PATH: process.env.PATH ?? '',
-    XDG_CONFIG_HOME: configHome,
-    FJORD_API_URL: served.url,
-  }
-  const fjord = (args: string[], extra: Record<string, string> = {}, input = ''): Promise<Run> =>
-    new Promise((resolve) => {
-      const child = execFile(
-        process.execPath,
-        [main, ...args],
-        { env: { ...baseEnv, ...env, ...extra } },
-        (error, stdout, stderr) => {
-          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })
-        },
-      )
-      child.stdin?.end(input)
-    })
-  return { fjord, configPath: join(configHome, 'fjord', 'config.yaml') }
-}
-
-/** Runs fjord and fails with what it printed unless it exited with `code`. */
-async function expectExit(run: Promise<Run>, code: number): Promise<Run> {
-  const result = await run
-  expect(
-    result.code,
-    `fjord exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
-  ).toBe(code)
-  return result
-}
-
-/** A user who signed up with fjord: an org of their own, logged in, with a cluster in use. */
-async function aSignedUpUser() {
-  const user = await aUser()
-  const org = uniqueName('org')
-  const email = `${uniqueName('user')}@example.com`
-  await expectExit(
-    user.fjord(['signup', '--email', email, '--password', password, '--org', org]),
-    0,
-  )
-  await expectExit(user.fjord(['clusters', 'create', 'main']), 0)
-  await expectExit(user.fjord(['use', 'cluster', 'main']), 0)
-  return { ...user, org, email }
-}
-
 describe('fjord', () => {
   test('signs up, logs in, creates a cluster and a topic, lists, gets and deletes it', async () => {
-    const user = await aUser()
+    const user = await aUser(served.url)
     const org = uniqueName('org')
     const email = `${uniqueName('user')}@example.com`
     const signup = await expectExit(
@@ -91,7 +32,7 @@ describe('fjord', () => {
     expect(signup.stderr).toContain(`organization ${org} created`)
 
     // A fresh login from another machine mints another key named after the host.
-    const other = await aUser()
+    const other = await aUser(served.url)
     await expectExit(
       other.fjord(['login', '--email', email, '--password-stdin'], {}, `${password}\n`),
       0,
@@ -171,7 +112,7 @@ describe('fjord', () => {
       await api.request('POST', '/v1/orgs', { as: tenant.owner, body: { name: second } }),
       201,
     )
-    const user = await aUser()
+    const user = await aUser(served.url)
     const login = ['login', '--email', tenant.email, '--password', aPassword]
     const ambiguous = await expectExit(user.fjord(login), 2)
     expect(ambiguous.stderr).toContain('you belong to 2 organizations')
@@ -185,7 +126,7 @@ describe('fjord', () => {
   test('a developer cannot mint a key by logging in, and is told to log in with one', async () => {
     const tenant = await aTenant(api)
     const developer = await aMember(api, tenant, 'developer')
-    const user = await aUser()
+    const user = await aUser(served.url)
     const refused = await expectExit(
       user.fjord([
         'login',
@@ -203,7 +144,7 @@ describe('fjord', () => {
   })
 
   test('a topic from a preset takes its configs, and flags override them', async () => {
-    const user = await aSignedUpUser()
+    const user = await aSignedUpUser(served.url)
     const token = parse(await readFile(user.configPath, 'utf8')).profiles.default.apiKey as string
     const answer = await api.request('GET', '/v1/topic-presets', { as: { kind: 'api_key', token } })
     const presets = (await answer.json()) as {
@@ -229,7 +170,7 @@ describe('fjord', () => {
   })
 
   test('prints JSON, YAML and the fields picked with --json; a bare --json lists the fields', async () => {
-    const user = await aSignedUpUser()
+    const user = await aSignedUpUser(served.url)
     const yaml = parse((await expectExit(user.fjord(['clusters', 'list', '-o', 'yaml']), 0)).stdout)
     expect(yaml).toEqual([expect.objectContaining({ name: 'main', type: 'shared' })])
     const picked = JSON.parse(
@@ -261,7 +202,7 @@ describe('fjord', () => {
   })
 
   test('exits 4 when not logged in, and 2 with the usage for a bad flag', async () => {
-    const user = await aUser()
+    const user = await aUser(served.url)
     const notLoggedIn = await expectExit(user.fjord(['clusters', 'list', '--org', 'acme']), 4)
     expect(notLoggedIn.stderr).toBe(
       'error: not logged in\nhint: run `fjord login`, or set FJORD_API_KEY\n',
@@ -284,8 +225,8 @@ describe('fjord', () => {
   })
 
   test('exits 1 with one clear line for a resource that is not there, or is another org’s', async () => {
-    const user = await aSignedUpUser()
-    const stranger = await aSignedUpUser()
+    const user = await aSignedUpUser(served.url)
+    const stranger = await aSignedUpUser(served.url)
     const missing = await expectExit(user.fjord(['topics', 'get', 'nowhere']), 1)
     expect(missing.stderr).toMatch(/^error: .+ \(not_found\)\n$/)
     const theirs = await expectExit(
@@ -296,7 +237,7 @@ describe('fjord', () => {
   })
 
   test('a quota_exceeded line names the limit, the current use and the maximum', async () => {
-    const user = await aSignedUpUser()
+    const user = await aSignedUpUser(served.url)
     const refused = await expectExit(
       user.fjord(['topics', 'create', 'big', '--partitions', '31']),
       1,
@@ -308,7 +249,7 @@ describe('fjord', () => {
   })
 
   test('--wait gives up after --timeout while nothing provisions the topic, and says so', async () => {
-    const user = await aSignedUpUser()
+    const user = await aSignedUpUser(served.url)
     const waited = await expectExit(
       user.fjord(['topics', 'create', 'slow', '--wait', '--timeout', '1']),
       1,
@@ -317,13 +258,13 @@ describe('fjord', () => {
   })
 
   test('a field error is shown under the line', async () => {
-    const user = await aSignedUpUser()
+    const user = await aSignedUpUser(served.url)
     const refused = await expectExit(user.fjord(['clusters', 'create', 'Not_A_Name']), 1)
     expect(refused.stderr).toMatch(/\(validation_failed\)\n {2}name: /)
   })
 
   test('a network failure names the URL it tried', async () => {
-    const user = await aUser({ FJORD_API_KEY: 'fjord_whatever' })
+    const user = await aUser(served.url, { FJORD_API_KEY: 'fjord_whatever' })
     const failed = await expectExit(
       user.fjord(['whoami'], { FJORD_API_URL: 'http://127.0.0.1:9' }),
       1,
@@ -332,7 +273,7 @@ describe('fjord', () => {
   })
 
   test('keeps profiles in a file only its owner can read', async () => {
-    const user = await aSignedUpUser()
+    const user = await aSignedUpUser(served.url)
     expect((await stat(user.configPath)).mode & 0o777).toBe(0o600)
     const profiles = JSON.parse((await expectExit(user.fjord(['profile', 'list']), 0)).stdout)
     expect(profiles).toEqual([
@@ -355,8 +296,8 @@ describe('fjord', () => {
   })
 
   test('a flag beats the environment, and the environment beats the profile', async () => {
-    const user = await aSignedUpUser()
-    const other = await aSignedUpUser()
+    const user = await aSignedUpUser(served.url)
+    const other = await aSignedUpUser(served.url)
     const otherKey = parse(await readFile(other.configPath, 'utf8')).profiles.default
       .apiKey as string
     // The profile points at an API that is not there; FJORD_API_URL wins.

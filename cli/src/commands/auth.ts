@@ -4,7 +4,7 @@ import type { Act, Context } from '../context.ts'
 import { CliError, exitCodes, notLoggedIn } from '../errors.ts'
 import { withOutputFlags } from '../output.ts'
 import { readStdin, valueOrAsk } from '../prompts.ts'
-import { identityShape } from '../shapes.ts'
+import { identityShape } from '../shapes/accounts.ts'
 
 interface Credentials {
   email?: string

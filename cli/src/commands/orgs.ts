@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import type { Act } from '../context.ts'
 import { withOutputFlags } from '../output.ts'
-import { orgShape } from '../shapes.ts'
+import { orgShape } from '../shapes/accounts.ts'
 import { allPages } from './pages.ts'
 
 export function registerOrgs(program: Command, act: Act): void {

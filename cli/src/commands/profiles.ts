@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { Act } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { withOutputFlags } from '../output.ts'
-import { type ProfileRow, profileShape } from '../shapes.ts'
+import { type ProfileRow, profileShape } from '../shapes/accounts.ts'
 
 export function registerProfiles(program: Command, act: Act): void {
   const profile = program

@@ -3,9 +3,10 @@ import type { Act, Context } from '../context.ts'
 import { usageError } from '../errors.ts'
 import { withOutputFlags } from '../output.ts'
 import { confirmOrRefuse } from '../prompts.ts'
-import { topicShape } from '../shapes.ts'
+import { topicShape } from '../shapes/clusters.ts'
 import { waitUntilReady } from '../wait.ts'
 import { clusterFlag, orgFlag, positiveInteger, timeoutFlag } from './flags.ts'
+import { registerMessages } from './messages.ts'
 import { allPages } from './pages.ts'
 
 export function registerTopics(program: Command, act: Act): void {
@@ -159,6 +160,8 @@ export function registerTopics(program: Command, act: Act): void {
         ctx.output.success(`Deleting topic ${name}`)
       }),
     )
+
+  registerMessages(topics, act)
 }
 
 function where(ctx: Context) {

@@ -1,0 +1,4 @@
+import type { Command } from 'commander'
+import type { Act } from '../context.ts'
+
+export function registerCompletion(_program: Command, _act: Act): void {}
