@@ -44,6 +44,8 @@ export interface Environment {
   profile?: string
   org?: string
   cluster?: string
+  /** The service account produce and consume log in as (FJORD_SERVICE_ACCOUNT). */
+  serviceAccount?: string
   configPath: string
   noColor: boolean
 }
@@ -59,6 +61,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv, home = homedir()): Envir
     profile: env.FJORD_PROFILE || undefined,
     org: env.FJORD_ORG || undefined,
     cluster: env.FJORD_CLUSTER || undefined,
+    serviceAccount: env.FJORD_SERVICE_ACCOUNT || undefined,
     configPath: join(configHome, 'fjord', 'config.yaml'),
     noColor: Boolean(env.NO_COLOR),
   }
