@@ -1,7 +1,10 @@
 import { run, StackError, step } from '../proc.ts'
 
-/** Debian packages the stack uses: PostgreSQL, kcat and Chromium (for console tests). */
-export const debianPackages = ['postgresql', 'kcat', 'chromium', 'openssl'] as const
+/**
+ * Debian packages the stack uses: PostgreSQL, kcat, Chromium (for console tests), zsh and fish
+ * (for the CLI's completion tests).
+ */
+export const debianPackages = ['postgresql', 'kcat', 'chromium', 'openssl', 'zsh', 'fish'] as const
 
 async function isInstalled(pkg: string): Promise<boolean> {
   try {
