@@ -28,8 +28,7 @@ afterAll(async () => {
 const json = (stdout: string) => JSON.parse(stdout)
 
 /** A Ready service account of the shared user's cluster, named for the test. */
-async function aServiceAccount(name: string, ...acls: string[]) {
-  const args = acls.flatMap((acl) => ['--acl', acl])
+async function aServiceAccount(name: string, ...args: string[]) {
   await expectExit(
     user.fjord(['service-accounts', 'create', name, ...args, '--wait', '--timeout', '120']),
     0,
@@ -51,7 +50,7 @@ function properties(text: string): Record<string, string> {
 
 describe('fjord service-accounts credentials', () => {
   test('create saves the login 0600 in the profile and prints it in each format', async () => {
-    const shop = await aServiceAccount('shop', 'topic:orders:read,write')
+    const shop = await aServiceAccount('shop', '--acl', 'topic:orders:read,write')
     const key = `${user.org}/main/${shop}`
 
     const kcat = await expectExit(
@@ -200,5 +199,157 @@ describe('fjord service-accounts credentials', () => {
       1,
     )
     expect(none.stderr).toContain(`error: service account ${billing} has no credential`)
+  })
+})
+
+describe('fjord service-accounts', () => {
+  test('creates with ACLs, lists, gets, updates and deletes a service account', async () => {
+    const created = json(
+      (
+        await expectExit(
+          user.fjord([
+            'service-accounts',
+            'create',
+            'web',
+            '--description',
+            'the web shop',
+            '--acl',
+            'topic:orders:write,read',
+            '--acl',
+            'group:web-*:read',
+          ]),
+          0,
+        )
+      ).stdout,
+    )
+    expect(created).toEqual({
+      name: 'web',
+      cluster: 'main',
+      principal: `User:${user.org}-main.web`,
+      description: 'the web shop',
+      acls: ['topic:orders:read,write', 'group:web-*:read'],
+      phase: 'Pending',
+      createdAt: expect.any(String),
+    })
+    const listed = json((await expectExit(user.fjord(['service-accounts', 'list']), 0)).stdout)
+    expect(listed.map((account: { name: string }) => account.name)).toContain('web')
+    const got = parse(
+      (await expectExit(user.fjord(['service-accounts', 'get', 'web', '-o', 'yaml']), 0)).stdout,
+    )
+    expect(got).toMatchObject({ name: 'web', acls: created.acls })
+
+    const updated = json(
+      (
+        await expectExit(
+          user.fjord(['service-accounts', 'update', 'web', '--acl', 'topic:orders:read']),
+          0,
+        )
+      ).stdout,
+    )
+    expect(updated).toMatchObject({ description: 'the web shop', acls: ['topic:orders:read'] })
+    const nothing = await expectExit(user.fjord(['service-accounts', 'update', 'web']), 2)
+    expect(nothing.stderr).toContain('nothing to change')
+    const badAcl = await expectExit(
+      user.fjord(['service-accounts', 'create', 'x1', '--acl', 'topic:orders:fly']),
+      2,
+    )
+    expect(badAcl.stderr).toContain('unknown operation "fly"')
+    // The API checks what the notation cannot: a group knows no write.
+    const refused = await expectExit(
+      user.fjord(['service-accounts', 'create', 'x2', '--acl', 'group:g:write']),
+      1,
+    )
+    expect(refused.stderr).toMatch(
+      /\(validation_failed\)\n {2}acls\.0\.operations: write does not apply to a group/,
+    )
+
+    const dryRun = await expectExit(
+      user.fjord(['service-accounts', 'delete', 'web', '--dry-run']),
+      0,
+    )
+    expect(dryRun.stderr).toContain('Would delete service account web')
+    expect(
+      json((await expectExit(user.fjord(['service-accounts', 'get', 'web']), 0)).stdout).phase,
+    ).not.toBe('Deleting')
+    await expectExit(user.fjord(['service-accounts', 'delete', 'web']), 2)
+    await expectExit(user.fjord(['service-accounts', 'delete', 'web', '--yes']), 0)
+    const gone = await user.fjord(['service-accounts', 'get', 'web'])
+    // Deleting, or already gone once Kafka let go.
+    if (gone.code === 0) expect(json(gone.stdout).phase).toBe('Deleting')
+    else expect(gone.stderr).toContain('(not_found)')
+  })
+
+  test('acl add and remove edit the list without losing a change made at the same time', async () => {
+    const name = await aServiceAccount(
+      'orders-app',
+      '--acl',
+      'topic:orders:read',
+      '--description',
+      'orders',
+    )
+    const acl = (...args: string[]) =>
+      user.fjord(['service-accounts', 'acl', ...args.slice(0, 1), name, ...args.slice(1)])
+
+    // Two edits at once (the status watcher writes meanwhile too): If-Match keeps both.
+    await Promise.all([
+      expectExit(acl('add', '--topic', 'payments', '--operation', 'write'), 0),
+      expectExit(acl('add', '--group', 'orders-', '--prefixed', '--operation', 'read'), 0),
+      expectExit(acl('add', '--topic', 'orders', '--operation', 'describe'), 0),
+    ])
+    const listed = json((await expectExit(acl('list'), 0)).stdout)
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        {
+          resourceType: 'topic',
+          patternType: 'literal',
+          name: 'orders',
+          operations: ['read', 'describe'],
+        },
+        { resourceType: 'topic', patternType: 'literal', name: 'payments', operations: ['write'] },
+        { resourceType: 'group', patternType: 'prefixed', name: 'orders-', operations: ['read'] },
+      ]),
+    )
+    expect(listed).toHaveLength(3)
+    const account = json(
+      (await expectExit(user.fjord(['service-accounts', 'get', name]), 0)).stdout,
+    )
+    expect(account.description).toBe('orders')
+
+    const again = await expectExit(acl('add', '--topic', 'payments', '--operation', 'write'), 0)
+    expect(again.stderr).toContain('nothing changed')
+
+    const dryRun = await expectExit(
+      acl('remove', '--topic', 'orders', '--operation', 'describe', '--dry-run'),
+      0,
+    )
+    expect(dryRun.stderr).toContain(`Would remove from ${name}: topic:orders:describe`)
+    expect(json((await expectExit(acl('list'), 0)).stdout)).toEqual(listed)
+
+    const removed = json(
+      (await expectExit(acl('remove', '--topic', 'payments', '--yes'), 0)).stdout,
+    )
+    expect(removed.acls).toEqual(['topic:orders:read,describe', 'group:orders-*:read'])
+    const absent = await expectExit(acl('remove', '--topic', 'payments', '--yes'), 0)
+    expect(absent.stderr).toContain('nothing changed')
+
+    const two = await expectExit(
+      acl('add', '--topic', 'a', '--group', 'b', '--operation', 'read'),
+      2,
+    )
+    expect(two.stderr).toContain('name exactly one of --topic, --group and --transactional-id')
+    await expectExit(acl('add', '--topic', 'a'), 2)
+  })
+
+  test("another org's service account is not found", async () => {
+    const other = await aSignedUpUser(served.url)
+    const theirs = await expectExit(
+      user.fjord(['service-accounts', 'get', 'shop', '--org', other.org, '--cluster', 'main']),
+      1,
+    )
+    expect(theirs.stderr).toMatch(/^error: .+ \(not_found\)\n$/)
+    await expectExit(
+      user.fjord(['service-accounts', 'credentials', 'create', 'shop', '--org', other.org]),
+      1,
+    )
   })
 })

@@ -1,11 +1,11 @@
 import { type Command, InvalidArgumentError } from 'commander'
 import type { Act, Context } from '../context.ts'
-import { CliError, usageError } from '../errors.ts'
+import { usageError } from '../errors.ts'
 import { withOutputFlags } from '../output.ts'
 import { confirmOrRefuse } from '../prompts.ts'
 import { type Acl, aclShape, describeAcl, serviceAccountShape } from '../shapes/access.ts'
 import { clusterFlag, orgFlag } from './flags.ts'
-import { getServiceAccount, serviceAccountPath } from './lookups.ts'
+import { changeServiceAccount, getServiceAccount } from './lookups.ts'
 
 type Operation = Acl['operations'][number]
 /** What an ACL is on: a literal name or a prefix of a resource type. */
@@ -117,38 +117,6 @@ function sameTarget(one: Target, other: Target): boolean {
 
 function inKafkaOrder(operations: readonly Operation[]): Operation[] {
   return aclOperations.filter((op) => operations.includes(op))
-}
-
-export interface Versioned<T> {
-  value: T
-  etag: string
-}
-
-/** What a write answers when its If-Match no longer matched: somebody changed it meanwhile. */
-export const lostRace = Symbol('lost race')
-
-const attempts = 5
-
-/**
- * Read, change and write back under If-Match, so that a concurrent change is never lost: a
- * write that lost the race is made again on a fresh read. `change` answers undefined when
- * there is nothing to write.
- */
-export async function readModifyWrite<T, C>(
-  read: () => Promise<Versioned<T>>,
-  change: (current: T) => C | undefined,
-  write: (next: C, etag: string) => Promise<T | typeof lostRace>,
-): Promise<{ result: T; changed: boolean }> {
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    const current = await read()
-    const next = change(current.value)
-    if (next === undefined) return { result: current.value, changed: false }
-    const written = await write(next, current.etag)
-    if (written !== lostRace) return { result: written, changed: true }
-  }
-  throw new CliError(`it kept changing while fjord wrote it (${attempts} tries)`, {
-    suggestion: 'try again',
-  })
 }
 
 interface TargetFlags {
@@ -305,27 +273,10 @@ function removedBy(before: readonly Acl[], after: readonly Acl[] | undefined): s
   })
 }
 
-/** Changes the ACL list of a service account under If-Match (see readModifyWrite). */
+/** Changes the ACL list of a service account, keeping its description. */
 function editAcls(ctx: Context, name: string, change: (acls: readonly Acl[]) => Acl[] | undefined) {
-  const client = ctx.client()
-  const url = '/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}' as const
-  const path = serviceAccountPath(ctx, name)
-  return readModifyWrite(
-    async () => {
-      const answer = await client.GET(url, { params: { path } })
-      const account = await ctx.call(Promise.resolve(answer))
-      const etag = answer.response.headers.get('etag')
-      if (!etag) throw new CliError(`the API sent no ETag for service account ${name}`)
-      return { value: account, etag }
-    },
-    (account) => change(account.acls),
-    async (acls, etag) => {
-      const answer = await client.PATCH(url, {
-        params: { path, header: { 'if-match': etag } },
-        body: { acls },
-      })
-      if (answer.response.status === 412) return lostRace
-      return ctx.call(Promise.resolve(answer))
-    },
-  )
+  return changeServiceAccount(ctx, name, (account) => {
+    const acls = change(account.acls)
+    return acls && { description: account.description, acls }
+  })
 }

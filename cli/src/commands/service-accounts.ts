@@ -8,7 +8,7 @@ import { waitUntilReady } from '../wait.ts'
 import { aclNotationHelp, collectAcl, registerAcls } from './acls.ts'
 import { forgetCredential, registerCredentials } from './credentials.ts'
 import { clusterFlag, orgFlag, timeoutFlag } from './flags.ts'
-import { getServiceAccount, serviceAccountPath } from './lookups.ts'
+import { changeServiceAccount, getServiceAccount, serviceAccountPath } from './lookups.ts'
 import { allPages } from './pages.ts'
 
 export function registerServiceAccounts(program: Command, act: Act): void {
@@ -130,12 +130,10 @@ export function registerServiceAccounts(program: Command, act: Act): void {
       if (flags.description === undefined && flags.acl === undefined) {
         throw usageError('nothing to change', 'pass --description or --acl')
       }
-      const updated = await ctx.call(
-        ctx.client().PATCH('/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}', {
-          params: { path: serviceAccountPath(ctx, name) },
-          body: { description: flags.description, acls: flags.acl },
-        }),
-      )
+      const { result: updated } = await changeServiceAccount(ctx, name, (account) => ({
+        description: flags.description ?? account.description,
+        acls: flags.acl ?? account.acls,
+      }))
       ctx.output.success(`Updated service account ${name}`)
       ctx.output.one(serviceAccountShape, await waitIfAsked(ctx, name, updated, flags), flags)
     }),
