@@ -1,4 +1,5 @@
 import type { Problem } from '@fjord/client'
+import { CommanderError } from 'commander'
 
 /** Exit codes a script can rely on, as gh's: see `fjord help exit-codes`. */
 export const exitCodes = {
@@ -6,6 +7,8 @@ export const exitCodes = {
   failure: 1,
   /** A bad flag or argument, or a prompt the user cancelled. */
   usage: 2,
+  /** `fjord plan --detailed-exitcode`: the plan has changes to make (as terraform's). */
+  changesPending: 2,
   notLoggedIn: 4,
 } as const
 
@@ -35,6 +38,13 @@ export const notLoggedIn = () =>
     exitCode: exitCodes.notLoggedIn,
     suggestion: 'run `fjord login`, or set FJORD_API_KEY',
   })
+
+/**
+ * Ends fjord with exit 2 and no error line, for `plan --detailed-exitcode` when the plan has
+ * changes: `run` takes a CommanderError as already reported, as commander's own are.
+ */
+export const changesPending = () =>
+  new CommanderError(exitCodes.changesPending, 'fjord.changesPending', 'changes pending')
 
 export const usageError = (message: string, suggestion?: string) =>
   new CliError(message, { exitCode: exitCodes.usage, suggestion })
@@ -95,6 +105,7 @@ export const exitCodesHelp = `Exit codes of fjord, for scripts:
 
   0  the command succeeded
   1  the command failed (the API refused it, or it could not be reached)
-  2  a bad flag or argument (the command's usage is printed), or a prompt was cancelled
+  2  a bad flag or argument (the command's usage is printed), or a prompt was cancelled;
+     also \`fjord plan --detailed-exitcode\` when the plan has changes to make
   4  not logged in, or the API key was refused: run \`fjord login\`
 `
