@@ -12,6 +12,7 @@ import {
 } from './config.ts'
 import { networkError, notLoggedIn, problemError, usageError } from './errors.ts'
 import { Output, type Terminal } from './output.ts'
+import { sendRetrying } from './retry.ts'
 
 /** How long one request may take before fjord says which URL did not answer. */
 const requestTimeoutMs = 30_000
@@ -43,7 +44,8 @@ export class Context {
 
   /** A client with no key, or with a session's headers. */
   clientWith(auth: { token?: string; headers?: Record<string, string> } = {}): FjordClient {
-    return createFjordClient({ baseUrl: this.settings.apiUrl, fetch: fetchNamingUrl, ...auth })
+    const fetch = (request: Request) => fetchNamingUrl(request, this.output)
+    return createFjordClient({ baseUrl: this.settings.apiUrl, fetch, ...auth })
   }
 
   /** The body of a successful answer; a problem becomes one clear CliError. */
@@ -91,9 +93,14 @@ export class Context {
   }
 }
 
-async function fetchNamingUrl(request: Request): Promise<Response> {
+/** Sends a request, again while the API says it is busy (see retry.ts); no answer names the URL. */
+async function fetchNamingUrl(request: Request, output: Output): Promise<Response> {
   try {
-    return await fetch(request, { signal: AbortSignal.timeout(requestTimeoutMs) })
+    return await sendRetrying(
+      request,
+      (attempt) => fetch(attempt, { signal: AbortSignal.timeout(requestTimeoutMs) }),
+      { say: (line) => output.info(line) },
+    )
   } catch (error) {
     throw networkError(request.url, error)
   }
