@@ -6,7 +6,7 @@ import { withOutputFlags } from '../output.ts'
 import { readStdin, valueOrAsk } from '../prompts.ts'
 import { identityShape } from '../shapes/accounts.ts'
 
-interface Credentials {
+export interface Credentials {
   email?: string
   password?: string
   passwordStdin?: boolean
@@ -139,6 +139,27 @@ export function registerAuth(program: Command, act: Act): void {
       )
     }),
   )
+}
+
+/**
+ * Runs `use` with a console session of the user, from --email and --password (asked on a
+ * terminal), and ends it: for what an API key may not do (create an org, accept an invitation).
+ */
+export async function withUserSession<T>(
+  ctx: Context,
+  flags: Credentials,
+  use: (client: Session['client']) => Promise<T>,
+): Promise<T> {
+  const { email, password } = await askCredentials(ctx, flags)
+  const session = await sessionOf(
+    ctx,
+    ctx.clientWith().POST('/v1/auth/login', { body: { email, password } }),
+  )
+  try {
+    return await use(session.client)
+  } finally {
+    await session.client.POST('/v1/auth/logout')
+  }
 }
 
 async function askCredentials(ctx: Context, flags: Credentials) {
