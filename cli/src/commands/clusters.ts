@@ -1,11 +1,13 @@
 import { type Command, Option } from 'commander'
 import type { Act, Context } from '../context.ts'
+import { usageError } from '../errors.ts'
 import { withOutputFlags } from '../output.ts'
 import { confirmOrRefuse } from '../prompts.ts'
 import { clusterShape } from '../shapes/clusters.ts'
 import { waitUntilReady } from '../wait.ts'
 import { orgFlag, timeoutFlag } from './flags.ts'
 import { allPages } from './pages.ts'
+import { readModifyWrite, unlessLostRace, versioned } from './read-modify-write.ts'
 
 export function registerClusters(program: Command, act: Act): void {
   const clusters = program.command('clusters').description('Kafka clusters of an organization')
@@ -77,6 +79,63 @@ export function registerClusters(program: Command, act: Act): void {
         }),
       )
       ctx.output.success(`Created cluster ${name} in ${org}`)
+      if (flags.wait) {
+        cluster = await waitUntilReady(
+          ctx.output,
+          `cluster ${name}`,
+          () => getCluster(ctx, name),
+          flags.timeout * 1000,
+        )
+      }
+      ctx.output.one(clusterShape, cluster, command.opts())
+    }),
+  )
+
+  withOutputFlags(
+    clusters
+      .command('update')
+      .description('Change the description of a cluster')
+      .argument('<name>', 'the cluster')
+      .option('--description <text>', 'what it is for')
+      .option('--wait', 'wait until it is Ready')
+      .addOption(timeoutFlag())
+      .addOption(orgFlag())
+      .addHelpText(
+        'after',
+        [
+          '',
+          'The region and the type stay what the cluster was created with.',
+          '',
+          'Examples:',
+          '  $ fjord clusters update main --description "orders and payments"',
+        ].join('\n'),
+      ),
+  ).action(
+    act(async (ctx, command) => {
+      const [name] = command.processedArgs as [string]
+      const flags = command.opts<{ description?: string; wait?: boolean; timeout: number }>()
+      if (flags.description === undefined) {
+        throw usageError('nothing to change', 'pass --description')
+      }
+      const { description } = flags
+      const org = ctx.org()
+      const client = ctx.client()
+      const path = { org, cluster: name }
+      // The whole spec under If-Match: the API's merge patch puts a field left out back to its
+      // default, which for the region is a change it refuses.
+      let { result: cluster } = await readModifyWrite(
+        () => versioned(ctx, client.GET('/v1/orgs/{org}/clusters/{cluster}', { params: { path } })),
+        ({ type, region }) => ({ type, region, description }),
+        (spec, etag) =>
+          unlessLostRace(
+            ctx,
+            client.PATCH('/v1/orgs/{org}/clusters/{cluster}', {
+              params: { path, header: { 'if-match': etag } },
+              body: spec,
+            }),
+          ),
+      )
+      ctx.output.success(`Updated cluster ${name}`)
       if (flags.wait) {
         cluster = await waitUntilReady(
           ctx.output,

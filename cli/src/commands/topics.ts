@@ -130,6 +130,77 @@ export function registerTopics(program: Command, act: Act): void {
     }),
   )
 
+  withOutputFlags(
+    topics
+      .command('update')
+      .description('Add partitions to a topic or change its configs')
+      .argument('<name>', 'the topic')
+      .option(
+        '-p, --partitions <n>',
+        'the new partition count: Kafka only adds partitions',
+        positiveInteger,
+      )
+      .option(
+        '-c, --config <key=value>',
+        'set a topic config, repeatable: --config retention.ms=86400000',
+        collectConfig,
+      )
+      .option(
+        '--remove-config <key>',
+        'go back to the cluster’s default for a config, repeatable',
+        (key: string, keys: string[] = []) => [...keys, key],
+      )
+      .option('--wait', 'wait until it is Ready')
+      .addOption(timeoutFlag())
+      .addOption(clusterFlag())
+      .addOption(orgFlag())
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Configs not named stay as they are.',
+          '',
+          'Examples:',
+          '  $ fjord topics update orders --partitions 12',
+          '  $ fjord topics update orders --config retention.ms=86400000 --remove-config cleanup.policy',
+        ].join('\n'),
+      ),
+  ).action(
+    act(async (ctx, command) => {
+      const [name] = command.processedArgs as [string]
+      const flags = command.opts<{
+        partitions?: number
+        config?: Record<string, string>
+        removeConfig?: string[]
+        wait?: boolean
+        timeout: number
+      }>()
+      const removed = Object.fromEntries((flags.removeConfig ?? []).map((key) => [key, null]))
+      const config =
+        flags.config || flags.removeConfig ? { ...flags.config, ...removed } : undefined
+      if (flags.partitions === undefined && !config) {
+        throw usageError('nothing to change', 'pass --partitions, --config or --remove-config')
+      }
+      const { org, cluster } = where(ctx)
+      let topic = await ctx.call(
+        ctx.client().PATCH('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', {
+          params: { path: { org, cluster, topic: name } },
+          body: { partitions: flags.partitions, config },
+        }),
+      )
+      ctx.output.success(`Updated topic ${name} in cluster ${cluster}`)
+      if (flags.wait) {
+        topic = await waitUntilReady(
+          ctx.output,
+          `topic ${name}`,
+          () => getTopic(ctx, name),
+          flags.timeout * 1000,
+        )
+      }
+      ctx.output.one(topicShape, topic, command.opts())
+    }),
+  )
+
   topics
     .command('delete')
     .description('Delete a topic and its messages')
