@@ -32,7 +32,7 @@ test('the JSON and YAML fields of API keys, service accounts, ACLs and credentia
         "fields": "id,username,mechanism,createdAt,password,loginReady,connection,clientConfig",
       },
       "serviceAccountShape": {
-        "columns": "name,principal,phase,acls",
+        "columns": "name,principal,phase,description",
         "fields": "name,cluster,principal,description,acls,phase,createdAt",
       },
     }

@@ -44,7 +44,7 @@ export const serviceAccountShape: Shape<Schemas['ServiceAccount']> = {
     phase: (account) => account.status.phase,
     createdAt: (account) => account.createdAt,
   },
-  columns: ['name', 'principal', 'phase', 'acls'],
+  columns: ['name', 'principal', 'phase', 'description'],
 }
 
 /** One ACL of a service account, as the API has it (`acl list`). */
