@@ -13,11 +13,13 @@ import { idempotency } from './http/idempotency.ts'
 import { createHttpMetrics, observe } from './http/observability.ts'
 import { handleError, problemResponse } from './http/problem.ts'
 import { newRouter } from './http/router.ts'
+import { PoolAdmins } from './kafka/pool-admins.ts'
 import { apiKeyRoutes } from './routes/api-keys.ts'
 import { auditEventRoutes } from './routes/audit-events.ts'
 import { authRoutes } from './routes/auth.ts'
 import { clusterRoutes } from './routes/clusters.ts'
 import { credentialRoutes } from './routes/credentials.ts'
+import { groupRoutes } from './routes/groups.ts'
 import { invitationRoutes } from './routes/invitations.ts'
 import { meRoutes } from './routes/me.ts'
 import { memberRoutes } from './routes/members.ts'
@@ -53,6 +55,7 @@ export function createApp({ config, database, logger, kube }: AppDeps): App {
   )
   const access = new AccessCache()
   const stopFollowing = access.follow(database, log)
+  const kafka = kube && new PoolAdmins(kube)
   const app = newRouter()
 
   app.use(observe(log, metrics))
@@ -61,6 +64,7 @@ export function createApp({ config, database, logger, kube }: AppDeps): App {
     c.set('access', access)
     c.set('config', config)
     c.set('kube', kube)
+    c.set('kafka', kafka)
     await next()
   })
   app.use(
@@ -100,6 +104,7 @@ export function createApp({ config, database, logger, kube }: AppDeps): App {
     topicPresetRoutes,
     serviceAccountRoutes,
     credentialRoutes,
+    groupRoutes,
     quotaRoutes,
     usageRoutes,
     auditEventRoutes,
@@ -110,5 +115,9 @@ export function createApp({ config, database, logger, kube }: AppDeps): App {
   serveApiDocs(app)
   app.notFound((c) => problemResponse(c, new ApiError('not_found', `No route for ${c.req.path}`)))
   app.onError(handleError)
-  return { app, close: stopFollowing }
+  const close = async () => {
+    await stopFollowing()
+    await kafka?.close()
+  }
+  return { app, close }
 }

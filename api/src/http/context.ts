@@ -6,6 +6,7 @@ import type { Role } from '../auth/roles.ts'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
 import { ApiError } from '../errors.ts'
+import type { PoolAdmins } from '../kafka/pool-admins.ts'
 
 export interface UserPrincipal {
   kind: 'user'
@@ -53,6 +54,8 @@ export interface AppEnv {
     config: Config
     /** Where credentials' Secrets and pools go; undefined when the api provisions nothing. */
     kube: KubeClient | undefined
+    /** The platform's Kafka admin client of each pool; there when `kube` is. */
+    kafka: PoolAdmins | undefined
     principal: Principal | undefined
     /** A valid session cookie came with a write that lacked the CSRF token. */
     csrfRejected: boolean | undefined

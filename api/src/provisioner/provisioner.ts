@@ -213,8 +213,10 @@ export class Provisioner {
         return this.#deleteNamespace(entry.aggregateId, change.payload)
       case 'quota.update':
         return this.#syncOrgUsers(entry.orgId)
-      // Nothing of these goes to Kubernetes (an issued password went there as it was issued).
+      // Nothing of these goes to Kubernetes (an issued password went there as it was issued,
+      // new offsets to Kafka as they were reset).
       case 'credential.create':
+      case 'group.offsets.reset':
       case 'api_key.create':
       case 'api_key.delete':
       case 'member.update':

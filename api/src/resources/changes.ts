@@ -61,6 +61,20 @@ export const ChangeKindSchema = z.discriminatedUnion('action', [
   kind('credential.issue', PasswordSecret.extend({ serviceAccountId: z.string() })),
   kind('credential.create', z.object({ username: z.string(), serviceAccountId: z.string() })),
   kind('credential.delete', PasswordSecret),
+  kind(
+    'group.offsets.reset',
+    z.object({
+      to: z.string(),
+      partitions: z.array(
+        z.object({
+          topic: z.string(),
+          partition: z.number().int(),
+          previousOffset: z.number().nullable(),
+          newOffset: z.number(),
+        }),
+      ),
+    }),
+  ),
   kind('api_key.create', ApiKey),
   kind('api_key.delete', ApiKey),
   kind('member.update', z.object({ from: z.string(), to: z.string() })),

@@ -11,6 +11,7 @@ import {
   withCluster,
   withTopic,
 } from '@fjord/testing/tenants'
+import { withClusterOnStackKafka, withGroupOnStackKafka } from './stack-kafka.ts'
 
 // One scenario per route of the OpenAPI document; route-matrix.test.ts runs each through
 // success, validation failure, 401, 403 and another org's 404.
@@ -414,6 +415,34 @@ export const scenarios: Record<string, Scenario> = {
       succeeds: 204,
       invalid: { params: { credential: 'not-a-uuid' } },
     },
+  'GET /v1/orgs/{org}/clusters/{cluster}/groups': {
+    valid: async (api, tenant) => ({
+      params: { cluster: await withClusterOnStackKafka(api, tenant) },
+    }),
+    succeeds: 200,
+    invalid: { query: 'topic=__consumer_offsets' },
+  },
+  'GET /v1/orgs/{org}/clusters/{cluster}/groups/{group}': {
+    valid: async (api, tenant) => {
+      const { cluster, group } = await withGroupOnStackKafka(api, tenant)
+      return { params: { cluster, group } }
+    },
+    succeeds: 200,
+    invalid: { params: { group: 'g'.repeat(250) } },
+    otherAnswers: async () => [{ params: { group: 'no-such-group' }, status: 404 }],
+  },
+  'POST /v1/orgs/{org}/clusters/{cluster}/groups/{group}/reset-offsets': {
+    valid: async (api, tenant) => {
+      const { cluster, group } = await withGroupOnStackKafka(api, tenant)
+      return { params: { cluster, group }, body: { to: 'earliest' } }
+    },
+    succeeds: 200,
+    invalid: { body: { to: 'offset' } },
+    otherAnswers: async () => [
+      { params: { group: 'no-such-group' }, status: 404 },
+      { body: { to: 'latest', topics: ['no-such-topic'] }, status: 422 },
+    ],
+  },
   'GET /v1/orgs/{org}/quotas': {
     valid: noInput,
     succeeds: 200,

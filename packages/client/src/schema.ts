@@ -2743,6 +2743,413 @@ export interface paths {
     }
     trace?: never
   }
+  '/v1/orgs/{org}/clusters/{cluster}/groups': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** The cluster's consumer groups, with state, members and total lag */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number
+          /** @description nextCursor of the previous page */
+          cursor?: string
+          /** @description Only the groups that committed offsets on this topic */
+          topic?: string
+        }
+        header?: never
+        path: {
+          org: string
+          cluster: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description A page of groups, by name */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              items: components['schemas']['ConsumerGroupSummary'][]
+              nextCursor: string | null
+            }
+          }
+        }
+        /** @description Malformed request (bad JSON) */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Not authenticated, or the API key sent is invalid or revoked */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Authenticated, but the role is not enough (or the CSRF token is missing) */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description No such resource in this organization */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description The cluster has no Kafka yet (or is dedicated), or a reset found the group not empty (group_not_empty) */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description If-Match does not match the current ETag */
+        412: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Body too large */
+        413: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Body is not JSON */
+        415: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Validation failed, quota exceeded, or idempotency key reused */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description A service it needs (database, Kubernetes) cannot be reached; try again */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/orgs/{org}/clusters/{cluster}/groups/{group}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** A consumer group: members and, per partition, committed offset, end offset and lag */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          org: string
+          cluster: string
+          /** @description The short name, without the cluster prefix: orders-consumers */
+          group: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description The group */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': components['schemas']['ConsumerGroup']
+          }
+        }
+        /** @description Malformed request (bad JSON) */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Not authenticated, or the API key sent is invalid or revoked */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Authenticated, but the role is not enough (or the CSRF token is missing) */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description No such resource in this organization */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description The cluster has no Kafka yet (or is dedicated), or a reset found the group not empty (group_not_empty) */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description If-Match does not match the current ETag */
+        412: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Body too large */
+        413: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Body is not JSON */
+        415: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Validation failed, quota exceeded, or idempotency key reused */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description A service it needs (database, Kubernetes) cannot be reached; try again */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/orgs/{org}/clusters/{cluster}/groups/{group}/reset-offsets': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Move an empty group's committed offsets (or, with dryRun, say where they would go)
+     * @description Only while the group has no members (409 group_not_empty otherwise, dry run or not). Naming `topics` resets every partition of them, and makes the group if it does not exist yet.
+     */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          org: string
+          cluster: string
+          /** @description The short name, without the cluster prefix: orders-consumers */
+          group: string
+        }
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['ResetOffsets']
+        }
+      }
+      responses: {
+        /** @description The new offset of each partition (changed unless dryRun) */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': components['schemas']['OffsetReset']
+          }
+        }
+        /** @description Malformed request (bad JSON) */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Not authenticated, or the API key sent is invalid or revoked */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Authenticated, but the role is not enough (or the CSRF token is missing) */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description No such resource in this organization */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description The cluster has no Kafka yet (or is dedicated), or a reset found the group not empty (group_not_empty) */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description If-Match does not match the current ETag */
+        412: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Body too large */
+        413: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Body is not JSON */
+        415: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Validation failed, quota exceeded, or idempotency key reused */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description A service it needs (database, Kubernetes) cannot be reached; try again */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/orgs/{org}/clusters/{cluster}/service-accounts': {
     parameters: {
       query?: never
@@ -6134,6 +6541,56 @@ export interface components {
       /** @description Every topic, group and transactional id of a shared cluster starts with it */
       topicPrefix: string
     }
+    ConsumerGroup: components['schemas']['ConsumerGroupSummary'] & {
+      /** @description Topics it committed on or is assigned */
+      topics?: string[]
+      /** @description The partition assignor, e.g. range */
+      assignor: string
+      members: components['schemas']['ConsumerGroupMember'][]
+      partitions: components['schemas']['ConsumerGroupPartition'][]
+    }
+    ConsumerGroupMember: {
+      memberId: string
+      /** @description group.instance.id, if static */
+      instanceId: string | null
+      clientId: string
+      host: string
+      assignments: {
+        topic: string
+        partitions: number[]
+      }[]
+    }
+    ConsumerGroupPartition: {
+      topic: string
+      partition: number
+      /** @description The next offset the group reads; null when it committed none */
+      committedOffset: number | null
+      /** @description The offset the next message gets; null when Kafka did not answer for it */
+      endOffset: number | null
+      lag: number | null
+      /** @description The member assigned to it, if any */
+      memberId: string | null
+    }
+    /** @enum {string} */
+    ConsumerGroupState:
+      | 'Stable'
+      | 'Empty'
+      | 'PreparingRebalance'
+      | 'CompletingRebalance'
+      | 'Assigning'
+      | 'Reconciling'
+      | 'Dead'
+      | 'Unknown'
+    ConsumerGroupSummary: {
+      /** @description Without the cluster prefix */
+      name: string
+      state: components['schemas']['ConsumerGroupState']
+      memberCount: number
+      /** @description Topics it committed offsets on */
+      topics: string[]
+      /** @description Messages left to read over all its partitions; null when Kafka did not tell an end offset or a partition has no committed offset yet */
+      lag: number | null
+    }
     CreateApiKey: {
       name: string
       role: components['schemas']['Role']
@@ -6273,6 +6730,16 @@ export interface components {
     MemberPatch: {
       role: components['schemas']['Role']
     }
+    OffsetReset: {
+      name: string
+      dryRun: boolean
+      partitions: {
+        topic: string
+        partition: number
+        previousOffset: number | null
+        newOffset: number
+      }[]
+    }
     Organization: {
       /** Format: uuid */
       id: string
@@ -6351,6 +6818,7 @@ export interface components {
         | 'not_found'
         | 'method_not_allowed'
         | 'conflict'
+        | 'group_not_empty'
         | 'precondition_failed'
         | 'precondition_required'
         | 'idempotency_key_reused'
@@ -6405,6 +6873,58 @@ export interface components {
       limits: components['schemas']['QuotaLimits']
       use: components['schemas']['QuotaUse']
     }
+    ResetOffsets:
+      | {
+          /** @enum {string} */
+          to: 'earliest'
+          /** @description Reset every partition of these topics; without it, every partition the group committed on */
+          topics?: string[]
+          /**
+           * @description Answer the new offsets without changing them
+           * @default false
+           */
+          dryRun?: boolean
+        }
+      | {
+          /** @enum {string} */
+          to: 'latest'
+          /** @description Reset every partition of these topics; without it, every partition the group committed on */
+          topics?: string[]
+          /**
+           * @description Answer the new offsets without changing them
+           * @default false
+           */
+          dryRun?: boolean
+        }
+      | {
+          /** @enum {string} */
+          to: 'timestamp'
+          /**
+           * Format: date-time
+           * @description The first message at or after this time; the end when every one is older
+           */
+          timestamp: string
+          /** @description Reset every partition of these topics; without it, every partition the group committed on */
+          topics?: string[]
+          /**
+           * @description Answer the new offsets without changing them
+           * @default false
+           */
+          dryRun?: boolean
+        }
+      | {
+          /** @enum {string} */
+          to: 'offset'
+          /** @description The same offset on every partition, brought into each log */
+          offset: number
+          /** @description Reset every partition of these topics; without it, every partition the group committed on */
+          topics?: string[]
+          /**
+           * @description Answer the new offsets without changing them
+           * @default false
+           */
+          dryRun?: boolean
+        }
     /** @enum {string} */
     Role: 'viewer' | 'developer' | 'admin' | 'owner'
     ServiceAccount: {
