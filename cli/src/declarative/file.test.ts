@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { describe, expect, test } from 'vitest'
 import { CliError } from '../errors.ts'
 import { parseDeclaredFile } from './file.ts'
@@ -222,4 +223,12 @@ clusters:
     const topics = parseDeclaredFile(text, 'f.yaml').file.clusters[0]?.topics
     expect(topics?.[1]?.config).toEqual({ 'retention.ms': 604800000 })
   })
+})
+
+test('the example file of docs/cli.md is a valid file, shown there whole', async () => {
+  const docs = new URL('../../../docs/', import.meta.url)
+  const example = await readFile(new URL('fjord.example.yaml', docs), 'utf8')
+  const { file } = parseDeclaredFile(example, 'fjord.example.yaml')
+  expect(file.clusters.map((cluster) => cluster.topics.length)).toEqual([3])
+  expect(await readFile(new URL('cli.md', docs), 'utf8')).toContain(`\`\`\`yaml\n${example}\`\`\``)
 })
