@@ -340,6 +340,28 @@ describe('fjord service-accounts', () => {
     await expectExit(acl('add', '--topic', 'a'), 2)
   })
 
+  test('a viewer may read service accounts but not change them or issue credentials', async () => {
+    await aServiceAccount('reader')
+    const key = json(
+      (
+        await expectExit(
+          user.fjord(['api-keys', 'create', '--name', 'viewer', '--role', 'viewer']),
+          0,
+        )
+      ).stdout,
+    )
+    const viewer = { FJORD_API_KEY: key.token }
+    await expectExit(user.fjord(['service-accounts', 'list'], viewer), 0)
+    for (const args of [
+      ['create', 'nope'],
+      ['acl', 'add', 'reader', '--topic', 'orders', '--operation', 'read'],
+      ['credentials', 'create', 'reader'],
+    ]) {
+      const refused = await expectExit(user.fjord(['service-accounts', ...args], viewer), 1)
+      expect(refused.stderr, args.join(' ')).toMatch(/^error: .+ \(forbidden\)\nhint: ask an admin/)
+    }
+  })
+
   test("another org's service account is not found", async () => {
     const other = await aSignedUpUser(served.url)
     const theirs = await expectExit(
