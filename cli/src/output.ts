@@ -155,7 +155,7 @@ export class Output {
   }
 }
 
-function project<T>(shape: Shape<T>, item: T, fields: string[]): Record<string, unknown> {
+export function project<T>(shape: Shape<T>, item: T, fields: string[]): Record<string, unknown> {
   return Object.fromEntries(fields.map((field) => [field, shape.fields[field]?.(item) ?? null]))
 }
 
