@@ -1,11 +1,17 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
 import { expectStatus, startTestApi, type TestApi } from '@fjord/testing/api'
 import { type Served, serveOnPort } from '@fjord/testing/http'
 import { anApiKey, aTenant, recordedChanges, withRoomyQuota } from '@fjord/testing/tenants'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { parse } from 'yaml'
+import { Context } from '../src/context.ts'
+import { applyPlan } from '../src/declarative/apply.ts'
+import { planOf } from '../src/declarative/diff.ts'
+import { parseDeclaredFile } from '../src/declarative/file.ts'
+import { readOrgState } from '../src/declarative/remote.ts'
 import { aUser, expectExit } from './support.ts'
 
 // fjord plan, apply and export as a subprocess against an api served over HTTP. The api keeps
@@ -368,6 +374,70 @@ clusters:
       `${moved}:2: cluster main: region cannot change after creation (local → elsewhere)`,
     )
     expect(await user.get('/clusters/main')).toMatchObject({ region: 'local' })
+  })
+})
+
+describe('an apply', () => {
+  test('stops at what changed since its plan, before any write after it', async () => {
+    const user = await aDeclarer()
+    const key = await anApiKey(api, user.tenant, 'admin')
+    const text = `clusters:
+  - name: main
+    topics: [{ name: orders, partitions: 1 }]
+    serviceAccounts: [{ name: shop, description: old }]
+`
+    await expectExit(user.fjord(['apply', '-f', await user.file(text), '-y']), 0)
+    const changed = text.replace('partitions: 1', 'partitions: 2').replace('old', 'new')
+    // fjord in this process, to change the service account between its plan and its apply.
+    const stderr = new PassThrough()
+    const ctx = new Context(
+      { apiUrl: served.url, apiKey: key.token, configPath: join(user.dir, 'none'), noColor: true },
+      { profiles: {} },
+      { org: user.tenant.org },
+      {
+        stdin: new PassThrough(),
+        stdout: new PassThrough(),
+        stderr,
+        interactive: false,
+        color: false,
+        quiet: false,
+      },
+    )
+    const parsed = parseDeclaredFile(changed, 'fjord.yaml')
+    const planned = planOf(parsed, await readOrgState(ctx, user.tenant.org, parsed, false), false)
+    expect(planned.plan.entries.map((entry) => entry.name)).toEqual(['orders', 'shop'])
+    await expectStatus(
+      await user.call('PATCH', '/clusters/main/service-accounts/shop', { description: 'theirs' }),
+      200,
+    )
+    await expect(applyPlan(ctx, planned, parsed)).rejects.toThrow(
+      'service account main/shop changed since the plan was made',
+    )
+    expect(await user.get('/clusters/main/service-accounts/shop')).toMatchObject({
+      description: 'theirs',
+    })
+    expect(await user.get('/clusters/main/topics/orders')).toMatchObject({ partitions: 1 })
+  })
+
+  test('says what it applied when the API refuses a new cluster’s topics, and goes on when run again', async () => {
+    const user = await aDeclarer()
+    // A new cluster's topic configs can be checked by the API only once it exists.
+    const bad = await user.file(
+      'clusters:\n  - name: fresh\n    topics:\n      - { name: t, partitions: 1, config: { retention.minutes: 5 } }\n',
+    )
+    const refused = await expectExit(user.fjord(['apply', '-f', bad, '-y']), 1)
+    expect(refused.stderr).toContain('1 of 2 changes were applied before this error')
+    expect(refused.stderr).toContain(
+      `${bad}:4 topic t config.retention.minutes: unknown topic config`,
+    )
+    const good = await user.file(
+      'clusters:\n  - name: fresh\n    topics:\n      - { name: t, partitions: 1, config: { retention.ms: 5000 } }\n',
+      'good.yaml',
+    )
+    const plan = await expectExit(user.fjord(['plan', '-f', good]), 0)
+    expect(plan.stdout).toContain('Plan: 1 to add, 0 to change, 0 to destroy.')
+    await expectExit(user.fjord(['apply', '-f', good, '-y']), 0)
+    expect(await user.names('/clusters/fresh/topics')).toEqual(['t'])
   })
 })
 
