@@ -101,13 +101,21 @@ async function produce(shop: Shop, counts: number[]): Promise<number[]> {
   return counts
 }
 
-/** A consumer of `group` (a short name) that joined and reads the topic from its start. */
-async function aConsumer(shop: Shop, group: string) {
+/**
+ * A consumer of `group` (a short name) that joined and reads the topic from its start, by the
+ * classic group protocol (JoinGroup) or KIP-848's (`consumer`).
+ */
+async function aConsumer(
+  shop: Shop,
+  group: string,
+  groupProtocol: 'classic' | 'consumer' = 'classic',
+) {
   const consumer = new Consumer({
     ...shop.client,
     groupId: shop.prefix + group,
     deserializers: stringDeserializers,
     autocommit: false,
+    groupProtocol,
   })
   const stream = await consumer.consume({ topics: [shop.topic], mode: 'earliest' })
   return {
@@ -304,6 +312,34 @@ describe('consumer groups through the REST API', () => {
       shop.owner.POST(resetPath, { params: { path }, body: { to: 'earliest' } }),
       200,
     )
+  })
+
+  test('shows the member of a KIP-848 consumer group, and refuses to reset it', async () => {
+    const shop = await aTenantWithATopic()
+    await produce(shop, [2, 2])
+    const consumer = await aConsumer(shop, 'shop-next', 'consumer')
+    const path = { ...shop.main, group: 'shop-next' }
+    try {
+      await consumer.readAndCommit(1)
+      const group = await expectAnswer(shop.owner.GET(groupPath, { params: { path } }), 200)
+      expect(group).toMatchObject({
+        state: 'Stable',
+        memberCount: 1,
+        members: [{ clientId: 'shop', assignments: [{ topic: 'orders', partitions: [0, 1] }] }],
+      })
+      const refused = await expectProblem(
+        shop.owner.POST(resetPath, { params: { path }, body: { to: 'earliest' } }),
+        409,
+      )
+      expect(refused.code).toBe('group_not_empty')
+    } finally {
+      await consumer.close()
+    }
+    const listed = await expectAnswer(
+      shop.owner.GET(groupsPath, { params: { path: shop.main } }),
+      200,
+    )
+    expect(listed.items).toMatchObject([{ name: 'shop-next', state: 'Empty', memberCount: 0 }])
   })
 
   test("another org's group, and a group outside the cluster's prefix, are not found", async () => {
