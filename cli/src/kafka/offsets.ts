@@ -26,7 +26,7 @@ export interface OffsetRange {
 }
 
 export const offsetGrammar = `Offsets (-o), as rpk has them:
-  start | oldest        from the oldest record kept
+  start | oldest       from the oldest record kept
   end | newest         only records written from now on
   -N                   the last N records of each partition
   +N                   from N records after the oldest
