@@ -5,9 +5,11 @@ import type { Answer, Data } from '@fjord/client'
 import type { components } from '@fjord/client/schema'
 import { expectAnswer } from '@fjord/testing/answers'
 import { type Served, serveOnPort } from '@fjord/testing/http'
+import { kcat } from '@fjord/testing/kcat'
 import { aProduct } from '@fjord/testing/product'
 import { anApiKey, aTenant } from '@fjord/testing/tenants'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { credentialKey, loadConfig, type StoredCredential, saveConfig } from '../src/config.ts'
 import { aUser, expectExit } from './support.ts'
 
 // Produce and consume through the stack's real Kafka: the product (api, provisioner, operator)
@@ -240,6 +242,28 @@ describe('fjord topics produce and consume', () => {
     expect(jsonLines(copied.stdout).map(strip)).toEqual(jsonLines(read.stdout).map(strip))
   })
 
+  test('a credential issued before its cluster had bootstrap servers logs in with the cluster’s', async () => {
+    const user = await aTenantOnKafka()
+    await user.withTopic('orders', 1)
+    await user.withServiceAccount('shop')
+    const config = await loadConfig(user.configPath)
+    const key = credentialKey(user.org, 'main', 'shop')
+    const stored = config.profiles.default?.credentials?.[key]
+    expect(stored?.bootstrapServers).toEqual(expect.any(String))
+    await saveConfig(user.configPath, {
+      ...config,
+      profiles: {
+        default: {
+          ...config.profiles.default,
+          credentials: { [key]: { ...stored, bootstrapServers: null } as StoredCredential },
+        },
+      },
+    })
+    await expectExit(user.fjord(['topics', 'produce', 'orders'], {}, 'late\n'), 0)
+    const read = await expectExit(user.fjord(['topics', 'consume', 'orders', '-o', ':end']), 0)
+    expect(jsonLines(read.stdout)).toMatchObject([{ value: 'late' }])
+  })
+
   test('-o -N reads the last N of a partition, --max stops after N, and key-value lines keep their keys', async () => {
     const user = await aTenantOnKafka()
     await user.withTopic('orders-tail')
@@ -274,6 +298,35 @@ describe('fjord topics produce and consume', () => {
     )
     expect(two.stdout).toBe('1\n2\n')
     expect(two.stderr).toContain('Read 2 records.')
+  })
+
+  test('a key lands in the partition a Java client (murmur2) puts it in', async () => {
+    const user = await aTenantOnKafka()
+    await user.withTopic('orders-keys', 3)
+    await user.withServiceAccount('shop')
+    const keys = Array.from({ length: 12 }, (_, i) => `customer-${i}`)
+    const lines = keys.map((key) => `${key}\tby fjord`).join('\n')
+    await expectExit(
+      user.fjord(['topics', 'produce', 'orders-keys', '-f', 'key-value'], {}, lines),
+      0,
+    )
+    const config = await loadConfig(user.configPath)
+    const login = config.profiles.default?.credentials?.[credentialKey(user.org, 'main', 'shop')]
+    const javaLike = await kcat(
+      { username: login?.username ?? '', password: login?.password ?? '' },
+      ['-P', '-t', `${user.org}-main.orders-keys`, '-K', '\t', '-X', 'partitioner=murmur2_random'],
+      keys.map((key) => `${key}\tby kcat`).join('\n'),
+    )
+    expect(javaLike.code, javaLike.stderr).toBe(0)
+
+    const read = jsonLines(
+      (await expectExit(user.fjord(['topics', 'consume', 'orders-keys', '-o', ':end']), 0)).stdout,
+    )
+    expect(read).toHaveLength(24)
+    const partitionsOf = (key: string) =>
+      new Set(read.filter((record) => record.key === key).map((record) => record.partition))
+    for (const key of keys) expect([key, partitionsOf(key).size]).toEqual([key, 1])
+    expect(new Set(read.map((record) => record.partition)).size).toBeGreaterThan(1)
   })
 
   test('a group starts where it left off: what one consume committed the next does not read again', async () => {

@@ -64,9 +64,8 @@ async function peek(kafka: Kafka, request: ConsumeRequest): Promise<number> {
     while (!signal.aborted) {
       const active = states.filter((state) => !finished(state))
       if (active.length === 0) break
-      for (const { state, record } of await fetchRound(consumer, active)) {
+      for (const record of await fetchRound(consumer, active)) {
         onRecord({ ...record, topic: names.toShort(record.topic) })
-        state.next = record.offset + 1n
         count += 1
         if (count === max) return count
       }
@@ -120,11 +119,13 @@ function listedFor(listed: Listed, topic: string, partition: number): ListedOffs
   }
 }
 
-// Bit 5 of a batch's attributes: transaction markers, not records.
+// Bits of a batch's attributes: 3, its records carry the time the broker appended them (the
+// batch's max timestamp) rather than their own; 5, it holds transaction markers, not records.
+const logAppendTime = 1 << 3
 const controlBatch = 1 << 5
 const partitionMaxBytes = 1_048_576
 
-/** One fetch from the leader of each partition; the records in order, each with its partition's state. */
+/** One fetch from the leader of each partition: its records in order, each partition's state moved past them. */
 async function fetchRound(consumer: Consumer, active: PartitionState[]) {
   const metadata = await consumer.metadata({ topics: [...new Set(active.map((s) => s.topic))] })
   const byLeader = new Map<number, PartitionState[]>()
@@ -151,7 +152,7 @@ async function fetchRound(consumer: Consumer, active: PartitionState[]) {
       }),
     ),
   )
-  const read: { state: PartitionState; record: ConsumedRecord }[] = []
+  const read: ConsumedRecord[] = []
   for (const response of responses) {
     for (const { topicId, partitions } of response.responses) {
       const topic = topicIds.get(topicId) ?? topicId
@@ -171,8 +172,9 @@ async function fetchRound(consumer: Consumer, active: PartitionState[]) {
 
 const maxOf = (a: bigint, b: bigint) => (a > b ? a : b)
 
+/** The records of the batches from the state's next offset, up to where it stops. */
 function recordsOf(state: PartitionState, batches: RecordsBatch[]) {
-  const read: { state: PartitionState; record: ConsumedRecord }[] = []
+  const read: ConsumedRecord[] = []
   const from = state.next
   for (const batch of batches) {
     if (batch.attributes & controlBatch) continue
@@ -181,16 +183,16 @@ function recordsOf(state: PartitionState, batches: RecordsBatch[]) {
       if (offset < from) continue
       if (state.until !== null && offset >= state.until) return read
       read.push({
-        state,
-        record: {
-          topic: state.topic,
-          partition: state.partition,
-          offset,
-          timestamp: batch.firstTimestamp + record.timestampDelta,
-          key: record.key,
-          value: record.value,
-          headers: record.headers.map(([key, value]) => [key?.toString('utf8') ?? '', value]),
-        },
+        topic: state.topic,
+        partition: state.partition,
+        offset,
+        timestamp:
+          batch.attributes & logAppendTime
+            ? batch.maxTimestamp
+            : batch.firstTimestamp + record.timestampDelta,
+        key: record.key,
+        value: record.value,
+        headers: record.headers.map(([key, value]) => [key?.toString('utf8') ?? '', value]),
       })
     }
   }
