@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process'
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
 // The completion scripts as a shell loads them: a `fjord` on PATH (the source entry), and the
 // real bash, zsh and fish, which the stack installs (stack/src/services/debian.ts).
@@ -19,6 +19,7 @@ beforeAll(async () => {
   await chmod(fjord, 0o755)
   env = { PATH: [bin, dirname(process.execPath), process.env.PATH].join(delimiter), HOME: bin }
 })
+afterAll(() => rm(bin, { recursive: true, force: true }))
 
 /** Runs `program`; fails with what it printed unless it exits 0. */
 function shell(program: string, args: string[]): Promise<string> {

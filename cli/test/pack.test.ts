@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process'
-import { cp, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { expect, test } from 'vitest'
+import { expect, onTestFinished, test } from 'vitest'
 import { version } from '../src/program.ts'
 
 // `npm pack -w @fjord/cli` gives a package that installs and runs with Node 24 alone. The pack
@@ -41,6 +41,7 @@ async function aCopyOfTheWorkspace(dir: string): Promise<string> {
 
 test('packs a package that installs globally and runs without the monorepo', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'fjord-pack-'))
+  onTestFinished(() => rm(dir, { recursive: true, force: true }))
   const copy = await aCopyOfTheWorkspace(dir)
   const manifest = await readFile(join(copy, 'cli', 'package.json'), 'utf8')
 
