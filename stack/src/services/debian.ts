@@ -16,9 +16,12 @@ async function isInstalled(pkg: string): Promise<boolean> {
   }
 }
 
-export async function ensureDebianPackages(): Promise<void> {
+/** Installs those of `packages` that are missing (as root; else says how), the stack's by default. */
+export async function ensureDebianPackages(
+  packages: readonly string[] = debianPackages,
+): Promise<void> {
   const missing: string[] = []
-  for (const pkg of debianPackages) if (!(await isInstalled(pkg))) missing.push(pkg)
+  for (const pkg of packages) if (!(await isInstalled(pkg))) missing.push(pkg)
   if (missing.length === 0) return
   if (process.getuid?.() !== 0) {
     throw new StackError(
