@@ -75,7 +75,9 @@ export function registerUsage(program: Command, act: Act): void {
         }),
       )
       const of = [org, cluster, flags.topic].filter(Boolean).join('/')
-      ctx.output.info(`Usage of ${of} by ${usage.granularity}, from ${usage.from} to ${usage.to}`)
+      ctx.output.info(
+        `Usage of ${of} by ${usage.granularity}, from ${usage.from} to ${usage.to}: ${usage.points.length} point(s)`,
+      )
       ctx.output.list(usagePointShape, usage.points, command.opts())
     }),
   )
