@@ -1,19 +1,8 @@
 #!/usr/bin/env node
-import { readEnvironment } from './config.ts'
-import { run } from './program.ts'
+import { enableCompileCache } from 'node:module'
 
-// A reader that stops early (`fjord topics list | head`) is no failure: stop quietly, as gh does.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error
-    process.exit(0)
-  })
-}
-
-const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY)
-process.exitCode = await run(process.argv.slice(2), readEnvironment(process.env), {
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  interactive,
-})
+// Node keeps V8's compiled code of what is imported from here on (in the system's temporary
+// directory; NODE_DISABLE_COMPILE_CACHE=1 turns it off), so a start compiles little: it matters
+// most for the TypeScript source, which Node would strip of its types at every start.
+enableCompileCache()
+await import('./start.ts')

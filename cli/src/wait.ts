@@ -1,5 +1,4 @@
 import { type Clock, sleep, systemClock } from '@fjord/time/clock'
-import yoctoSpinner from 'yocto-spinner'
 import { CliError } from './errors.ts'
 import type { Output } from './output.ts'
 
@@ -24,9 +23,10 @@ export async function waitUntilReady<T extends Provisioned>(
   clock: Clock = systemClock,
 ): Promise<T> {
   const { stderr, quiet } = output.terminal
+  // Loaded only for a terminal: a start of fjord need not load it.
   const spinner =
     stderr.isTTY && !quiet
-      ? yoctoSpinner({ text: `waiting for ${what}`, stream: stderr })
+      ? (await import('yocto-spinner')).default({ text: `waiting for ${what}`, stream: stderr })
       : undefined
   spinner?.start()
   const deadline = clock.now() + timeoutMs
