@@ -33,7 +33,7 @@ const resourceTypes: Record<string, Acl['resourceType']> = {
 
 export const aclNotationHelp = [
   'An ACL is <type>:<name>:<operations>: the type topic, group or transactional-id; a name',
-  'ending in * is a prefix (group:shop-*); operations are comma-separated, of',
+  "ending in * is a prefix ('group:shop-*', quoted for the shell); operations are comma-separated, of",
   `${aclOperations.join(', ')}.`,
 ].join('\n')
 

@@ -77,8 +77,8 @@ export function registerServiceAccounts(program: Command, act: Act): void {
           aclNotationHelp,
           '',
           'Examples:',
-          '  $ fjord service-accounts create shop --acl topic:orders:read,write --acl group:shop-*:read',
-          '  $ fjord service-accounts create reports --description "reads the reports" --acl topic:reports-*:read',
+          "  $ fjord service-accounts create shop --acl topic:orders:read,write --acl 'group:shop-*:read'",
+          '  $ fjord service-accounts create reports --description "reads the reports" --acl \'topic:reports-*:read\'',
         ].join('\n'),
       ),
   ).action(
@@ -120,7 +120,7 @@ export function registerServiceAccounts(program: Command, act: Act): void {
           '',
           'Examples:',
           '  $ fjord service-accounts update shop --description "the web shop"',
-          '  $ fjord service-accounts update shop --acl topic:orders:read --acl group:shop-*:read',
+          "  $ fjord service-accounts update shop --acl topic:orders:read --acl 'group:shop-*:read'",
         ].join('\n'),
       ),
   ).action(
