@@ -33,8 +33,8 @@ const resourceTypes: Record<string, Acl['resourceType']> = {
 
 export const aclNotationHelp = [
   'An ACL is <type>:<name>:<operations>: the type topic, group or transactional-id; a name',
-  "ending in * is a prefix ('group:shop-*', quoted for the shell); operations are comma-separated, of",
-  `${aclOperations.join(', ')}.`,
+  "ending in * is a prefix ('group:shop-*', quoted for the shell); operations, comma-separated,",
+  `of ${aclOperations.join(', ')}.`,
 ].join('\n')
 
 /** `read,write` (any case, `describe-configs` too) as the API's operation names. */
