@@ -1,5 +1,4 @@
 import type { Problem } from '@fjord/client'
-import { CommanderError } from 'commander'
 
 /** Exit codes a script can rely on, as gh's: see `fjord help exit-codes`. */
 export const exitCodes = {
@@ -39,12 +38,19 @@ export const notLoggedIn = () =>
     suggestion: 'run `fjord login`, or set FJORD_API_KEY',
   })
 
-/**
- * Ends fjord with exit 2 and no error line, for `plan --detailed-exitcode` when the plan has
- * changes: `run` takes a CommanderError as already reported, as commander's own are.
- */
-export const changesPending = () =>
-  new CommanderError(exitCodes.changesPending, 'fjord.changesPending', 'changes pending')
+/** Ends fjord with `exitCode` and no error line: the command has said all there is to say. */
+export class Exit extends Error {
+  readonly exitCode: ExitCode
+
+  constructor(exitCode: ExitCode) {
+    super(`exit ${exitCode}`)
+    this.name = 'Exit'
+    this.exitCode = exitCode
+  }
+}
+
+/** `plan --detailed-exitcode` with changes pending, as terraform's. */
+export const changesPending = () => new Exit(exitCodes.changesPending)
 
 export const usageError = (message: string, suggestion?: string) =>
   new CliError(message, { exitCode: exitCodes.usage, suggestion })

@@ -16,7 +16,7 @@ import { registerTopics } from './commands/topics.ts'
 import { registerUsage } from './commands/usage.ts'
 import type { Environment } from './config.ts'
 import { actions } from './context.ts'
-import { CliError, type ExitCode, exitCodes, exitCodesHelp } from './errors.ts'
+import { CliError, Exit, type ExitCode, exitCodes, exitCodesHelp } from './errors.ts'
 import type { Terminal } from './output.ts'
 
 export const version = '0.1.0'
@@ -91,6 +91,7 @@ export async function run(argv: string[], env: Environment, streams: Streams): P
       // Help and --version end the program through here too; commander printed the usage.
       return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage
     }
+    if (error instanceof Exit) return error.exitCode
     if (error instanceof CliError) {
       report(streams, error)
       return error.exitCode
