@@ -356,6 +356,60 @@ describe('PUT, PATCH and DELETE of topics', () => {
   })
 })
 
+describe('PATCH', () => {
+  it('changes only the fields it names: the others keep their values, not their defaults', async () => {
+    const { tenant, cluster } = await aClusterOfItsOwn()
+    const clusterPath = `/v1/orgs/${tenant.org}/clusters/${cluster}`
+    const before = await expectStatus(
+      await api.request('GET', clusterPath, { as: tenant.owner }),
+      200,
+    )
+    const patched = await expectStatus(
+      await api.request('PATCH', clusterPath, {
+        as: tenant.owner,
+        body: { description: 'orders' },
+      }),
+      200,
+    )
+    expect(patched).toMatchObject({
+      description: 'orders',
+      region: before.region,
+      type: before.type,
+    })
+
+    const account = `${clusterPath}/service-accounts/shop`
+    const acls = [
+      { resourceType: 'topic', patternType: 'literal', name: 'orders', operations: ['read'] },
+    ]
+    await expectStatus(
+      await api.request('PUT', account, {
+        as: tenant.owner,
+        body: { description: 'the shop', acls },
+      }),
+      201,
+    )
+    // The same spec again is no change, and its ETag is the one a GET gives, on PostgreSQL too,
+    // whose jsonb reorders the ACLs' keys.
+    const put = await api.request('PUT', account, {
+      as: tenant.owner,
+      body: { description: 'the shop', acls },
+    })
+    expect(await expectStatus(put, 200)).toMatchObject({ generation: 1 })
+    const read = await api.request('GET', account, { as: tenant.owner })
+    expect(read.headers.get('etag')).toBe(put.headers.get('etag'))
+    const renamed = await expectStatus(
+      await api.request('PATCH', account, { as: tenant.owner, body: { description: 'our shop' } }),
+      200,
+    )
+    expect(renamed).toMatchObject({ description: 'our shop', acls })
+    const narrowed = await expectStatus(
+      await api.request('PATCH', account, { as: tenant.owner, body: { acls: [] } }),
+      200,
+    )
+    expect(narrowed).toMatchObject({ description: 'our shop', acls: [] })
+  })
+})
+
 describe('?wait=true', () => {
   it('answers once the provisioner reports the current generation Ready', async () => {
     const { tenant, topics, cluster } = await aClusterOfItsOwn()

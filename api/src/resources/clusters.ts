@@ -7,6 +7,7 @@ import type { Tenant } from '../http/context.ts'
 import { kafkaPrefixFor, ResourceNameSchema } from '../kafka/names.ts'
 import { assertWithinQuota } from '../quota/usage.ts'
 import type { ResourceKind } from './declarative.ts'
+import { patchSchemaOf } from './merge-patch.ts'
 import { MetadataShape, metadataOf, phaseAfterChange, StatusSchema, statusOf } from './status.ts'
 
 const providersByType = { shared: ['shared'], dedicated: ['kubernetes', 'aws-msk'] } as const
@@ -22,7 +23,7 @@ export const CreateClusterSchema = ClusterSpecFields.extend({ name: ResourceName
   .strict()
   .openapi('CreateCluster')
 
-export const ClusterPatchSchema = ClusterSpecFields.partial().strict().openapi('ClusterPatch')
+export const ClusterPatchSchema = patchSchemaOf(ClusterSpecFields).strict().openapi('ClusterPatch')
 
 export const ClusterSpecSchema = ClusterSpecFields.strict()
   .transform((spec) => ({ ...spec, provider: spec.provider ?? providersByType[spec.type][0] }))

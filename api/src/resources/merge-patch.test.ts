@@ -1,5 +1,6 @@
+import { z } from '@hono/zod-openapi'
 import { describe, expect, it } from 'vitest'
-import { mergePatch } from './merge-patch.ts'
+import { mergePatch, patchSchemaOf } from './merge-patch.ts'
 
 describe('mergePatch', () => {
   it('merges nested objects key by key', () => {
@@ -23,5 +24,25 @@ describe('mergePatch', () => {
     const target = { config: { x: '1' } }
     mergePatch(target, { config: { x: '2' } })
     expect(target).toEqual({ config: { x: '1' } })
+  })
+})
+
+describe('patchSchemaOf', () => {
+  const fields = z.object({
+    description: z.string().default(''),
+    acls: z.array(z.string()).default([]),
+  })
+
+  it('leaves out what was not sent, rather than putting it back to its default', () => {
+    const patch = patchSchemaOf(fields).parse({ description: 'shop' })
+    expect(patch).toEqual({ description: 'shop' })
+    expect(mergePatch({ description: 'old', acls: ['a'] }, patch)).toEqual({
+      description: 'shop',
+      acls: ['a'],
+    })
+  })
+
+  it('still checks what was sent', () => {
+    expect(patchSchemaOf(fields).safeParse({ acls: 'a' }).success).toBe(false)
   })
 })

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util'
 import { kafkaName, kafkaPrincipal } from '@fjord/contract/naming'
 import { z } from '@hono/zod-openapi'
 import { and, eq } from 'drizzle-orm'
@@ -5,6 +6,7 @@ import { type Acl, type clusters, serviceAccounts } from '../db/schema/index.ts'
 import { conflict, type FieldError, parseOrFail, validationFailed } from '../errors.ts'
 import type { Tenant } from '../http/context.ts'
 import type { ResourceKind } from './declarative.ts'
+import { patchSchemaOf } from './merge-patch.ts'
 import { MetadataShape, metadataOf, phaseAfterChange, StatusSchema, statusOf } from './status.ts'
 
 const operations = [
@@ -47,7 +49,7 @@ const ServiceAccountSpecFields = z.object({
 
 export const ServiceAccountSpecSchema =
   ServiceAccountSpecFields.strict().openapi('ServiceAccountSpec')
-export const ServiceAccountPatchSchema = ServiceAccountSpecFields.partial()
+export const ServiceAccountPatchSchema = patchSchemaOf(ServiceAccountSpecFields)
   .strict()
   .openapi('ServiceAccountPatch')
 
@@ -144,9 +146,8 @@ export function serviceAccountKind(
     },
     async update(tx, row, spec) {
       guardCluster()
-      if (
-        JSON.stringify(spec) === JSON.stringify({ description: row.description, acls: row.acls })
-      ) {
+      // Deep equality, not JSON text: jsonb gives the ACLs back with their keys reordered.
+      if (isDeepStrictEqual(spec, { description: row.description, acls: row.acls })) {
         return undefined
       }
       const [updated] = await tx

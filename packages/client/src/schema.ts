@@ -6504,16 +6504,11 @@ export interface components {
       status: components['schemas']['Status']
     }
     ClusterPatch: {
-      /**
-       * @default shared
-       * @enum {string}
-       */
+      /** @enum {string} */
       type?: 'shared' | 'dedicated'
       /** @enum {string} */
       provider?: 'shared' | 'kubernetes' | 'aws-msk'
-      /** @default local */
       region?: string
-      /** @default  */
       description?: string
     }
     ClusterSpec: {
@@ -6944,9 +6939,7 @@ export interface components {
       status: components['schemas']['Status']
     }
     ServiceAccountPatch: {
-      /** @default  */
       description?: string
-      /** @default [] */
       acls?: components['schemas']['Acl'][]
     }
     ServiceAccountSpec: {
