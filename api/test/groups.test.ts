@@ -5,14 +5,9 @@ import { expectAnswer, expectProblem } from '@fjord/testing/answers'
 import { uniqueName } from '@fjord/testing/names'
 import { env } from '@fjord/testing/operator'
 import { aProduct } from '@fjord/testing/product'
+import { aConsumer, aGroupThatRead, aShop, produce, ready } from '@fjord/testing/shop'
 import { aMember, aTenant } from '@fjord/testing/tenants'
-import {
-  Admin,
-  Consumer,
-  Producer,
-  stringDeserializers,
-  stringSerializers,
-} from '@platformatic/kafka'
+import { Admin } from '@platformatic/kafka'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { clusters } from '../src/db/schema/index.ts'
@@ -27,124 +22,9 @@ beforeAll(async () => {
 })
 afterAll(() => product.stop())
 
-const wait = { wait: 'true' } as const
 const groupsPath = '/v1/orgs/{org}/clusters/{cluster}/groups'
 const groupPath = '/v1/orgs/{org}/clusters/{cluster}/groups/{group}'
 const resetPath = '/v1/orgs/{org}/clusters/{cluster}/groups/{group}/reset-offsets'
-
-/** A PUT with ?wait=true: fails the test unless the resource is Ready. */
-async function ready(put: Promise<{ response: Response; data?: unknown; error?: unknown }>) {
-  const answer = await put
-  expect([200, 201], JSON.stringify(answer.error)).toContain(answer.response.status)
-  expect(answer.data).toMatchObject({ status: { phase: 'Ready' } })
-}
-
-/**
- * A tenant with a Ready cluster `main`, a topic `orders` of two partitions, and a service
- * account `shop` that may use it and the groups `shop-*`, with a credential.
- */
-async function aTenantWithATopic() {
-  const tenant = await aTenant(product.api)
-  const owner = product.as(tenant.owner)
-  const main = { org: tenant.org, cluster: 'main' }
-  await ready(
-    owner.PUT('/v1/orgs/{org}/clusters/{cluster}', {
-      params: { path: main, query: wait },
-      body: { type: 'shared' },
-    }),
-  )
-  await ready(
-    owner.PUT('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', {
-      params: { path: { ...main, topic: 'orders' }, query: wait },
-      body: { partitions: 2 },
-    }),
-  )
-  await ready(
-    owner.PUT('/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}', {
-      params: { path: { ...main, serviceAccount: 'shop' }, query: wait },
-      body: {
-        acls: [
-          { resourceType: 'topic', name: 'orders', operations: ['read', 'write', 'describe'] },
-          { resourceType: 'group', patternType: 'prefixed', name: 'shop-', operations: ['read'] },
-        ],
-      },
-    }),
-  )
-  const credential = await expectAnswer(
-    owner.POST('/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}/credentials', {
-      params: { path: { ...main, serviceAccount: 'shop' } },
-    }),
-    201,
-  )
-  expect(credential.loginReady).toBe(true)
-  const prefix = `${tenant.org}-main.`
-  const client = { clientId: 'shop', ...credential.clientConfig.node }
-  return { tenant, owner, main, prefix, topic: `${prefix}orders`, client }
-}
-type Shop = Awaited<ReturnType<typeof aTenantWithATopic>>
-
-/** Produces `counts[p]` messages to each partition p; answers the counts back. */
-async function produce(shop: Shop, counts: number[]): Promise<number[]> {
-  const producer = new Producer({ ...shop.client, serializers: stringSerializers })
-  try {
-    for (const [partition, count] of counts.entries()) {
-      const messages = Array.from({ length: count }, (_, i) => ({
-        topic: shop.topic,
-        partition,
-        value: `${partition}-${i}`,
-      }))
-      await producer.send({ messages })
-    }
-  } finally {
-    await producer.close()
-  }
-  return counts
-}
-
-/**
- * A consumer of `group` (a short name) that joined and reads the topic from its start, by the
- * classic group protocol (JoinGroup) or KIP-848's (`consumer`).
- */
-async function aConsumer(
-  shop: Shop,
-  group: string,
-  groupProtocol: 'classic' | 'consumer' = 'classic',
-) {
-  const consumer = new Consumer({
-    ...shop.client,
-    groupId: shop.prefix + group,
-    deserializers: stringDeserializers,
-    autocommit: false,
-    groupProtocol,
-  })
-  const stream = await consumer.consume({ topics: [shop.topic], mode: 'earliest' })
-  return {
-    /** Reads and commits `count` messages; answers the next offset committed per partition. */
-    async readAndCommit(count: number): Promise<Map<number, number>> {
-      const next = new Map<number, number>()
-      for await (const message of stream) {
-        await message.commit()
-        next.set(message.partition, Number(message.offset) + 1)
-        if (--count === 0) break
-      }
-      return next
-    },
-    async close() {
-      await stream.close()
-      await consumer.close()
-    },
-  }
-}
-
-/** What the group `group` left unread: it read and committed `count` messages, then left. */
-async function aGroupThatRead(shop: Shop, group: string, count: number) {
-  const consumer = await aConsumer(shop, group)
-  try {
-    return await consumer.readAndCommit(count)
-  } finally {
-    await consumer.close()
-  }
-}
 
 function platformAdmin() {
   return new Admin({
@@ -160,7 +40,7 @@ function platformAdmin() {
 
 describe('consumer groups through the REST API', () => {
   test("a group's lag is, per partition, exactly what it has left to read", async () => {
-    const shop = await aTenantWithATopic()
+    const shop = await aShop(product)
     const produced = await produce(shop, [6, 4])
     const committed = await aGroupThatRead(shop, 'shop-readers', 5)
     const expected = [...committed]
@@ -200,7 +80,7 @@ describe('consumer groups through the REST API', () => {
   })
 
   test('pages through groups by name', async () => {
-    const shop = await aTenantWithATopic()
+    const shop = await aShop(product)
     await produce(shop, [1, 0])
     for (const group of ['shop-c', 'shop-a', 'shop-b']) await aGroupThatRead(shop, group, 1)
     const page = (cursor?: string) =>
@@ -215,7 +95,7 @@ describe('consumer groups through the REST API', () => {
   })
 
   test('a reset moves an empty group, and a dry run only says where it would go', async () => {
-    const shop = await aTenantWithATopic()
+    const shop = await aShop(product)
     const before = Date.now()
     const produced = await produce(shop, [6, 4])
     const committed = await aGroupThatRead(shop, 'shop-readers', 5)
@@ -284,7 +164,7 @@ describe('consumer groups through the REST API', () => {
   })
 
   test('refuses a reset while the group has a member, dry run or not, and shows the member', async () => {
-    const shop = await aTenantWithATopic()
+    const shop = await aShop(product)
     await produce(shop, [3, 3])
     const consumer = await aConsumer(shop, 'shop-live')
     const path = { ...shop.main, group: 'shop-live' }
@@ -315,7 +195,7 @@ describe('consumer groups through the REST API', () => {
   })
 
   test('shows the member of a KIP-848 consumer group, and refuses to reset it', async () => {
-    const shop = await aTenantWithATopic()
+    const shop = await aShop(product)
     await produce(shop, [2, 2])
     const consumer = await aConsumer(shop, 'shop-next', 'consumer')
     const path = { ...shop.main, group: 'shop-next' }
@@ -343,8 +223,8 @@ describe('consumer groups through the REST API', () => {
   })
 
   test("another org's group, and a group outside the cluster's prefix, are not found", async () => {
-    const a = await aTenantWithATopic()
-    const b = await aTenantWithATopic()
+    const a = await aShop(product)
+    const b = await aShop(product)
     await produce(a, [1, 0])
     await aGroupThatRead(a, 'shop-readers', 1)
     const outside = uniqueName('outside')
@@ -380,7 +260,7 @@ describe('consumer groups through the REST API', () => {
   })
 
   test('a viewer reads groups but may not reset them; a developer may', async () => {
-    const shop = await aTenantWithATopic()
+    const shop = await aShop(product)
     await produce(shop, [2, 0])
     await aGroupThatRead(shop, 'shop-readers', 1)
     const path = { ...shop.main, group: 'shop-readers' }
@@ -424,7 +304,7 @@ describe('consumer groups through the REST API', () => {
       const main = { org: tenant.org, cluster: 'main' }
       await ready(
         owner.PUT('/v1/orgs/{org}/clusters/{cluster}', {
-          params: { path: main, query: wait },
+          params: { path: main, query: { wait: 'true' } },
           body: { type: 'shared' },
         }),
       )

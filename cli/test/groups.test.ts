@@ -1,9 +1,7 @@
-import type { Answer, Data } from '@fjord/client'
-import { expectAnswer } from '@fjord/testing/answers'
 import { type Served, serveOnPort } from '@fjord/testing/http'
 import { aProduct } from '@fjord/testing/product'
-import { anApiKey, aTenant } from '@fjord/testing/tenants'
-import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka'
+import { aConsumer, aGroupThatRead, aShop, produce } from '@fjord/testing/shop'
+import { anApiKey } from '@fjord/testing/tenants'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { parse } from 'yaml'
 import { aUser, expectExit } from './support.ts'
@@ -23,116 +21,26 @@ afterAll(async () => {
   await product?.stop()
 })
 
-const wait = { wait: 'true' } as const
-
-async function ready<A extends Answer>(put: Promise<A>): Promise<Data<A>> {
-  const answer = await put
-  const shown = await expectAnswer(answer, answer.response.status === 200 ? 200 : 201)
-  expect(shown).toMatchObject({ status: { phase: 'Ready' } })
-  return shown
-}
-
 /**
- * A tenant with a Ready cluster `main`, a topic `orders` of two partitions holding `counts`
- * messages, the Kafka login of a service account that may read it in the groups `shop-*`,
- * and a user of fjord logged in with an admin key.
+ * A tenant's shop (see @fjord/testing/shop) whose `orders` holds `counts` messages per
+ * partition, and a user of fjord logged in with an admin key.
  */
 async function aTenantWithMessages(counts: [number, number]) {
-  const tenant = await aTenant(product.api)
-  const owner = product.as(tenant.owner)
-  const main = { org: tenant.org, cluster: 'main' }
-  await ready(
-    owner.PUT('/v1/orgs/{org}/clusters/{cluster}', {
-      params: { path: main, query: wait },
-      body: { type: 'shared' },
-    }),
-  )
-  await ready(
-    owner.PUT('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', {
-      params: { path: { ...main, topic: 'orders' }, query: wait },
-      body: { partitions: 2 },
-    }),
-  )
-  await ready(
-    owner.PUT('/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}', {
-      params: { path: { ...main, serviceAccount: 'shop' }, query: wait },
-      body: {
-        acls: [
-          { resourceType: 'topic', name: 'orders', operations: ['read', 'write', 'describe'] },
-          { resourceType: 'group', patternType: 'prefixed', name: 'shop-', operations: ['read'] },
-        ],
-      },
-    }),
-  )
-  const credential = await expectAnswer(
-    owner.POST('/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}/credentials', {
-      params: { path: { ...main, serviceAccount: 'shop' } },
-    }),
-    201,
-  )
-  const prefix = `${tenant.org}-main.`
-  const kafka = { clientId: 'shop', ...credential.clientConfig.node }
-  const producer = new Producer({ ...kafka, serializers: stringSerializers })
-  try {
-    for (const [partition, count] of counts.entries()) {
-      await producer.send({
-        messages: Array.from({ length: count }, (_, i) => ({
-          topic: `${prefix}orders`,
-          partition,
-          value: String(i),
-        })),
-      })
-    }
-  } finally {
-    await producer.close()
-  }
-  const key = await anApiKey(product.api, tenant, 'admin')
+  const shop = await aShop(product)
+  await produce(shop, counts)
+  const key = await anApiKey(product.api, shop.tenant, 'admin')
   const user = await aUser(served.url, {
     FJORD_API_KEY: key.token,
-    FJORD_ORG: tenant.org,
+    FJORD_ORG: shop.tenant.org,
     FJORD_CLUSTER: 'main',
   })
-
-  /** A member of the group `group` (a short name), reading `orders` from its start. */
-  async function aConsumer(group: string) {
-    const consumer = new Consumer({
-      ...kafka,
-      groupId: prefix + group,
-      deserializers: stringDeserializers,
-      autocommit: false,
-    })
-    const stream = await consumer.consume({ topics: [`${prefix}orders`], mode: 'earliest' })
-    return {
-      /** Reads and commits `count` messages; answers the next offset committed per partition. */
-      async readAndCommit(count: number): Promise<Map<number, number>> {
-        const next = new Map<number, number>()
-        for await (const message of stream) {
-          await message.commit()
-          next.set(message.partition, Number(message.offset) + 1)
-          if (--count === 0) break
-        }
-        return next
-      },
-      async close() {
-        await stream.close()
-        await consumer.close()
-      },
-    }
-  }
-
   return {
     ...user,
-    org: tenant.org,
-    aConsumer,
+    org: shop.tenant.org,
+    /** A member of the group `group` (a short name), reading `orders` from its start. */
+    aConsumer: (group: string) => aConsumer(shop, group),
     /** The group read and committed `count` messages, then left. */
-    async aGroupThatRead(group: string, count: number) {
-      const consumer = await aConsumer(group)
-      try {
-        return await consumer.readAndCommit(count)
-      } finally {
-        await consumer.close()
-      }
-    },
+    aGroupThatRead: (group: string, count: number) => aGroupThatRead(shop, group, count),
   }
 }
 
