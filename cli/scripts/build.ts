@@ -1,7 +1,7 @@
 /**
  * Builds fjord for the packed package: dist/fjord.mjs is src/main.ts with everything it imports,
- * the workspace packages (@fjord/client, @fjord/time) as well, so that the package needs nothing
- * from a registry. What fjord imports only when a command needs it (prompts, the Kafka client)
+ * the workspace packages (@fjord/client, @fjord/time, @fjord/kafka) as well, so that the
+ * package needs nothing from a registry. What fjord imports only when a command needs it (prompts, the Kafka client)
  * goes to dist/chunks/, loaded then, so that a start parses only the entry. The licences of the bundled packages go beside it, in dist/THIRD-PARTY-LICENSES.txt.
  */
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises'

@@ -1,8 +1,8 @@
 /**
  * npm pack's prepack and postpack for @fjord/cli. The package ships the build (bin/ and dist/),
  * which holds every dependency, so its package.json must list none: the workspace ones
- * (@fjord/client, @fjord/time) are on no registry, and the others would be installed for
- * nothing. prepack builds and puts such a package.json in place, keeping the clone's aside;
+ * (@fjord/client, @fjord/time, @fjord/kafka) are on no registry, and the others would be
+ * installed for nothing. prepack builds and puts such a package.json in place, keeping the clone's aside;
  * postpack puts the clone's back. npm runs postpack only when the pack succeeds, so prepack
  * first puts back one a failed pack left aside.
  */

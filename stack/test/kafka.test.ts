@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
-import { kafkaErrorIds } from '@fjord/operator/kafka/errors'
+import { kafkaErrorIds } from '@fjord/kafka/errors'
 import {
   describeScramUsers,
   tenantMechanism,

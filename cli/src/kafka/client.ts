@@ -1,3 +1,4 @@
+import { kafkaErrorIds } from '@fjord/kafka/errors'
 import { CliError } from '../errors.ts'
 import type { KafkaLogin } from './login.ts'
 
@@ -23,17 +24,6 @@ export function clientOptions(login: KafkaLogin) {
     connectTimeout: 10_000,
     retries: 2,
   }
-}
-
-/** The Kafka error ids (TOPIC_AUTHORIZATION_FAILED, …) anywhere inside a client error. */
-export function kafkaErrorIds(error: unknown): string[] {
-  if (typeof error !== 'object' || error === null) return []
-  const own = 'apiId' in error && typeof error.apiId === 'string' ? [error.apiId] : []
-  const nested = [
-    ...('errors' in error && Array.isArray(error.errors) ? error.errors : []),
-    ...('cause' in error ? [error.cause] : []),
-  ]
-  return [...new Set([...own, ...nested.flatMap(kafkaErrorIds)])]
 }
 
 /** What a command was doing when Kafka failed it, to say so in the user's names. */

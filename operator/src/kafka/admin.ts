@@ -1,4 +1,5 @@
 import type { AclOperation, AclResourceType } from '@fjord/contract/types'
+import { kafkaErrorIds } from '@fjord/kafka/errors'
 import {
   AclOperations,
   type AclOperationValue,
@@ -21,7 +22,7 @@ import {
 } from '@platformatic/kafka'
 import type { ActualTopic, DesiredTopic } from '../reconcilers/topic-plan.ts'
 import type { AclBinding, QuotaKey, Quotas } from '../reconcilers/user-plan.ts'
-import { KafkaAdminError, kafkaErrorIds } from './errors.ts'
+import { KafkaAdminError } from './errors.ts'
 import {
   deleteScramCredential,
   describeScramUsers,
