@@ -10,6 +10,7 @@ import {
   parseDocument,
   type YAMLMap,
 } from 'yaml'
+import { aclOperations } from '../commands/acls.ts'
 import { CliError, exitCodes } from '../errors.ts'
 
 // The declarative file: one org's clusters, their topics and their service accounts with
@@ -89,17 +90,7 @@ const patternTypes: Record<NonNullable<Acl['patternType']>, true> = {
 }
 // The operations Kafka's authorizer knows for each resource type, as the API checks them.
 const operationsOf: Record<Acl['resourceType'], readonly Operation[]> = {
-  topic: [
-    'all',
-    'read',
-    'write',
-    'create',
-    'delete',
-    'alter',
-    'describe',
-    'describeConfigs',
-    'alterConfigs',
-  ],
+  topic: aclOperations,
   group: ['all', 'read', 'describe', 'delete'],
   transactionalId: ['all', 'write', 'describe'],
 }
