@@ -75,8 +75,12 @@ export function registerProfiles(program: Command, act: Act): void {
 
   use
     .command('org')
-    .description('Act in this organization by default')
+    .description('Act in this organization by default (it forgets the default cluster of another)')
     .argument('<name>', 'the organization')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ fjord use org acme\n  $ fjord --profile staging use org acme',
+    )
     .action(
       act(async (ctx, command) => {
         const [org] = command.processedArgs as [string]
@@ -95,6 +99,10 @@ export function registerProfiles(program: Command, act: Act): void {
     .description('Act on this cluster by default')
     .argument('<name>', 'the cluster')
     .option('--org <name>', 'the organization of the cluster (default: the profile’s)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ fjord use cluster main\n  $ fjord use cluster main --org acme',
+    )
     .action(
       act(async (ctx, command) => {
         const [cluster] = command.processedArgs as [string]
