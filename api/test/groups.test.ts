@@ -5,7 +5,15 @@ import { expectAnswer, expectProblem } from '@fjord/testing/answers'
 import { uniqueName } from '@fjord/testing/names'
 import { env } from '@fjord/testing/operator'
 import { aProduct } from '@fjord/testing/product'
-import { aConsumer, aGroupThatRead, aShop, produce, ready } from '@fjord/testing/shop'
+import {
+  aConsumer,
+  aGroupThatRead,
+  aShop,
+  earliestReset,
+  lagLeft,
+  produce,
+  ready,
+} from '@fjord/testing/shop'
 import { aMember, aTenant } from '@fjord/testing/tenants'
 import { Admin } from '@platformatic/kafka'
 import { and, eq } from 'drizzle-orm'
@@ -43,17 +51,7 @@ describe('consumer groups through the REST API', () => {
     const shop = await aShop(product)
     const produced = await produce(shop, [6, 4])
     const committed = await aGroupThatRead(shop, 'shop-readers', 5)
-    const expected = [...committed]
-      .sort(([a], [b]) => a - b)
-      .map(([partition, next]) => ({
-        topic: 'orders',
-        partition,
-        committedOffset: next,
-        endOffset: produced[partition],
-        lag: (produced[partition] ?? 0) - next,
-        memberId: null,
-      }))
-    const lag = expected.reduce((sum, row) => sum + row.lag, 0)
+    const { partitions: expected, lag } = lagLeft(produced, committed)
 
     const list = await expectAnswer(
       shop.owner.GET(groupsPath, { params: { path: shop.main } }),
@@ -111,14 +109,7 @@ describe('consumer groups through the REST API', () => {
     expect(preview).toEqual({
       name: 'shop-readers',
       dryRun: true,
-      partitions: [...committed]
-        .sort(([a], [b]) => a - b)
-        .map(([partition, next]) => ({
-          topic: 'orders',
-          partition,
-          previousOffset: next,
-          newOffset: 0,
-        })),
+      partitions: earliestReset(committed),
     })
     expect(await describe()).toEqual(unchanged)
 

@@ -1,6 +1,13 @@
 import { type Served, serveOnPort } from '@fjord/testing/http'
 import { aProduct } from '@fjord/testing/product'
-import { aConsumer, aGroupThatRead, aShop, produce } from '@fjord/testing/shop'
+import {
+  aConsumer,
+  aGroupThatRead,
+  aShop,
+  earliestReset,
+  lagLeft,
+  produce,
+} from '@fjord/testing/shop'
 import { anApiKey } from '@fjord/testing/tenants'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { parse } from 'yaml'
@@ -49,17 +56,7 @@ describe('fjord groups', () => {
     const produced = [5, 3]
     const shop = await aTenantWithMessages([5, 3])
     const committed = await shop.aGroupThatRead('shop-readers', 4)
-    const rows = [...committed]
-      .sort(([a], [b]) => a - b)
-      .map(([partition, next]) => ({
-        topic: 'orders',
-        partition,
-        committedOffset: next,
-        endOffset: produced[partition],
-        lag: (produced[partition] ?? 0) - next,
-        memberId: null,
-      }))
-    const lag = rows.reduce((sum, row) => sum + row.lag, 0)
+    const { partitions: rows, lag } = lagLeft(produced, committed)
 
     const listed = JSON.parse((await expectExit(shop.fjord(['groups', 'list']), 0)).stdout)
     expect(listed).toEqual([
@@ -100,16 +97,7 @@ describe('fjord groups', () => {
       0,
     )
     expect(preview.stderr).toContain('Would reset consumer group shop-readers')
-    expect(JSON.parse(preview.stdout)).toEqual(
-      [...committed]
-        .sort(([a], [b]) => a - b)
-        .map(([partition, next]) => ({
-          topic: 'orders',
-          partition,
-          previousOffset: next,
-          newOffset: 0,
-        })),
-    )
+    expect(JSON.parse(preview.stdout)).toEqual(earliestReset(committed))
     expect(await describe('shop-readers')).toEqual(before)
 
     // Not on a terminal, a reset without --yes asks nobody and changes nothing.

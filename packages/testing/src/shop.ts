@@ -132,3 +132,33 @@ export async function aGroupThatRead(shop: Shop, group: string, count: number) {
     await consumer.close()
   }
 }
+
+/**
+ * What a group that committed `committed` (the next offset per partition) has left of
+ * `produced` messages per partition: each partition's line as the API shows it, and the total.
+ */
+export function lagLeft(produced: number[], committed: Map<number, number>) {
+  const partitions = [...committed]
+    .sort(([a], [b]) => a - b)
+    .map(([partition, next]) => ({
+      topic: 'orders',
+      partition,
+      committedOffset: next,
+      endOffset: produced[partition],
+      lag: (produced[partition] ?? 0) - next,
+      memberId: null,
+    }))
+  return { partitions, lag: partitions.reduce((sum, row) => sum + row.lag, 0) }
+}
+
+/** The partitions of `orders` a reset to the earliest offset moves, from `committed` to 0. */
+export function earliestReset(committed: Map<number, number>) {
+  return [...committed]
+    .sort(([a], [b]) => a - b)
+    .map(([partition, next]) => ({
+      topic: 'orders',
+      partition,
+      previousOffset: next,
+      newOffset: 0,
+    }))
+}
