@@ -273,10 +273,10 @@ function removedBy(before: readonly Acl[], after: readonly Acl[] | undefined): s
   })
 }
 
-/** Changes the ACL list of a service account, keeping its description. */
+/** Changes the ACL list of a service account. */
 function editAcls(ctx: Context, name: string, change: (acls: readonly Acl[]) => Acl[] | undefined) {
   return changeServiceAccount(ctx, name, (account) => {
     const acls = change(account.acls)
-    return acls && { description: account.description, acls }
+    return acls && { acls }
   })
 }

@@ -7,7 +7,6 @@ import { clusterShape } from '../shapes/clusters.ts'
 import { waitUntilReady } from '../wait.ts'
 import { orgFlag, timeoutFlag } from './flags.ts'
 import { allPages } from './pages.ts'
-import { readModifyWrite, unlessLostRace, versioned } from './read-modify-write.ts'
 
 export function registerClusters(program: Command, act: Act): void {
   const clusters = program.command('clusters').description('Kafka clusters of an organization')
@@ -118,22 +117,11 @@ export function registerClusters(program: Command, act: Act): void {
         throw usageError('nothing to change', 'pass --description')
       }
       const { description } = flags
-      const org = ctx.org()
-      const client = ctx.client()
-      const path = { org, cluster: name }
-      // The whole spec under If-Match: the API's merge patch puts a field left out back to its
-      // default, which for the region is a change it refuses.
-      let { result: cluster } = await readModifyWrite(
-        () => versioned(ctx, client.GET('/v1/orgs/{org}/clusters/{cluster}', { params: { path } })),
-        ({ type, region }) => ({ type, region, description }),
-        (spec, etag) =>
-          unlessLostRace(
-            ctx,
-            client.PATCH('/v1/orgs/{org}/clusters/{cluster}', {
-              params: { path, header: { 'if-match': etag } },
-              body: spec,
-            }),
-          ),
+      let cluster = await ctx.call(
+        ctx.client().PATCH('/v1/orgs/{org}/clusters/{cluster}', {
+          params: { path: { org: ctx.org(), cluster: name } },
+          body: { description },
+        }),
       )
       ctx.output.success(`Updated cluster ${name}`)
       if (flags.wait) {

@@ -8,7 +8,7 @@ import { waitUntilReady } from '../wait.ts'
 import { aclNotationHelp, collectAcl, registerAcls } from './acls.ts'
 import { forgetCredential, registerCredentials } from './credentials.ts'
 import { clusterFlag, orgFlag, timeoutFlag } from './flags.ts'
-import { changeServiceAccount, getServiceAccount, serviceAccountPath } from './lookups.ts'
+import { getServiceAccount, patchServiceAccount, serviceAccountPath } from './lookups.ts'
 import { allPages } from './pages.ts'
 
 export function registerServiceAccounts(program: Command, act: Act): void {
@@ -130,10 +130,10 @@ export function registerServiceAccounts(program: Command, act: Act): void {
       if (flags.description === undefined && flags.acl === undefined) {
         throw usageError('nothing to change', 'pass --description or --acl')
       }
-      const { result: updated } = await changeServiceAccount(ctx, name, (account) => ({
-        description: flags.description ?? account.description,
-        acls: flags.acl ?? account.acls,
-      }))
+      const updated = await patchServiceAccount(ctx, name, {
+        description: flags.description,
+        acls: flags.acl,
+      })
       ctx.output.success(`Updated service account ${name}`)
       ctx.output.one(serviceAccountShape, await waitIfAsked(ctx, name, updated, flags), flags)
     }),
