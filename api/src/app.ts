@@ -25,6 +25,7 @@ import { meRoutes } from './routes/me.ts'
 import { memberRoutes } from './routes/members.ts'
 import { meteringRoutes } from './routes/metering.ts'
 import { orgRoutes } from './routes/orgs.ts'
+import { permissionRoutes } from './routes/permissions.ts'
 import { poolRoutes } from './routes/pools.ts'
 import { quotaRoutes } from './routes/quotas.ts'
 import { serviceAccountRoutes } from './routes/service-accounts.ts'
@@ -96,6 +97,7 @@ export function createApp({ config, database, logger, kube }: AppDeps): App {
   for (const routes of [
     meRoutes,
     orgRoutes,
+    permissionRoutes,
     memberRoutes,
     invitationRoutes,
     apiKeyRoutes,

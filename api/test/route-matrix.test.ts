@@ -145,6 +145,15 @@ async function expectWaitAnswers(operation: Operation, scenario: Scenario) {
   expect([scenario.succeeds, 504]).toContain(response.status)
 }
 
+/** What the permissions route says of `operation` for `caller`, whom the route then holds to. */
+async function mayCall(tenant: Tenant, caller: Caller, operation: string): Promise<unknown> {
+  const permissions = await expectStatus(
+    await api.request('GET', `/v1/orgs/${tenant.org}/permissions`, { as: caller }),
+    200,
+  )
+  return permissions.operations[operation]
+}
+
 describe('the route matrix', () => {
   it('has a scenario for every route of the OpenAPI document, and none for a route that is gone', () => {
     const documented = operations.map((operation) => `${operation.method} ${operation.path}`).sort()
@@ -171,7 +180,12 @@ describe('the route matrix', () => {
         await expectStatus(await call(anonymous), 401)
         await expectStatus(await call(outsider.owner), 404)
         const below = operation.role && roleBelow(operation.role)
-        if (below) await expectStatus(await call(await aMember(api, tenant, below)), 403)
+        if (below) {
+          const member = await aMember(api, tenant, below)
+          await expectStatus(await call(member), 403)
+          expect(await mayCall(tenant, member, key)).toBe(false)
+        }
+        if (operation.role) expect(await mayCall(tenant, tenant.owner, key)).toBe(true)
       } else if (operation.secured) {
         await expectStatus(await call(anonymous), 401)
       }

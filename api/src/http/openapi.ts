@@ -126,12 +126,27 @@ export function userRoute<const R extends RouteInput>(route: R, options: RouteOp
   })
 }
 
+/** An operation inside `/v1/orgs/{org}` and the least role it needs. */
+export interface OrgOperation {
+  /** `METHOD path`, as in the OpenAPI document: `POST /v1/orgs/{org}/clusters`. */
+  operation: string
+  role: Role
+}
+
+const operations: OrgOperation[] = []
+
+/** Every operation declared with `orgRoute`, for the permissions route to answer from. */
+export function orgOperations(): readonly OrgOperation[] {
+  return operations
+}
+
 /** A route inside `/v1/orgs/{org}` that needs at least `role` there. */
 export function orgRoute<const R extends RouteInput>(
   role: Role,
   route: R,
   options: RouteOptions = {},
 ) {
+  operations.push({ operation: `${route.method.toUpperCase()} ${route.path}`, role })
   return createRoute({
     ...route,
     middleware: [orgAccess(role), ...accessChanges(options)],

@@ -200,6 +200,11 @@ export const scenarios: Record<string, Scenario> = {
     succeeds: 200,
     invalid: { none: 'the org name is its only input, and a malformed one is an unknown org: 404' },
   },
+  'GET /v1/orgs/{org}/permissions': {
+    valid: noInput,
+    succeeds: 200,
+    invalid: { none: 'the org name is its only input, and a malformed one is an unknown org: 404' },
+  },
   'PATCH /v1/orgs/{org}': {
     valid: async () => ({ body: { displayName: 'Acme Inc.' } }),
     succeeds: 200,

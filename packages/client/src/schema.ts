@@ -5943,6 +5943,128 @@ export interface paths {
     }
     trace?: never
   }
+  '/v1/orgs/{org}/permissions': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * What the caller may do in this organization
+     * @description Answered from the same role table the routes enforce, so a client can disable what the role does not allow instead of letting it fail.
+     */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          org: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description The caller's role and operations */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': components['schemas']['Permissions']
+          }
+        }
+        /** @description Malformed request (bad JSON) */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Not authenticated, or the API key sent is invalid or revoked */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Authenticated, but the role is not enough (or the CSRF token is missing) */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description No such resource in this organization */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Conflicts with the current state, or the first request with this Idempotency-Key still runs */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description If-Match does not match the current ETag */
+        412: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Body too large */
+        413: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Body is not JSON */
+        415: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Validation failed, quota exceeded, or idempotency key reused */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/orgs/{org}/quotas': {
     parameters: {
       query?: never
@@ -6756,6 +6878,19 @@ export interface components {
       displayName?: string
       /** @enum {string} */
       plan?: 'free' | 'startup' | 'business'
+    }
+    Permissions: {
+      role: components['schemas']['Role'] & unknown
+      /**
+       * @description Every operation inside the organization, as `METHOD path` of this document, and whether the caller may call it
+       * @example {
+       *       "GET /v1/orgs/{org}/clusters": true,
+       *       "POST /v1/orgs/{org}/clusters": false
+       *     }
+       */
+      operations: {
+        [key: string]: boolean
+      }
     }
     /** @description What a change would add (negative to remove) */
     PlannedChange: {
