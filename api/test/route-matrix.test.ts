@@ -151,7 +151,7 @@ async function mayCall(tenant: Tenant, caller: Caller, operation: string): Promi
     await api.request('GET', `/v1/orgs/${tenant.org}/permissions`, { as: caller }),
     200,
   )
-  return permissions.operations[operation]
+  return (permissions.operations as Record<string, boolean>)[operation]
 }
 
 describe('the route matrix', () => {
