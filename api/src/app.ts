@@ -9,6 +9,7 @@ import type { Config } from './config.ts'
 import type { Database } from './db/client.ts'
 import { ApiError } from './errors.ts'
 import { serveApiDocs } from './http/api-docs.ts'
+import { defaultConsoleDir, serveConsole } from './http/console.ts'
 import { idempotency } from './http/idempotency.ts'
 import { createHttpMetrics, observe } from './http/observability.ts'
 import { handleError, problemResponse } from './http/problem.ts'
@@ -115,6 +116,7 @@ export function createApp({ config, database, logger, kube }: AppDeps): App {
   }
 
   serveApiDocs(app)
+  app.use(serveConsole(config.consoleDir ?? defaultConsoleDir()))
   app.notFound((c) => problemResponse(c, new ApiError('not_found', `No route for ${c.req.path}`)))
   app.onError(handleError)
   const close = async () => {

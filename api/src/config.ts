@@ -40,6 +40,8 @@ const configSchema = z.object({
   platformToken: z.string().min(16, 'must be at least 16 characters').optional(),
   // The operator's bearer token for the internal metering endpoint; unset, the endpoint is off.
   meteringToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  // The built web console to serve at `/`; by default the build of @fjord/web beside the api.
+  consoleDir: z.string().min(1).optional(),
 })
 
 export type Config = z.infer<typeof configSchema>
@@ -62,6 +64,7 @@ const envNames: Record<keyof Config, string> = {
   resourceLabels: 'FJORD_RESOURCE_LABELS',
   platformToken: 'FJORD_PLATFORM_TOKEN',
   meteringToken: 'FJORD_METERING_TOKEN',
+  consoleDir: 'FJORD_CONSOLE_DIR',
 }
 
 /** Reads the configuration once from the environment; throws naming every bad variable. */

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { ensureConsoleBuilt } from '@fjord/web/build'
 import { loadConfig } from './config.ts'
 import { type StackEnv, stackEnvPath } from './env.ts'
 import { StackError, step } from './proc.ts'
@@ -20,7 +21,8 @@ const usage = `Usage: npm run stack -- <command> [options]
 
 The real services Fjord runs on and is tested against, on loopback:
 PostgreSQL, Apache Kafka (KRaft, SASL/SCRAM, ACLs), etcd, kube-apiserver and
-kube-controller-manager; plus Helm, kcat and Chromium for tests.
+kube-controller-manager; plus Helm, kcat and Chromium for tests, and the web console's
+build (made again only when its sources change).
 
 Commands:
   up        install what is missing, start every service, wait until each answers
@@ -52,6 +54,7 @@ async function up(ctx: Context): Promise<StackEnv> {
   for (const service of all) await service.install()
   await installHelm(ctx)
   const kcat = await installKcat(ctx)
+  await step('web console build (when its sources changed)', () => ensureConsoleBuilt())
   for (const service of all) await step(`start ${service.name}`, () => service.up())
   const { kubeconfig, server } = kubePaths(ctx)
   const env: StackEnv = {

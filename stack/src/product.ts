@@ -9,7 +9,7 @@ import { KubeClient } from '@fjord/kube/client'
 import { Namespaces, Secrets } from '@fjord/kube/resources'
 import { operatorNodeFlags } from '@fjord/operator/config'
 import type { StackEnv } from './env.ts'
-import { info, StackError, step, waitFor } from './proc.ts'
+import { StackError, step, waitFor } from './proc.ts'
 import type { Context } from './services/service.ts'
 
 export const productPorts = { api: 8080, operator: 8081 }
@@ -142,12 +142,13 @@ export async function runProduct(
   )
   process.stdout.write(`
 Fjord is running.
+  Web console      ${base}/   sign up there
   API              ${base}/v1   (reference: ${base}/docs)
   operator         metrics at http://127.0.0.1:${productPorts.operator}/metrics
   Kafka pool       "local" on ${env.kafka.bootstrapServers}
   logs             ${join(ctx.config.stackDir, 'logs')}/{api,operator}.log
   platform token   in ${join(ctx.config.stackDir, 'secrets.json')} (platformToken), for /admin/v1/pools
-Sign up:
+Open ${base}/ and sign up, or from the API:
   curl -s -X POST ${base}/v1/auth/signup -H 'content-type: application/json' \\
     -d '{"email":"you@example.com","password":"a long password","organization":{"name":"acme"}}'
 Then follow docs/getting-started.md to your first message with kcat.
@@ -157,5 +158,4 @@ Or from the terminal, with the fjord CLI (docs/cli.md):
   npx fjord topics create orders --cluster main --partitions 6
 Ctrl-C stops everything; data is kept for the next start.
 `)
-  info('The web console is not built yet: use the CLI or the API (curl, or any HTTP client).')
 }

@@ -70,6 +70,8 @@ export async function aProduct(options: ProductOptions = {}) {
   const baseUrl = server.url
   return {
     api,
+    /** Where the api listens over HTTP: the REST API, and the web console at `/`. */
+    url: baseUrl,
     /** A client of the REST API, over HTTP, calling as `caller`. */
     as(caller: Caller): FjordClient {
       if (caller.kind === 'api_key') return createFjordClient({ baseUrl, token: caller.token })

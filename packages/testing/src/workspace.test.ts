@@ -44,6 +44,8 @@ const importPatterns = [
   /^\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/gm,
   /^\s*import\s*['"]([^'"]+)['"]/gm,
   /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
+  /\bimport\.meta\.resolve\(\s*['"]([^'"]+)['"]\s*\)/g,
+  /\bimport\.meta\.resolve\(\s*['"]([^'"]+)['"]\s*\)/g,
 ]
 
 /** The packages a source text loads, by bare specifier: Node's built-ins and relative paths aside. */
@@ -77,13 +79,14 @@ function loads(dir: string) {
 }
 
 describe('workspace manifests', () => {
-  test('the import scan sees static, dynamic and side-effect imports, and nothing else', () => {
+  test('the import scan sees static, dynamic, side-effect and resolve-only imports, and nothing else', () => {
     const source = [
       "import { a } from '@scope/pkg/sub'",
       "import b from 'plain/deep/path'",
       "import 'side-effect'",
       // split, so that this file's own scan does not read the sample as an import of its own
       `const c = await ${'import'}('dynamic')`,
+      `const h = ${'import'}.meta.resolve('resolved/package.json')`,
       "import { d } from './local.ts'",
       "export { f } from 're-exported'",
       "const g = 'not an import from \\'here\\''",
@@ -95,6 +98,7 @@ describe('workspace manifests', () => {
       'dynamic',
       'plain',
       're-exported',
+      'resolved',
       'side-effect',
     ])
   })

@@ -1,0 +1,38 @@
+import type { ReactNode } from 'react'
+import { ProblemNote } from './problem.tsx'
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p className="muted" role="status" aria-live="polite">
+      Loading {what}…
+    </p>
+  )
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="card muted empty">{children}</div>
+}
+
+/** One piece of a page that could not be had: the rest of the page still shows. */
+export function PartialNote({ children }: { children: ReactNode }) {
+  return (
+    <div className="note warn" role="status">
+      {children}
+    </div>
+  )
+}
+
+/** A query's three states in one place: loading, its problem, or its data. */
+export function QueryState<T>({
+  query,
+  what,
+  children,
+}: {
+  query: { data: T | undefined; error: unknown; isPending: boolean }
+  what: string
+  children: (data: T) => ReactNode
+}) {
+  if (query.isPending) return <Loading what={what} />
+  if (query.error) return <ProblemNote error={query.error} />
+  return query.data === undefined ? null : children(query.data)
+}
