@@ -48,16 +48,24 @@ interface StaticFile {
   type: string
 }
 
-/** A folder of built files, read once into memory, text compressed ahead of time. */
-export function readStaticFiles(dir: string): Map<string, StaticFile> {
+/**
+ * A folder of built files (those whose `/`-rooted path `include` accepts), read once into
+ * memory, text compressed ahead of time.
+ */
+export function readStaticFiles(
+  dir: string,
+  include: (path: string) => boolean = () => true,
+): Map<string, StaticFile> {
   const files = new Map<string, StaticFile>()
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || entry.name.startsWith('.')) continue
     const path = join(entry.parentPath, entry.name)
+    const servedPath = `/${relative(dir, path).split(sep).join('/')}`
+    if (!include(servedPath)) continue
     const body = readFileSync(path)
     const type = types[extname(path)] ?? 'application/octet-stream'
     const compressible = /text|javascript|json|svg/.test(type) && body.length > 1024
-    files.set(`/${relative(dir, path).split(sep).join('/')}`, {
+    files.set(servedPath, {
       body,
       gzipped: compressible ? gzipSync(body, { level: 9 }) : undefined,
       type,
