@@ -14,8 +14,9 @@ export interface TopicPreset {
 export const topicPresets: TopicPreset[] = [
   {
     id: 'event-log',
-    title: 'Event log',
-    description: 'Business events (orders, payments) replayed by several consumers',
+    title: 'Event log / audit trail',
+    description:
+      'Business events (orders, payments) or an audit trail, replayed by several consumers',
     spec: { partitions: 6, config: { 'cleanup.policy': 'delete', 'retention.ms': 7 * day } },
   },
   {
@@ -51,5 +52,14 @@ export const topicPresets: TopicPreset[] = [
     title: 'Notifications',
     description: 'Low-volume messages to fan out to users, kept one day',
     spec: { partitions: 3, config: { 'retention.ms': day } },
+  },
+  {
+    id: 'microservice-events',
+    title: 'Microservice events',
+    description: 'Commands and domain events between services, keyed by entity for ordering',
+    spec: {
+      partitions: 6,
+      config: { 'cleanup.policy': 'delete', 'retention.ms': 3 * day, 'compression.type': 'lz4' },
+    },
   },
 ]
