@@ -1,11 +1,14 @@
 import { createRoute } from '@tanstack/react-router'
 import { clusterRoute, orgRoute } from '../../routes/org.tsx'
-import { Placeholder } from '../../ui/placeholder.tsx'
+import { ClustersPage } from './list.tsx'
+import { ClusterOverview } from './overview.tsx'
+import './clusters.css'
 
+// Creating a cluster is a dialog on the list, not `clusters/new`: "new" is a cluster name.
 const clustersRoute = createRoute({
   getParentRoute: () => orgRoute,
   path: 'clusters',
-  component: () => <Placeholder title="Clusters" />,
+  component: ClustersPage,
 })
 
 export const clusterListRoutes = [clustersRoute]
@@ -13,7 +16,7 @@ export const clusterListRoutes = [clustersRoute]
 const clusterOverviewRoute = createRoute({
   getParentRoute: () => clusterRoute,
   path: '/',
-  component: () => <Placeholder title="Overview" />,
+  component: ClusterOverview,
 })
 
 export const clusterOverviewRoutes = [clusterOverviewRoute]
