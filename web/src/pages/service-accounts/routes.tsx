@@ -1,17 +1,19 @@
 import { createRoute } from '@tanstack/react-router'
 import { clusterRoute } from '../../routes/org.tsx'
-import { Placeholder } from '../../ui/placeholder.tsx'
+import { ServiceAccountPage } from './detail.tsx'
+import { ServiceAccountsPage } from './list.tsx'
+import './service-accounts.css'
 
 const serviceAccountsRoute = createRoute({
   getParentRoute: () => clusterRoute,
   path: 'service-accounts',
-  component: () => <Placeholder title="Service accounts" />,
+  component: ServiceAccountsPage,
 })
 
 const serviceAccountRoute = createRoute({
   getParentRoute: () => clusterRoute,
   path: 'service-accounts/$serviceAccount',
-  component: () => <Placeholder title="Service account" />,
+  component: ServiceAccountPage,
 })
 
 export const serviceAccountRoutes = [serviceAccountsRoute, serviceAccountRoute]
