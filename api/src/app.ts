@@ -24,6 +24,7 @@ import { groupRoutes } from './routes/groups.ts'
 import { invitationRoutes } from './routes/invitations.ts'
 import { meRoutes } from './routes/me.ts'
 import { memberRoutes } from './routes/members.ts'
+import { messageRoutes } from './routes/messages.ts'
 import { meteringRoutes } from './routes/metering.ts'
 import { orgRoutes } from './routes/orgs.ts'
 import { permissionRoutes } from './routes/permissions.ts'
@@ -105,6 +106,7 @@ export function createApp({ config, database, logger, kube }: AppDeps): App {
     clusterRoutes,
     topicRoutes,
     topicPresetRoutes,
+    messageRoutes,
     serviceAccountRoutes,
     credentialRoutes,
     groupRoutes,

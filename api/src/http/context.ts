@@ -87,6 +87,15 @@ export function tenantOf(c: AppContext): Tenant {
   return tenant
 }
 
+/** The platform's Kafka clients; 503 on an api that has no Kubernetes to find the pools in. */
+export function kafkaOf(c: AppContext): PoolAdmins {
+  const admins = c.get('kafka')
+  if (!admins) {
+    throw new ApiError('unavailable', 'This api has no Kubernetes to find the Kafka pools in')
+  }
+  return admins
+}
+
 export function actorOf(principal: Principal): Actor {
   return principal.kind === 'user'
     ? { type: 'user', id: principal.userId, label: principal.email }

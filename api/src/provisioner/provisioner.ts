@@ -214,9 +214,10 @@ export class Provisioner {
       case 'quota.update':
         return this.#syncOrgUsers(entry.orgId)
       // Nothing of these goes to Kubernetes (an issued password went there as it was issued,
-      // new offsets to Kafka as they were reset).
+      // new offsets and test messages to Kafka as they were made).
       case 'credential.create':
       case 'group.offsets.reset':
+      case 'topic.message.produce':
       case 'api_key.create':
       case 'api_key.delete':
       case 'member.update':

@@ -53,6 +53,8 @@ export const ChangeKindSchema = z.discriminatedUnion('action', [
   kind('topic.update', z.object({ spec: TopicSpec, bulk: z.boolean().optional() })),
   kind('topic.delete', z.object({ spec: TopicSpec, bulk: z.boolean().optional() })),
   kind('topic.resync', Resync),
+  // A test message the console or API wrote with the platform's login: where it went, not what.
+  kind('topic.message.produce', z.object({ partition: z.number().int(), offset: z.string() })),
   kind('service_account.create', z.object({ spec: ServiceAccountSpec })),
   kind('service_account.update', z.object({ spec: ServiceAccountSpec })),
   kind('service_account.delete', z.object({ spec: ServiceAccountSpec })),

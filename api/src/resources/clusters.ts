@@ -82,6 +82,22 @@ export async function findClusterOr404(db: Executor, tenant: Tenant, name: strin
   return cluster
 }
 
+/**
+ * The pool a shared cluster's Kafka runs in, for what the api asks Kafka about it (`what`:
+ * consumer groups, messages); 409 for a dedicated cluster, or one with no Kafka yet.
+ */
+export function sharedPoolOf(cluster: ClusterRow, what: string): string {
+  if (cluster.type === 'dedicated') {
+    throw conflict(`Cluster ${cluster.name} is dedicated: Fjord shows ${what} of shared clusters`)
+  }
+  if (!cluster.pool) {
+    throw conflict(
+      `Cluster ${cluster.name} has no Kafka yet (${cluster.phase}); try again once it is Ready`,
+    )
+  }
+  return cluster.pool
+}
+
 const immutable = ['type', 'provider', 'region'] as const
 
 export function clusterKind(

@@ -1,12 +1,13 @@
 import { kafkaName } from '@fjord/contract/naming'
 import { z } from '@hono/zod-openapi'
 import { and, eq, getTableColumns } from 'drizzle-orm'
-import { type Db, runStatement, type Tx } from '../db/client.ts'
+import { type Db, type Executor, runStatement, type Tx } from '../db/client.ts'
 import { type clusters, topics } from '../db/schema/index.ts'
 import {
   conflict,
   type FieldError,
   isUniqueViolation,
+  notFound,
   parseOrFail,
   validationFailed,
 } from '../errors.ts'
@@ -118,6 +119,23 @@ export async function topicPageJson(
     (row) => cluster + row.document.slice(1),
   )
   return `{"items":[${page.items.join(',')}],"nextCursor":${JSON.stringify(page.nextCursor)}}`
+}
+
+/** The cluster's topic by name, as the reads of its Kafka topic find it; 404 when there is none. */
+export async function findTopicOr404(
+  db: Executor,
+  tenant: Tenant,
+  cluster: ClusterRow,
+  name: string,
+): Promise<TopicRow> {
+  const [row] = await db
+    .select(topicColumns)
+    .from(topics)
+    .where(
+      and(eq(topics.orgId, tenant.orgId), eq(topics.clusterId, cluster.id), eq(topics.name, name)),
+    )
+  if (!row) throw notFound(`Topic ${name}`)
+  return row
 }
 
 export function topicSpecOf(row: TopicRow): TopicSpec {

@@ -1,14 +1,13 @@
 import { kafkaName } from '@fjord/contract/naming'
 import { z } from '@hono/zod-openapi'
-import { ApiError, conflict } from '../errors.ts'
-import { type AppContext, tenantOf } from '../http/context.ts'
+import { type AppContext, kafkaOf, tenantOf } from '../http/context.ts'
 import { jsonBody, jsonResponse, orgRoute, problem, problems } from '../http/openapi.ts'
 import { newRouter } from '../http/router.ts'
 import { groupStates } from '../kafka/group-offsets.ts'
 import { ConsumerGroups } from '../kafka/groups.ts'
 import { TopicNameSchema } from '../kafka/names.ts'
 import { enqueue, madeBy } from '../resources/changes.ts'
-import { findClusterOr404 } from '../resources/clusters.ts'
+import { findClusterOr404, sharedPoolOf } from '../resources/clusters.ts'
 import { decodeCursor, encodeCursor, PageQuerySchema, pageOf } from '../resources/pagination.ts'
 import { ClusterParams } from './schemas.ts'
 
@@ -180,21 +179,8 @@ const resetOffsets = orgRoute('developer', {
 async function groupsOf(c: AppContext, clusterName: string) {
   const tenant = tenantOf(c)
   const cluster = await findClusterOr404(c.get('db'), tenant, clusterName)
-  if (cluster.type === 'dedicated') {
-    throw conflict(
-      `Cluster ${clusterName} is dedicated: Fjord shows consumer groups of shared clusters`,
-    )
-  }
-  if (!cluster.pool) {
-    throw conflict(
-      `Cluster ${clusterName} has no Kafka yet (${cluster.phase}); try again once it is Ready`,
-    )
-  }
-  const admins = c.get('kafka')
-  if (!admins) {
-    throw new ApiError('unavailable', 'This api has no Kubernetes to find the Kafka pools in')
-  }
-  const admin = await admins.forPool(cluster.pool)
+  const pool = sharedPoolOf(cluster, 'consumer groups')
+  const admin = await kafkaOf(c).forPool(pool)
   return { tenant, cluster, groups: new ConsumerGroups(admin, cluster.kafkaPrefix) }
 }
 

@@ -77,14 +77,21 @@ export class Contract {
     if (!mediaTypes.includes(contentType)) {
       return `${answered}\nas ${contentType || 'no content type'}, but the document declares ${mediaTypes.join(', ')}`
     }
-    const body = parsed(text)
-    if (body === undefined) return `${answered}\nwhich is not the JSON it declares`
     const validate = this.#validatorOf(template, method.toLowerCase(), key, contentType)
-    if (!validate(body)) {
-      const errors = (validate.errors ?? []).map(
-        (error) => `  ${error.instancePath || '/'} ${error.message} (${error.schemaPath})`,
-      )
-      return `${answered}\nwhich its ${contentType} schema refuses:\n${errors.join('\n')}`
+    // NDJSON streams one value of the schema per line.
+    const bodies = contentType.endsWith('ndjson')
+      ? text.split('\n').filter((line) => line !== '')
+      : [text]
+    for (const [i, raw] of bodies.entries()) {
+      const body = parsed(raw)
+      const which = bodies.length > 1 || contentType.endsWith('ndjson') ? ` (line ${i + 1})` : ''
+      if (body === undefined) return `${answered}\nwhich is not the JSON it declares${which}`
+      if (!validate(body)) {
+        const errors = (validate.errors ?? []).map(
+          (error) => `  ${error.instancePath || '/'} ${error.message} (${error.schemaPath})`,
+        )
+        return `${answered}\nwhich its ${contentType} schema refuses${which}:\n${errors.join('\n')}`
+      }
     }
     return undefined
   }

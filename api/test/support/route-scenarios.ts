@@ -11,7 +11,12 @@ import {
   withCluster,
   withTopic,
 } from '@fjord/testing/tenants'
-import { withClusterOnStackKafka, withGroupOnStackKafka } from './stack-kafka.ts'
+import {
+  aTopicNotInKafka,
+  withClusterOnStackKafka,
+  withGroupOnStackKafka,
+  withTopicOnStackKafka,
+} from './stack-kafka.ts'
 
 // One scenario per route of the OpenAPI document; route-matrix.test.ts runs each through
 // success, validation failure, 401, 403 and another org's 404.
@@ -347,6 +352,32 @@ export const scenarios: Record<string, Scenario> = {
     valid: async (api, tenant) => ({ params: await withTopicIn(api, tenant) }),
     succeeds: 202,
     invalid: { params: { topic: 'bad name!' } },
+  },
+  'GET /v1/orgs/{org}/clusters/{cluster}/topics/{topic}/messages': {
+    valid: async (api, tenant) => ({
+      params: await withTopicOnStackKafka(api, tenant),
+      query: 'limit=5',
+    }),
+    succeeds: 200,
+    invalid: { query: 'filter=value.contains(' },
+    otherAnswers: async (api, tenant) => [
+      { params: { topic: 'no-such-topic' }, status: 404 },
+      { params: { topic: await aTopicNotInKafka(api, tenant) }, status: 409 },
+      { query: 'start=offset', status: 422 },
+      { query: 'partition=9', status: 422 },
+    ],
+  },
+  'POST /v1/orgs/{org}/clusters/{cluster}/topics/{topic}/messages': {
+    valid: async (api, tenant) => ({
+      params: await withTopicOnStackKafka(api, tenant),
+      body: { key: 'k', value: 'v', headers: [{ key: 'h', value: 'x' }] },
+    }),
+    succeeds: 201,
+    invalid: { body: { value: 'not hex', valueEncoding: 'hex' } },
+    otherAnswers: async () => [
+      { params: { topic: 'no-such-topic' }, status: 404 },
+      { body: { value: 'v', partition: 9 }, status: 422 },
+    ],
   },
   'GET /v1/orgs/{org}/clusters/{cluster}/service-accounts': {
     valid: async (api, tenant) => ({ params: { cluster: await withCluster(api, tenant) } }),

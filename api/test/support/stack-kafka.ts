@@ -6,7 +6,7 @@ import { Namespaces, Secrets } from '@fjord/kube/resources'
 import { readStackEnv } from '@fjord/stack/env'
 import type { TestApi } from '@fjord/testing/api'
 import { uniqueName } from '@fjord/testing/names'
-import { type Tenant, withCluster } from '@fjord/testing/tenants'
+import { type Tenant, withCluster, withTopic } from '@fjord/testing/tenants'
 import { Admin } from '@platformatic/kafka'
 import { and, eq } from 'drizzle-orm'
 import { clusters } from '../../src/db/schema/index.ts'
@@ -57,13 +57,8 @@ export async function withClusterOnStackKafka(api: TestApi, tenant: Tenant): Pro
   return cluster
 }
 
-/** Such a cluster with a topic in Kafka, and a group (no members) that committed offset 0 on it. */
-export async function withGroupOnStackKafka(api: TestApi, tenant: Tenant) {
-  const cluster = await withClusterOnStackKafka(api, tenant)
-  const prefix = `${tenant.org}-${cluster}.`
-  const topic = uniqueName('t')
-  const group = uniqueName('g')
-  const admin = new Admin({
+function stackAdmin() {
+  return new Admin({
     clientId: 'fjord-route-matrix',
     bootstrapBrokers: [env.kafka.bootstrapServers],
     sasl: {
@@ -72,6 +67,42 @@ export async function withGroupOnStackKafka(api: TestApi, tenant: Tenant) {
       password: env.kafka.admin.password,
     },
   })
+}
+
+/** Such a cluster with a topic the api knows (Pending: no provisioner) made in Kafka by hand. */
+export async function withTopicOnStackKafka(api: TestApi, tenant: Tenant) {
+  const cluster = await withClusterOnStackKafka(api, tenant)
+  const topic = await withTopic(api, tenant, cluster)
+  const admin = stackAdmin()
+  try {
+    await admin.createTopics({
+      topics: [`${tenant.org}-${cluster}.${topic}`],
+      partitions: 1,
+      replicas: 1,
+    })
+  } finally {
+    await admin.close()
+  }
+  return { cluster, topic }
+}
+
+/** A topic of the tenant's (first) cluster that the api knows and Kafka does not. */
+export async function aTopicNotInKafka(api: TestApi, tenant: Tenant): Promise<string> {
+  const [cluster] = await api.database.db
+    .select({ name: clusters.name })
+    .from(clusters)
+    .where(eq(clusters.orgId, tenant.orgId))
+  if (!cluster) throw new Error('the tenant has no cluster')
+  return withTopic(api, tenant, cluster.name)
+}
+
+/** Such a cluster with a topic in Kafka, and a group (no members) that committed offset 0 on it. */
+export async function withGroupOnStackKafka(api: TestApi, tenant: Tenant) {
+  const cluster = await withClusterOnStackKafka(api, tenant)
+  const prefix = `${tenant.org}-${cluster}.`
+  const topic = uniqueName('t')
+  const group = uniqueName('g')
+  const admin = stackAdmin()
   try {
     await admin.createTopics({ topics: [prefix + topic], partitions: 1, replicas: 1 })
     await admin.alterConsumerGroupOffsets({

@@ -5130,6 +5130,287 @@ export interface paths {
     }
     trace?: never
   }
+  '/v1/orgs/{org}/clusters/{cluster}/topics/{topic}/messages': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Browse a topic's messages, streamed as they are read
+     * @description Reads with the platform’s login, never a tenant’s. The answer streams application/x-ndjson: a `start` line, `message` lines, `progress` lines, and a last `done` line (or `error`). A bad filter is 422 before anything is read. See docs/api.md for the filter language and the bounds.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description One partition, or all of them */
+          partition?: string
+          /** @description newest: the newest `limit` messages (back from `before` when given); oldest: from the first; offset: from `offset`; timestamp: from the first at or after `timestamp` */
+          start?: 'newest' | 'oldest' | 'offset' | 'timestamp'
+          /** @description With start=offset: where to start, for every partition (`120`) or per partition (`0:120,1:98`); a partition left out is not read */
+          offset?: string
+          /** @description With start=timestamp: an ISO 8601 time, or milliseconds since the epoch */
+          timestamp?: string
+          /** @description With start=newest: the newest messages before these offsets (exclusive): a previous page passes the `previous` of the page it came from */
+          before?: string
+          /** @description Messages to send (those the filter matches) */
+          limit?: number
+          /** @description A CEL expression over key, value, headers, partition, offset, timestamp, json: only the messages it is true for are sent (see docs/api.md) */
+          filter?: string
+          /** @description Bytes shown of each key, value and header value; the rest is cut (truncated: true) */
+          maxBytes?: number
+          /** @description Show keys, values and headers whole (at most 10 messages) */
+          full?: 'true' | 'false'
+          /** @description After the newest messages, go on sending each new one as it comes until the client leaves (start=newest only) */
+          follow?: 'true' | 'false'
+        }
+        header?: never
+        path: {
+          org: string
+          cluster: string
+          topic: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description One JSON object per line */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/x-ndjson': components['schemas']['MessageStreamLine']
+          }
+        }
+        /** @description Malformed request (bad JSON) */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Not authenticated, or the API key sent is invalid or revoked */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Authenticated, but the role is not enough (or the CSRF token is missing) */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description No such resource in this organization */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description The cluster has no Kafka yet (or is dedicated), or the topic is not in Kafka yet */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description If-Match does not match the current ETag */
+        412: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Body too large */
+        413: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Body is not JSON */
+        415: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Validation failed, quota exceeded, or idempotency key reused */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Too many browses of this organization run at once */
+        429: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description A service it needs (database, Kubernetes) cannot be reached; try again */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+      }
+    }
+    put?: never
+    /** Write one test message to a topic, with the platform’s login */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          org: string
+          cluster: string
+          topic: string
+        }
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['ProduceMessage']
+        }
+      }
+      responses: {
+        /** @description Written: where it went */
+        201: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': components['schemas']['ProducedMessage']
+          }
+        }
+        /** @description Malformed request (bad JSON) */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Not authenticated, or the API key sent is invalid or revoked */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Authenticated, but the role is not enough (or the CSRF token is missing) */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description No such resource in this organization */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description The cluster has no Kafka yet (or is dedicated), or the topic is not in Kafka yet */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description If-Match does not match the current ETag */
+        412: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Body too large */
+        413: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Body is not JSON */
+        415: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description Validation failed, quota exceeded, or idempotency key reused */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+        /** @description A service it needs (database, Kubernetes) cannot be reached; try again */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/problem+json': components['schemas']['Problem']
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/orgs/{org}/invitations': {
     parameters: {
       query?: never
@@ -6847,6 +7128,124 @@ export interface components {
     MemberPatch: {
       role: components['schemas']['Role']
     }
+    Message: {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'message'
+      partition: number
+      /** @description An int64, as a string */
+      offset: string
+      /** @description ISO 8601; null when none */
+      timestamp: string | null
+      key: string | null
+      /**
+       * @description utf8: the bytes as text; hex: they are not UTF-8, shown as lower-case hex
+       * @enum {string}
+       */
+      keyEncoding: 'utf8' | 'hex'
+      keySize: number
+      /** @description null for a tombstone */
+      value: string | null
+      /**
+       * @description utf8: the bytes as text; hex: they are not UTF-8, shown as lower-case hex
+       * @enum {string}
+       */
+      valueEncoding: 'utf8' | 'hex'
+      /** @description The value's size in bytes, whole */
+      size: number
+      /** @description The key, value or a header value was cut at maxBytes: ask for it with full=true */
+      truncated: boolean
+      headers: {
+        key: string
+        value: string | null
+        /**
+         * @description utf8: the bytes as text; hex: they are not UTF-8, shown as lower-case hex
+         * @enum {string}
+         */
+        encoding: 'utf8' | 'hex'
+      }[]
+    }
+    /** @description Last, unless an error ends the stream */
+    MessageStreamDone: {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'done'
+      /**
+       * @description limit: `limit` messages sent; end: nothing more to read that way; scanLimit, timeLimit, filterLimit: a bound of the api (see `detail`)
+       * @enum {string}
+       */
+      stoppedBy: 'limit' | 'end' | 'scanLimit' | 'timeLimit' | 'filterLimit'
+      detail?: string
+      /** @description Messages read from Kafka */
+      scanned: number
+      /** @description Messages sent */
+      matched: number
+      /** @description Bytes of the messages read */
+      bytes: number
+      elapsedMs: number
+      /** @description Messages the filter failed on (counted as not matching) */
+      filterErrors: number
+      /** @description The first such failure */
+      filterError?: string
+      /** @description The `before` of the previous page (start=newest) */
+      previous: {
+        [key: string]: string
+      }
+      /** @description The `offset` of the next page (start=offset) */
+      next: {
+        [key: string]: string
+      }
+    }
+    /** @description Last: what stopped the stream */
+    MessageStreamError: {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'error'
+      problem: components['schemas']['Problem']
+    }
+    /** @description One line of application/x-ndjson */
+    MessageStreamLine:
+      | components['schemas']['MessageStreamStart']
+      | components['schemas']['Message']
+      | components['schemas']['MessageStreamProgress']
+      | components['schemas']['MessageStreamDone']
+      | components['schemas']['MessageStreamError']
+    /** @description Every half second or so */
+    MessageStreamProgress: {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'progress'
+      /** @description Messages read from Kafka */
+      scanned: number
+      /** @description Messages sent */
+      matched: number
+      /** @description Bytes of the messages read */
+      bytes: number
+      elapsedMs: number
+    }
+    /** @description First: the partitions read */
+    MessageStreamStart: {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'start'
+      partitions: {
+        partition: number
+        /** @description Its first offset */
+        logStart: string
+        /** @description The offset its next message gets */
+        end: string
+      }[]
+    }
     OffsetReset: {
       name: string
       dryRun: boolean
@@ -6970,6 +7369,36 @@ export interface components {
       }[]
     } & {
       [key: string]: unknown
+    }
+    ProduceMessage: {
+      /** @description Where it goes; by default by its key (as Java's producer does), else any */
+      partition?: number
+      /** @default null */
+      key?: string | null
+      /**
+       * @default utf8
+       * @enum {string}
+       */
+      keyEncoding?: 'utf8' | 'hex' | 'base64'
+      /** @description null for a tombstone */
+      value: string | null
+      /**
+       * @default utf8
+       * @enum {string}
+       */
+      valueEncoding?: 'utf8' | 'hex' | 'base64'
+      /** @default [] */
+      headers?: {
+        key: string
+        value: string | null
+      }[]
+    }
+    ProducedMessage: {
+      partition: number
+      /** @description An int64, as a string */
+      offset: string
+      /** @description ISO 8601 */
+      timestamp: string
     }
     QuotaCheck: {
       fits: boolean

@@ -76,7 +76,7 @@ export async function json<T = Record<string, unknown>>(response: Response): Pro
   }
 }
 
-/** Fails with the status and body the API actually answered. */
+/** Fails with the status and body the API actually answered; an NDJSON body as its `lines`. */
 export async function expectStatus(
   response: Response,
   status: number,
@@ -84,6 +84,14 @@ export async function expectStatus(
   const text = await response.clone().text()
   if (response.status !== status) {
     throw new Error(`expected ${status}, got ${response.status}: ${text.slice(0, 500)}`)
+  }
+  if (response.headers.get('content-type')?.startsWith('application/x-ndjson')) {
+    return {
+      lines: text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line)),
+    }
   }
   return text ? (JSON.parse(text) as Record<string, unknown>) : {}
 }
