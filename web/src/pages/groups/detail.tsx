@@ -1,5 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { getRouteApi, Link } from '@tanstack/react-router'
+import { FjordProblem } from '../../api.ts'
+import { NotFound } from '../../ui/not-found.tsx'
 import { StatusBadge } from '../../ui/page.tsx'
 import { ProblemNote, problemOf } from '../../ui/problem.tsx'
 import { Empty, Loading, PartialNote } from '../../ui/states.tsx'
@@ -15,6 +17,7 @@ export function GroupPage() {
   const query = useQuery({ ...groupQuery(org, cluster, name), refetchInterval: liveIntervalMs })
   const group = query.data
   const params = { org, cluster }
+  if (query.error instanceof FjordProblem && query.error.status === 404) return <NotFound />
 
   return (
     <section className="stack" aria-labelledby="group-title">
