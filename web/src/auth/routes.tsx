@@ -70,7 +70,10 @@ function LoginPage() {
           Log in
         </button>
         <p className="muted">
-          New to Fjord? <Link to="/signup">Create an account</Link>
+          New to Fjord?{' '}
+          <Link to="/signup" search={next ? { next } : {}}>
+            Create an account
+          </Link>
         </p>
       </form>
     </main>
@@ -78,6 +81,7 @@ function LoginPage() {
 }
 
 function SignupPage() {
+  const { next } = signupRoute.useSearch()
   const navigate = useNavigate()
   const queryClient = useQueryClient()
   const [email, setEmail] = useState('')
@@ -90,7 +94,9 @@ function SignupPage() {
       }),
     )
     queryClient.clear()
-    await navigate({ to: '/orgs/$org/clusters', params: { org } })
+    // Back where the visitor was going (an invitation link, say), else to the new org.
+    if (next) await navigate({ to: next })
+    else await navigate({ to: '/orgs/$org/clusters', params: { org } })
   })
   const orgInvalid =
     org && !/^[a-z][a-z0-9-]*[a-z0-9]$/.test(org)
@@ -140,7 +146,10 @@ function SignupPage() {
           Sign up
         </button>
         <p className="muted">
-          Have an account? <Link to="/login">Log in</Link>
+          Have an account?{' '}
+          <Link to="/login" search={next ? { next } : {}}>
+            Log in
+          </Link>
         </p>
       </form>
     </main>
@@ -157,6 +166,7 @@ export const loginRoute = createRoute({
 export const signupRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: 'signup',
+  validateSearch: nextSearch,
   component: SignupPage,
 })
 
