@@ -1,24 +1,31 @@
 import { createRoute } from '@tanstack/react-router'
 import { orgRoute } from '../../routes/org.tsx'
 import { appRoute } from '../../routes/root.tsx'
-import { Placeholder } from '../../ui/placeholder.tsx'
+import { AcceptInvitationPage, invitationSearch } from './accept-page.tsx'
+import { AccountPage } from './account-page.tsx'
+import { ApiKeysPage } from './api-keys-page.tsx'
+import { MembersPage } from './members-page.tsx'
+import { NewOrgPage } from './new-org-page.tsx'
+import './account.css'
 
 const accountRoute = createRoute({
   getParentRoute: () => appRoute,
   path: 'account',
-  component: () => <Placeholder title="Account" />,
+  component: AccountPage,
 })
 
 const newOrgRoute = createRoute({
   getParentRoute: () => appRoute,
   path: 'orgs/new',
-  component: () => <Placeholder title="New organization" />,
+  component: NewOrgPage,
 })
 
+/** The link of an invitation; without a session, the app route sends it through login first. */
 const acceptInvitationRoute = createRoute({
   getParentRoute: () => appRoute,
   path: 'invitations/accept',
-  component: () => <Placeholder title="Join an organization" />,
+  validateSearch: invitationSearch,
+  component: AcceptInvitationPage,
 })
 
 export const accountRoutes = [accountRoute, newOrgRoute, acceptInvitationRoute]
@@ -26,13 +33,13 @@ export const accountRoutes = [accountRoute, newOrgRoute, acceptInvitationRoute]
 const membersRoute = createRoute({
   getParentRoute: () => orgRoute,
   path: 'members',
-  component: () => <Placeholder title="Members" />,
+  component: MembersPage,
 })
 
 const apiKeysRoute = createRoute({
   getParentRoute: () => orgRoute,
   path: 'api-keys',
-  component: () => <Placeholder title="API keys" />,
+  component: ApiKeysPage,
 })
 
 export const memberRoutes = [membersRoute, apiKeysRoute]

@@ -1,0 +1,109 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { Link, useLocation, useNavigate, useSearch } from '@tanstack/react-router'
+import { FjordProblem, fjord, unwrap } from '../../api.ts'
+import { meQuery } from '../../routes/root.tsx'
+import { PageHeader } from '../../ui/page.tsx'
+import { ProblemNote } from '../../ui/problem.tsx'
+import { useSubmit } from './forms.tsx'
+import { AccountFrame } from './frame.tsx'
+import { type Role, roleHints, roles } from './queries.ts'
+
+export interface InvitationSearch {
+  token?: string
+  /** What the link says the invitation is for; the API has the last word when it is accepted. */
+  org?: string
+  role?: Role
+}
+
+export function invitationSearch(search: Record<string, unknown>): InvitationSearch {
+  const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined)
+  const role = roles.find((r) => r === search.role)
+  return {
+    ...(text(search.token) && { token: text(search.token) }),
+    ...(text(search.org) && { org: text(search.org) }),
+    ...(role && { role }),
+  }
+}
+
+/** The link an invitee opens: the accept page with the token, and what it is for. */
+export function invitationLink(token: string, org: string, role: Role): string {
+  const query = new URLSearchParams({ token, org, role })
+  return `${window.location.origin}/invitations/accept?${query}`
+}
+
+/** `/invitations/accept?token=…`: what you are joining, as whom, and a button to join. */
+export function AcceptInvitationPage() {
+  const { token, org, role } = useSearch({ from: '/app/invitations/accept' })
+  const { data: me } = useQuery(meQuery)
+  const navigate = useNavigate()
+  const location = useLocation()
+  const queryClient = useQueryClient()
+  const { error, busy, onSubmit } = useSubmit(async () => {
+    if (!token) return
+    const joined = await unwrap(fjord.POST('/v1/invitations/accept', { body: { token } }))
+    await queryClient.invalidateQueries({ queryKey: meQuery.queryKey })
+    await navigate({ to: '/orgs/$org/clusters', params: { org: joined.organization } })
+  })
+  const email = me?.kind === 'user' ? me.user.email : undefined
+  const alreadyIn =
+    error instanceof FjordProblem && error.status === 409 && org
+      ? me?.memberships.find((m) => m.organization === org)
+      : undefined
+  const switchUser = async () => {
+    await fjord.POST('/v1/auth/logout')
+    queryClient.clear()
+    await navigate({ to: '/login', search: { next: location.href } })
+  }
+  return (
+    <AccountFrame>
+      <PageHeader title={org ? `Join ${org}` : 'Join an organization'} />
+      {token ? (
+        <form className="card form" onSubmit={onSubmit}>
+          <p>
+            {org ? (
+              <>
+                You are invited to join <strong>{org}</strong>
+              </>
+            ) : (
+              'You are invited to join an organization'
+            )}
+            {role && (
+              <>
+                {' '}
+                as <strong>{role}</strong> <span className="muted">({roleHints[role]})</span>
+              </>
+            )}
+            .
+          </p>
+          {email && (
+            <p className="muted">
+              You are signed in as <strong>{email}</strong>; the invitation must have been sent to
+              this address.{' '}
+              <button type="button" className="link" onClick={switchUser}>
+                Not you? Log in as someone else
+              </button>
+            </p>
+          )}
+          <ProblemNote error={error} />
+          {alreadyIn && (
+            <p>
+              <Link to="/orgs/$org/clusters" params={{ org: alreadyIn.organization }}>
+                Go to {alreadyIn.organization}
+              </Link>
+            </p>
+          )}
+          <div>
+            <button type="submit" className="primary" disabled={busy}>
+              Accept invitation
+            </button>
+          </div>
+        </form>
+      ) : (
+        <p className="note warn" role="alert">
+          This link has no invitation token. Open the whole link you were sent, or ask for a new
+          invitation.
+        </p>
+      )}
+    </AccountFrame>
+  )
+}
