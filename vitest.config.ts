@@ -19,6 +19,8 @@ export default defineConfig({
           include: ['*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
+          // Browsers and operators answer in seconds on two busy cores, not in one.
+          expect: { poll: { timeout: 15_000, interval: 100 } },
         },
       },
     ],

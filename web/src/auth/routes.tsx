@@ -5,13 +5,14 @@ import { fjord, unwrap } from '../api.ts'
 import { appRoute, meQuery, rootRoute } from '../routes/root.tsx'
 import { Field } from '../ui/field.tsx'
 import { ProblemNote } from '../ui/problem.tsx'
+import { isOwnPath } from './next.ts'
 
 interface NextSearch {
   next?: string
 }
 
 const nextSearch = (search: Record<string, unknown>): NextSearch =>
-  typeof search.next === 'string' && search.next.startsWith('/') ? { next: search.next } : {}
+  typeof search.next === 'string' && isOwnPath(search.next) ? { next: search.next } : {}
 
 /** A form whose submit calls the API, shows its problem, and keeps the button busy meanwhile. */
 function useSubmit(action: () => Promise<void>) {
