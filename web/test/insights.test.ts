@@ -130,9 +130,20 @@ describe('quotas, usage and the audit log', () => {
     expect(await page.getByTestId('near-limits').textContent()).toMatch(
       /Clusters: 1 of 1\. Delete a cluster you no longer use\./,
     )
-    expect(await page.getByRole('button', { name: 'Change plan' }).isDisabled()).toBe(true)
+    const changePlan = page.getByRole('button', { name: 'Change plan' })
+    expect(await changePlan.isDisabled()).toBe(true)
     await expectAccessible(page)
     await screenshots(page, 'quotas')
+
+    // The owner moves to a larger plan: the limits and the advice follow.
+    await page.getByLabel('New plan').selectOption('startup')
+    await changePlan.click()
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'now on' }).count()).toBe(1)
+    await expect
+      .poll(() => page.getByTestId('quota-clusters').getByTestId('maximum').textContent())
+      .toBe('3')
+    expect(await page.getByTestId('near-limits').count()).toBe(0)
+    expect(await page.getByRole('heading', { name: /Limits of the startup plan/ }).count()).toBe(1)
   })
 
   it('charts partitions, storage and messages in over 24 h, 7 d and 30 d, per cluster and topic', async () => {
@@ -187,30 +198,37 @@ describe('quotas, usage and the audit log', () => {
   it("lists the cluster's creation in the audit log and filters by action", async () => {
     await page.goto(`/orgs/${user.org}/audit`)
     const rows = page.getByTestId('audit-row')
-    await expect.poll(() => rows.count(), loads).toBeGreaterThanOrEqual(3)
+    await expect.poll(() => rows.count(), loads).toBe(4)
     const actionColumn = () => page.locator('[data-testid=audit-row] td:nth-child(3)')
     const actions = await actionColumn().allTextContents()
     expect(actions).toEqual(
-      expect.arrayContaining(['organization.create', 'cluster.create', 'topic.create']),
+      expect.arrayContaining([
+        'organization.create',
+        'cluster.create',
+        'topic.create',
+        'organization.update',
+      ]),
     )
     expect(actions.indexOf('topic.create')).toBeLessThan(actions.indexOf('cluster.create'))
     await expectAccessible(page)
     await screenshots(page, 'audit')
 
-    // Two a page: the oldest event is on the second, and Newer comes back.
+    // Two a page: the oldest events are on the second, and Newer comes back.
     await page.goto(`/orgs/${user.org}/audit?limit=2`)
     await expect
       .poll(() => actionColumn().allTextContents(), loads)
-      .toEqual(['topic.create', 'cluster.create'])
+      .toEqual(['organization.update', 'topic.create'])
     expect(await page.getByRole('button', { name: 'Newer' }).isDisabled()).toBe(true)
     await page.getByRole('button', { name: 'Older' }).click()
-    await expect.poll(() => actionColumn().allTextContents()).toEqual(['organization.create'])
+    await expect
+      .poll(() => actionColumn().allTextContents())
+      .toEqual(['cluster.create', 'organization.create'])
     expect(new URL(page.url()).searchParams.get('cursor')).toBeTruthy()
     expect(await page.getByRole('button', { name: 'Older' }).isDisabled()).toBe(true)
     await page.getByRole('button', { name: 'Newer' }).click()
     await expect
       .poll(() => actionColumn().allTextContents())
-      .toEqual(['topic.create', 'cluster.create'])
+      .toEqual(['organization.update', 'topic.create'])
     expect(new URL(page.url()).searchParams.get('cursor')).toBeNull()
 
     await page.getByLabel('Action').fill('cluster.create')

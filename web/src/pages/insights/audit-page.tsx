@@ -70,6 +70,7 @@ const knownActions = [
   'topic.create',
   'topic.update',
   'topic.delete',
+  'topic.message.produce',
   'service_account.create',
   'service_account.update',
   'service_account.delete',

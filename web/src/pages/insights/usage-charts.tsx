@@ -87,7 +87,8 @@ export default function UsageCharts({
     <XAxis
       dataKey="time"
       ticks={times.ticks}
-      interval={0}
+      interval="preserveStartEnd"
+      minTickGap={8}
       tickFormatter={times.tick}
       tickLine={false}
       {...axis}
