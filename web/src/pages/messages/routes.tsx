@@ -1,11 +1,18 @@
 import { createRoute } from '@tanstack/react-router'
-import { clusterRoute } from '../../routes/org.tsx'
-import { Placeholder } from '../../ui/placeholder.tsx'
+import { clusterRoute, notFoundOn404 } from '../../routes/org.tsx'
+import { MessagesPage } from './page.tsx'
+import { messagesSearch } from './search.ts'
+import { topicForMessagesQuery } from './use-browse.ts'
+import './messages.css'
 
+/** `topics/$topic/messages?partition=0&start=offset&offset=120&filter=…`: a browse a link keeps. */
 const messagesRoute = createRoute({
   getParentRoute: () => clusterRoute,
   path: 'topics/$topic/messages',
-  component: () => <Placeholder title="Messages" />,
+  validateSearch: messagesSearch,
+  loader: ({ context, params }) =>
+    context.queryClient.ensureQueryData(topicForMessagesQuery(params)).catch(notFoundOn404),
+  component: MessagesPage,
 })
 
 export const messageRoutes = [messagesRoute]
