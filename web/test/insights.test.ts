@@ -22,10 +22,15 @@ let page: Page
 let user: SignedUp
 let owner: FjordClient
 let orgId: string
+/** The console's scripts the page has loaded so far. */
+const scripts: string[] = []
 
 beforeAll(async () => {
   web = await aConsole()
   page = await web.newPage()
+  page.on('request', (request) => {
+    if (request.resourceType() === 'script') scripts.push(new URL(request.url()).pathname)
+  })
   user = await signUp(page, 'insights')
   const cookies = await page.context().cookies()
   owner = web.product.as({
@@ -125,6 +130,8 @@ describe('quotas, usage and the audit log', () => {
     expect(await page.getByRole('meter', { name: 'Partitions' }).getAttribute('value')).toBe('3')
     expect(await page.getByRole('meter', { name: 'Topics' }).getAttribute('value')).toBe('1')
     expect(await page.getByRole('meter', { name: 'Storage' }).count()).toBe(1)
+    // The charting library is not loaded before a chart is shown.
+    expect(scripts.filter((path) => path.includes('usage-charts'))).toEqual([])
     expect(await page.getByRole('heading', { name: /Limits of the free plan/ }).count()).toBe(1)
     // One cluster of the free plan's one: the page says what to do about it.
     expect(await page.getByTestId('near-limits').textContent()).toMatch(
@@ -161,6 +168,7 @@ describe('quotas, usage and the audit log', () => {
     expect(await figure('partitions').textContent()).toBe('3')
     expect(await figure('storage').textContent()).toBe('176 KiB')
     expect(await page.locator('.recharts-surface').count()).toBe(3)
+    expect(scripts.filter((path) => path.includes('usage-charts'))).toHaveLength(1)
 
     const lastWeek = await usageAsked(
       () => page.getByRole('radio', { name: '7 d' }).check(),

@@ -7,36 +7,9 @@ import { useCan } from '../../permissions.tsx'
 import { PageHeader } from '../../ui/page.tsx'
 import { Empty, Loading, QueryState } from '../../ui/states.tsx'
 import { auditEventsQuery } from './queries.ts'
+import { type AuditSearch, defaultPageSize, text } from './search.ts'
 
-export interface AuditSearch {
-  action?: string | undefined
-  type?: string | undefined
-  /** Events a page, 50 unless told (the API takes 1 to 500). */
-  limit?: number | undefined
-  /** Where the page shown starts: the nextCursor of the page before it. */
-  cursor?: string | undefined
-  /** The cursors of the newer pages, to go back to them. */
-  newer?: string[] | undefined
-}
-
-const text = (value: unknown) =>
-  typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
-
-export const defaultPageSize = 50
 const pageSizes = [25, 50, 100, 200]
-
-export function auditSearch(search: Record<string, unknown>): AuditSearch {
-  const cursor = text(search.cursor)
-  const newer = Array.isArray(search.newer) ? search.newer.map(String) : undefined
-  const limit = Number(search.limit)
-  return {
-    action: text(search.action),
-    type: text(search.type),
-    limit: Number.isInteger(limit) && limit >= 1 && limit <= 500 ? limit : undefined,
-    cursor,
-    newer: cursor && newer?.length ? newer : undefined,
-  }
-}
 
 // What the api records (`<resource type>.<verb>`), offered as suggestions; any action can be typed.
 const resourceTypes = [

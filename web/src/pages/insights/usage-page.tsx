@@ -4,28 +4,11 @@ import { lazy, Suspense } from 'react'
 import { problemOf } from '../../ui/problem.tsx'
 import { Empty, Loading, PartialNote, QueryState } from '../../ui/states.tsx'
 import { clusterNamesQuery, meteringIntervalMs, topicNamesQuery, usageQuery } from './queries.ts'
-import { isUsageWindow, type UsageWindow, usageWindows } from './series.ts'
+import type { UsageSearch } from './search.ts'
+import { type UsageWindow, usageWindows } from './series.ts'
 
 // recharts is loaded with this page only, never with the console's first page.
 const UsageCharts = lazy(() => import('./usage-charts.tsx'))
-
-export interface UsageSearch {
-  window?: UsageWindow | undefined
-  cluster?: string | undefined
-  topic?: string | undefined
-}
-
-const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined)
-
-/** What the URL says is shown: a window, and the org, one cluster or one of its topics. */
-export function usageSearch(search: Record<string, unknown>): UsageSearch {
-  const cluster = text(search.cluster)
-  return {
-    window: isUsageWindow(search.window) ? search.window : undefined,
-    cluster,
-    topic: cluster ? text(search.topic) : undefined,
-  }
-}
 
 const route = getRouteApi('/app/orgs/$org/quotas/usage')
 
