@@ -5,12 +5,11 @@ import {
   browse,
   browseBounds,
   type Fetched,
-  type KafkaRecord,
   type PartitionReader,
   type Span,
-  shown,
 } from './message-browse.ts'
 import { compileFilter } from './message-filter.ts'
+import { type KafkaRecord, shown } from './message-lines.ts'
 
 /** Partitions of records (offset i at time `times[p][i]`), fetched at most `batch` at a time. */
 function aTopic(times: number[][], batch = 3, logStart: number[] = []) {

@@ -1,7 +1,8 @@
 import { Consumer, findErrorBy, type RecordsBatch } from '@platformatic/kafka'
 import { ApiError } from '../errors.ts'
 import { earliestOffset, latestOffset } from './group-admin.ts'
-import type { Fetched, KafkaRecord, PartitionReader } from './message-browse.ts'
+import type { Fetched, PartitionReader } from './message-browse.ts'
+import type { KafkaRecord } from './message-lines.ts'
 import type { PoolClientOptions } from './pool-admins.ts'
 
 // Bits of a batch's attributes: 3, its records carry the time the broker appended them (the
