@@ -44,9 +44,13 @@ export function MessageTable({ path, messages }: { path: TopicPath; messages: Me
             const message = whole[id] ?? shown
             return (
               <tr key={id} data-testid="message">
-                <td className="num">{message.partition}</td>
-                <td className="num mono">{message.offset}</td>
-                <td className="msg-time">
+                <td className="num" data-label="Partition">
+                  {message.partition}
+                </td>
+                <td className="num mono" data-label="Offset">
+                  {message.offset}
+                </td>
+                <td className="msg-time" data-label="Timestamp">
                   {message.timestamp ? (
                     <time dateTime={message.timestamp} title={message.timestamp}>
                       {time.format(new Date(message.timestamp))}
@@ -55,10 +59,10 @@ export function MessageTable({ path, messages }: { path: TopicPath; messages: Me
                     <span className="muted">none</span>
                   )}
                 </td>
-                <td className="msg-key">
+                <td className="msg-key" data-label="Key">
                   <Bytes text={message.key} encoding={message.keyEncoding} empty="no key" />
                 </td>
-                <td className="msg-value">
+                <td className="msg-value" data-label="Value">
                   <Value
                     message={message}
                     onWhole={async () => {
@@ -67,7 +71,7 @@ export function MessageTable({ path, messages }: { path: TopicPath; messages: Me
                     }}
                   />
                 </td>
-                <td className="msg-headers">
+                <td className="msg-headers" data-label="Headers">
                   {message.headers.length === 0 ? (
                     <span className="muted">—</span>
                   ) : (
