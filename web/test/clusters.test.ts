@@ -7,6 +7,8 @@ import { aConsole, type Console, expectAccessible, logIn, screenshots } from './
 // Clusters in the console, on the stack: the operator in aConsole() makes a shared cluster
 // Ready, and the overview shows what a client needs to reach it.
 
+/** How long the page may take to show what the API says, on a busy CI machine. */
+const soon = { timeout: 10_000 }
 let web: Console
 let tenant: Tenant
 
@@ -24,12 +26,12 @@ async function loggedIn(user: { email: string }): Promise<Page> {
 
 /** A control the role does not allow: there, disabled, and its reason in a tooltip on focus. */
 async function expectDisabledWithReason(page: Page, button: Locator, reason: string) {
-  await expect.poll(() => button.isVisible()).toBe(true)
+  await expect.poll(() => button.isVisible(), soon).toBe(true)
   expect(await button.isDisabled()).toBe(true)
   // In view first: Radix closes a tooltip when its trigger scrolls, as focus() scrolls it.
   await button.scrollIntoViewIfNeeded()
   await button.locator('xpath=..').focus()
-  await expect.poll(() => page.getByRole('tooltip').textContent()).toContain(reason)
+  await expect.poll(() => page.getByRole('tooltip').textContent(), soon).toContain(reason)
   await button.locator('xpath=..').blur()
 }
 
@@ -37,19 +39,22 @@ describe('clusters in the console', () => {
   it('creates a shared cluster from the empty list, and shows it Ready with what clients need', async () => {
     const page = await loggedIn(tenant)
     await page.goto(`/orgs/${tenant.org}/clusters`)
-    await expect.poll(() => page.getByText('No cluster yet').isVisible()).toBe(true)
+    await expect.poll(() => page.getByText('No cluster yet').isVisible(), soon).toBe(true)
     await page.getByRole('button', { name: 'Create your first cluster' }).click()
 
     const dialog = page.getByRole('dialog', { name: 'Create a cluster' })
     // Free plan: shared only, and the dialog says why dedicated is not offered.
     expect(await dialog.getByRole('radio', { name: /Shared/ }).isChecked()).toBe(true)
     await expect
-      .poll(() => dialog.getByRole('radio', { name: /Dedicated/ }).isDisabled())
+      .poll(() => dialog.getByRole('radio', { name: /Dedicated/ }).isDisabled(), soon)
       .toBe(true)
     expect(await dialog.textContent()).toContain('Not on the free plan')
     await dialog.getByLabel('Name').fill('Shop_1')
     await expect
-      .poll(() => dialog.getByText('Lowercase letters, digits and dashes;').first().isVisible())
+      .poll(
+        () => dialog.getByText('Lowercase letters, digits and dashes;').first().isVisible(),
+        soon,
+      )
       .toBe(true)
     await dialog.getByLabel('Name').fill('shop')
     expect(await dialog.textContent()).toContain(`Kafka prefix: ${tenant.org}-shop.`)
@@ -64,7 +69,9 @@ describe('clusters in the console', () => {
       .poll(() => page.getByTestId('bootstrap-servers').count(), { timeout: 90_000 })
       .toBe(1)
     const main = page.getByRole('main')
-    await expect.poll(() => main.getByText('Ready', { exact: true }).count()).toBeGreaterThan(0)
+    await expect
+      .poll(() => main.getByText('Ready', { exact: true }).count(), soon)
+      .toBeGreaterThan(0)
     const bootstrap = await page.getByTestId('bootstrap-servers').textContent()
     expect(bootstrap).toMatch(/:\d+/)
     const cluster = await expectAnswer(
@@ -85,7 +92,7 @@ describe('clusters in the console', () => {
     ] as const) {
       await page.getByRole('tab', { name: tab }).click()
       const panel = page.getByRole('tabpanel', { name: tab })
-      await expect.poll(() => panel.textContent()).toContain(expected)
+      await expect.poll(() => panel.textContent(), soon).toContain(expected)
       expect(await panel.textContent()).toContain(`${prefix}orders`)
       expect(await panel.textContent()).toContain(bootstrap)
     }
@@ -95,8 +102,8 @@ describe('clusters in the console', () => {
 
     await page.getByRole('link', { name: 'Clusters', exact: true }).first().click()
     const row = page.getByRole('row').filter({ hasText: 'shop' })
-    await expect.poll(() => row.textContent()).toContain('Ready')
-    expect(await row.textContent()).toContain(bootstrap)
+    await expect.poll(() => row.textContent(), soon).toContain(bootstrap)
+    expect(await row.textContent()).toContain('Ready')
     await expectAccessible(page)
     await screenshots(page, 'clusters')
   })
@@ -115,7 +122,7 @@ describe('clusters in the console', () => {
     await page.getByRole('button', { name: 'Create cluster' }).click()
     const dialog = page.getByRole('dialog', { name: 'Create a cluster' })
     const dedicated = dialog.getByRole('radio', { name: /Dedicated/ })
-    await expect.poll(() => dedicated.isEnabled()).toBe(true)
+    await expect.poll(() => dedicated.isEnabled(), soon).toBe(true)
     await dedicated.check()
     expect(await dialog.getByLabel('Provider').inputValue()).toBe('kubernetes')
     expect(await dialog.textContent()).toContain('Included in your startup plan')
@@ -137,14 +144,12 @@ describe('clusters in the console', () => {
     await page.waitForURL(`**/orgs/${owner.org}/clusters`)
     // Deleting, then gone, as the provisioner lets go of it.
     await expect
-      .poll(
-        async () =>
-          (await page.getByText('No cluster yet').isVisible()) ||
-          (await page.getByRole('row').filter({ hasText: name }).textContent())?.includes(
-            'Deleting',
-          ),
-      )
-      .toBe(true)
+      .poll(async () => {
+        if (await page.getByText('No cluster yet').isVisible()) return 'gone'
+        const row = page.getByRole('row').filter({ hasText: name })
+        return (await row.count()) > 0 ? row.textContent() : 'not shown yet'
+      }, soon)
+      .toMatch(/Deleting|gone/)
     const answer = await web.product.as(owner.owner).GET('/v1/orgs/{org}/clusters/{cluster}', {
       params: { path: { org: owner.org, cluster: name } },
     })

@@ -98,7 +98,7 @@ function ClusterTable({ org, clusters }: { org: string; clusters: Cluster[] }) {
                 {cluster.bootstrapServers ? (
                   <code>{cluster.bootstrapServers}</code>
                 ) : (
-                  <span className="muted">once Ready</span>
+                  <span className="muted">not yet</span>
                 )}
               </td>
             </tr>

@@ -1,14 +1,12 @@
-import { createRoute } from '@tanstack/react-router'
+import { createRoute, lazyRouteComponent } from '@tanstack/react-router'
 import { clusterRoute, orgRoute } from '../../routes/org.tsx'
-import { ClustersPage } from './list.tsx'
-import { ClusterOverview } from './overview.tsx'
 import './clusters.css'
 
 // Creating a cluster is a dialog on the list, not `clusters/new`: "new" is a cluster name.
 const clustersRoute = createRoute({
   getParentRoute: () => orgRoute,
   path: 'clusters',
-  component: ClustersPage,
+  component: lazyRouteComponent(() => import('./list.tsx'), 'ClustersPage'),
 })
 
 export const clusterListRoutes = [clustersRoute]
@@ -16,7 +14,7 @@ export const clusterListRoutes = [clustersRoute]
 const clusterOverviewRoute = createRoute({
   getParentRoute: () => clusterRoute,
   path: '/',
-  component: ClusterOverview,
+  component: lazyRouteComponent(() => import('./overview.tsx'), 'ClusterOverview'),
 })
 
 export const clusterOverviewRoutes = [clusterOverviewRoute]
