@@ -9,7 +9,7 @@ import { type Cluster, clusterOperations, clustersQuery, liveIntervalMs } from '
 
 const route = getRouteApi('/app/orgs/$org/clusters')
 
-const settled = (cluster: Cluster) => cluster.status.phase === 'Ready'
+const settled = (cluster: Cluster) => ['Ready', 'Failed'].includes(cluster.status.phase)
 
 /** The org's clusters with their live status, and making one. */
 export function ClustersPage() {

@@ -22,7 +22,10 @@ export function TopicPage() {
   const query = useQuery({
     ...topicQuery(org, cluster, topic),
     // Live status until it settles; a deleted topic is asked for until it is gone.
-    refetchInterval: (q) => (q.state.data?.value.status.phase === 'Ready' ? 30_000 : 2_000),
+    refetchInterval: (q) => {
+      const phase = q.state.data?.value.status.phase
+      return phase === 'Ready' ? 30_000 : phase === 'Failed' ? 10_000 : 2_000
+    },
     retry: false,
   })
   const gone = query.error instanceof FjordProblem && query.error.status === 404

@@ -25,10 +25,12 @@ function rowsOf(topics: readonly Topic[]): TopicRow[] {
   })
 }
 
-/** Until every topic is Ready: often for a small cluster, rarely when each refetch is large. */
+const settled = new Set(['Ready', 'Failed'])
+
+/** While a topic changes: often for a small cluster, rarely when each refetch is large. */
 function liveInterval(list: TopicList | undefined): number | false {
   if (!list?.complete) return false
-  if (list.items.every((topic) => topic.status.phase === 'Ready')) return false
+  if (list.items.every((topic) => settled.has(topic.status.phase))) return false
   return list.items.length <= 500 ? 2_000 : 15_000
 }
 
