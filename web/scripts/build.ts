@@ -14,6 +14,7 @@ function sourceKey(): string {
   const files = [
     'index.html',
     'vite.config.ts',
+    join('scripts', 'build.ts'),
     'package.json',
     join('..', 'package-lock.json'),
     ...walk(join(webDir, 'src')),
@@ -51,12 +52,22 @@ export async function ensureConsoleBuilt(options: { force?: boolean } = {}): Pro
   // Built aside and swapped in, so an api reading dist/ meanwhile never sees half a build.
   const aside = `${distDir}.${process.pid}`
   const { build } = await import('vite')
-  await build({
-    root: webDir,
-    configFile: join(webDir, 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir: aside },
-  })
+  // A production build whoever asks: vite follows NODE_ENV, which vitest sets to test, into
+  // React's development build and JSX (833 KB of script rather than 545 KB), and npm start
+  // would then serve that build as current.
+  const nodeEnv = process.env.NODE_ENV
+  process.env.NODE_ENV = 'production'
+  try {
+    await build({
+      root: webDir,
+      configFile: join(webDir, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: aside },
+    })
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV
+    else process.env.NODE_ENV = nodeEnv
+  }
   writeFileSync(join(aside, '.build-key'), key)
   const old = `${distDir}.old.${process.pid}`
   if (existsSync(distDir)) renameSync(distDir, old)
