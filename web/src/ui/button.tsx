@@ -1,18 +1,31 @@
 import { Tooltip } from 'radix-ui'
-import type { ButtonHTMLAttributes, ReactNode } from 'react'
+import { type ButtonHTMLAttributes, type ReactNode, useState } from 'react'
 import { type Operation, useCan } from '../permissions.tsx'
 
 type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & { children: ReactNode }
 
-/** A control with a tooltip; a disabled one still shows it, and can be focused to read it. */
+/**
+ * A control with a tooltip; a disabled one still shows it, and can be focused to read it. It
+ * opens on hover and on focus and stays open until the pointer leaves, focus moves or Escape:
+ * Radix alone would close it on the scroll a keyboard focus causes, before anyone reads it.
+ */
 export function WithTooltip({ tip, children }: { tip: string | undefined; children: ReactNode }) {
+  const [open, setOpen] = useState(false)
   if (!tip) return children
   return (
     <Tooltip.Provider delayDuration={200}>
-      <Tooltip.Root>
+      <Tooltip.Root open={open} onOpenChange={() => {}}>
         <Tooltip.Trigger asChild>
           {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a disabled button cannot take focus, its wrapper carries the reason */}
-          <span tabIndex={0} className="tooltip-anchor">
+          <span
+            tabIndex={0}
+            className="tooltip-anchor"
+            onFocus={() => setOpen(true)}
+            onBlur={() => setOpen(false)}
+            onPointerEnter={() => setOpen(true)}
+            onPointerLeave={() => setOpen(false)}
+            onKeyDown={(event) => event.key === 'Escape' && setOpen(false)}
+          >
             {children}
           </span>
         </Tooltip.Trigger>

@@ -7,8 +7,8 @@ import { SecretOnce } from '../../ui/copy.tsx'
 import { Field } from '../../ui/field.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
 import { Empty, Loading } from '../../ui/states.tsx'
-import { invitationLink } from './accept-page.tsx'
 import { ConfirmAction, useSubmit, When } from './forms.tsx'
+import { invitationLink } from './invitation-link.ts'
 import { invitationsQuery, type Role, roleHints, roles } from './queries.ts'
 
 type Invitation = Schemas['Invitation']

@@ -1,23 +1,19 @@
-import { createRoute } from '@tanstack/react-router'
+import { createRoute, lazyRouteComponent } from '@tanstack/react-router'
 import { orgRoute } from '../../routes/org.tsx'
 import { appRoute } from '../../routes/root.tsx'
-import { AcceptInvitationPage, invitationSearch } from './accept-page.tsx'
-import { AccountPage } from './account-page.tsx'
-import { ApiKeysPage } from './api-keys-page.tsx'
-import { MembersPage } from './members-page.tsx'
-import { NewOrgPage } from './new-org-page.tsx'
+import { invitationSearch } from './invitation-link.ts'
 import './account.css'
 
 const accountRoute = createRoute({
   getParentRoute: () => appRoute,
   path: 'account',
-  component: AccountPage,
+  component: lazyRouteComponent(() => import('./account-page.tsx'), 'AccountPage'),
 })
 
 const newOrgRoute = createRoute({
   getParentRoute: () => appRoute,
   path: 'orgs/new',
-  component: NewOrgPage,
+  component: lazyRouteComponent(() => import('./new-org-page.tsx'), 'NewOrgPage'),
 })
 
 /** The link of an invitation; without a session, the app route sends it through login first. */
@@ -25,7 +21,7 @@ const acceptInvitationRoute = createRoute({
   getParentRoute: () => appRoute,
   path: 'invitations/accept',
   validateSearch: invitationSearch,
-  component: AcceptInvitationPage,
+  component: lazyRouteComponent(() => import('./accept-page.tsx'), 'AcceptInvitationPage'),
 })
 
 export const accountRoutes = [accountRoute, newOrgRoute, acceptInvitationRoute]
@@ -33,13 +29,13 @@ export const accountRoutes = [accountRoute, newOrgRoute, acceptInvitationRoute]
 const membersRoute = createRoute({
   getParentRoute: () => orgRoute,
   path: 'members',
-  component: MembersPage,
+  component: lazyRouteComponent(() => import('./members-page.tsx'), 'MembersPage'),
 })
 
 const apiKeysRoute = createRoute({
   getParentRoute: () => orgRoute,
   path: 'api-keys',
-  component: ApiKeysPage,
+  component: lazyRouteComponent(() => import('./api-keys-page.tsx'), 'ApiKeysPage'),
 })
 
 export const memberRoutes = [membersRoute, apiKeysRoute]

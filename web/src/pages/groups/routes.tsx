@@ -1,7 +1,5 @@
-import { createRoute } from '@tanstack/react-router'
+import { createRoute, lazyRouteComponent } from '@tanstack/react-router'
 import { clusterRoute } from '../../routes/org.tsx'
-import { GroupPage } from './detail.tsx'
-import { GroupsPage } from './list.tsx'
 import './groups.css'
 
 interface GroupsSearch {
@@ -14,13 +12,13 @@ const groupsRoute = createRoute({
   path: 'groups',
   validateSearch: (search: Record<string, unknown>): GroupsSearch =>
     typeof search.topic === 'string' && search.topic ? { topic: search.topic } : {},
-  component: GroupsPage,
+  component: lazyRouteComponent(() => import('./list.tsx'), 'GroupsPage'),
 })
 
 const groupRoute = createRoute({
   getParentRoute: () => clusterRoute,
   path: 'groups/$group',
-  component: GroupPage,
+  component: lazyRouteComponent(() => import('./detail.tsx'), 'GroupPage'),
 })
 
 export const groupRoutes = [groupsRoute, groupRoute]

@@ -1,6 +1,5 @@
-import { createRoute } from '@tanstack/react-router'
+import { createRoute, lazyRouteComponent } from '@tanstack/react-router'
 import { clusterRoute, notFoundOn404 } from '../../routes/org.tsx'
-import { MessagesPage } from './page.tsx'
 import { messagesSearch } from './search.ts'
 import { topicForMessagesQuery } from './use-browse.ts'
 import './messages.css'
@@ -12,7 +11,7 @@ const messagesRoute = createRoute({
   validateSearch: messagesSearch,
   loader: ({ context, params }) =>
     context.queryClient.ensureQueryData(topicForMessagesQuery(params)).catch(notFoundOn404),
-  component: MessagesPage,
+  component: lazyRouteComponent(() => import('./page.tsx'), 'MessagesPage'),
 })
 
 export const messageRoutes = [messagesRoute]

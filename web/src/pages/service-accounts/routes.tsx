@@ -1,19 +1,17 @@
-import { createRoute } from '@tanstack/react-router'
+import { createRoute, lazyRouteComponent } from '@tanstack/react-router'
 import { clusterRoute } from '../../routes/org.tsx'
-import { ServiceAccountPage } from './detail.tsx'
-import { ServiceAccountsPage } from './list.tsx'
 import './service-accounts.css'
 
 const serviceAccountsRoute = createRoute({
   getParentRoute: () => clusterRoute,
   path: 'service-accounts',
-  component: ServiceAccountsPage,
+  component: lazyRouteComponent(() => import('./list.tsx'), 'ServiceAccountsPage'),
 })
 
 const serviceAccountRoute = createRoute({
   getParentRoute: () => clusterRoute,
   path: 'service-accounts/$serviceAccount',
-  component: ServiceAccountPage,
+  component: lazyRouteComponent(() => import('./detail.tsx'), 'ServiceAccountPage'),
 })
 
 export const serviceAccountRoutes = [serviceAccountsRoute, serviceAccountRoute]
