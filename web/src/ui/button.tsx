@@ -15,17 +15,16 @@ export function WithTooltip({ tip, children }: { tip: string | undefined; childr
   return (
     <Tooltip.Provider delayDuration={200}>
       <Tooltip.Root open={open} onOpenChange={() => {}}>
-        <Tooltip.Trigger asChild>
+        <Tooltip.Trigger
+          asChild
+          onFocus={() => setOpen(true)}
+          onBlur={() => setOpen(false)}
+          onPointerEnter={() => setOpen(true)}
+          onPointerLeave={() => setOpen(false)}
+          onKeyDown={(event) => event.key === 'Escape' && setOpen(false)}
+        >
           {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a disabled button cannot take focus, its wrapper carries the reason */}
-          <span
-            tabIndex={0}
-            className="tooltip-anchor"
-            onFocus={() => setOpen(true)}
-            onBlur={() => setOpen(false)}
-            onPointerEnter={() => setOpen(true)}
-            onPointerLeave={() => setOpen(false)}
-            onKeyDown={(event) => event.key === 'Escape' && setOpen(false)}
-          >
+          <span tabIndex={0} className="tooltip-anchor">
             {children}
           </span>
         </Tooltip.Trigger>

@@ -6,7 +6,7 @@ import { PageHeader } from '../../ui/page.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
 import { useSubmit } from './forms.tsx'
 import { AccountFrame } from './frame.tsx'
-import { type Role, roleHints, roles } from './queries.ts'
+import { roleHints } from './queries.ts'
 
 /** `/invitations/accept?token=…`: what you are joining, as whom, and a button to join. */
 export function AcceptInvitationPage() {
