@@ -75,7 +75,7 @@ export function registerTopics(program: Command, act: Act): void {
       )
       .option(
         '--preset <preset>',
-        'start from a preset of the API: event-log, iot, logs, cdc, notifications',
+        'start from a preset of the API: event-log, iot-stream, logs, cdc, notifications, microservice-events',
       )
       .option('--wait', 'wait until it is Ready')
       .addOption(timeoutFlag())
