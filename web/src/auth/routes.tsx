@@ -1,10 +1,11 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { createRoute, Link, redirect, useNavigate } from '@tanstack/react-router'
-import { type FormEvent, useState } from 'react'
+import { useState } from 'react'
 import { fjord, unwrap } from '../api.ts'
 import { appRoute, meQuery, rootRoute } from '../routes/root.tsx'
 import { Field } from '../ui/field.tsx'
 import { ProblemNote } from '../ui/problem.tsx'
+import { useSubmit } from '../ui/submit.ts'
 import { isOwnPath } from './next.ts'
 
 interface NextSearch {
@@ -13,25 +14,6 @@ interface NextSearch {
 
 const nextSearch = (search: Record<string, unknown>): NextSearch =>
   typeof search.next === 'string' && isOwnPath(search.next) ? { next: search.next } : {}
-
-/** A form whose submit calls the API, shows its problem, and keeps the button busy meanwhile. */
-function useSubmit(action: () => Promise<void>) {
-  const [error, setError] = useState<unknown>()
-  const [busy, setBusy] = useState(false)
-  const onSubmit = async (event: FormEvent) => {
-    event.preventDefault()
-    setBusy(true)
-    setError(undefined)
-    try {
-      await action()
-    } catch (problem) {
-      setError(problem)
-    } finally {
-      setBusy(false)
-    }
-  }
-  return { error, busy, onSubmit }
-}
 
 function LoginPage() {
   const { next } = loginRoute.useSearch()

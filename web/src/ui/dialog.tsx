@@ -2,6 +2,7 @@ import { Dialog as Radix } from 'radix-ui'
 import { type ReactNode, useState } from 'react'
 import { Field } from './field.tsx'
 import { ProblemNote } from './problem.tsx'
+import { useSubmit } from './submit.ts'
 
 /** A modal dialog with a title, focus kept inside, and Escape to close. */
 export function Dialog({
@@ -53,26 +54,13 @@ export function ConfirmDelete({
   onConfirm: () => Promise<unknown>
 }) {
   const [typed, setTyped] = useState('')
-  const [error, setError] = useState<unknown>()
-  const [busy, setBusy] = useState(false)
+  const { error, busy, onSubmit } = useSubmit(async () => {
+    await onConfirm()
+    onOpenChange(false)
+  })
   return (
     <Dialog open={open} onOpenChange={onOpenChange} title={`Delete ${kind} ${name}`}>
-      <form
-        className="form"
-        onSubmit={async (event) => {
-          event.preventDefault()
-          setBusy(true)
-          setError(undefined)
-          try {
-            await onConfirm()
-            onOpenChange(false)
-          } catch (problem) {
-            setError(problem)
-          } finally {
-            setBusy(false)
-          }
-        }}
-      >
+      <form className="form" onSubmit={onSubmit}>
         <p>{consequence}</p>
         <Field label={`Type ${name} to confirm`}>
           <input value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />

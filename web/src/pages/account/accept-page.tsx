@@ -4,7 +4,7 @@ import { FjordProblem, fjord, unwrap } from '../../api.ts'
 import { meQuery } from '../../routes/root.tsx'
 import { PageHeader } from '../../ui/page.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
-import { useSubmit } from './forms.tsx'
+import { useSubmit } from '../../ui/submit.ts'
 import { AccountFrame } from './frame.tsx'
 import { roleHints } from './queries.ts'
 

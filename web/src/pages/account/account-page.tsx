@@ -7,7 +7,7 @@ import { Field } from '../../ui/field.tsx'
 import { PageHeader } from '../../ui/page.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
 import { Empty, QueryState } from '../../ui/states.tsx'
-import { useSubmit } from './forms.tsx'
+import { useSubmit } from '../../ui/submit.ts'
 import { AccountFrame } from './frame.tsx'
 
 /** `/account`: who you are, your organizations with your role in each, and your password. */

@@ -10,7 +10,8 @@ import { Field } from '../../ui/field.tsx'
 import { PageHeader } from '../../ui/page.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
 import { Empty, Loading } from '../../ui/states.tsx'
-import { useSubmit, When } from './forms.tsx'
+import { useSubmit } from '../../ui/submit.ts'
+import { When } from './forms.tsx'
 import { apiKeysQuery, nameProblem, type Role, roleHints, roles } from './queries.ts'
 
 type ApiKey = Schemas['ApiKey']

@@ -1,25 +1,7 @@
-import { type FormEvent, type ReactNode, useState } from 'react'
+import type { ReactNode } from 'react'
 import { Dialog } from '../../ui/dialog.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
-
-/** A form whose submit calls the API: its problem to show, and busy while it runs. */
-export function useSubmit(action: () => Promise<void>) {
-  const [error, setError] = useState<unknown>()
-  const [busy, setBusy] = useState(false)
-  const onSubmit = async (event?: FormEvent) => {
-    event?.preventDefault()
-    setBusy(true)
-    setError(undefined)
-    try {
-      await action()
-    } catch (problem) {
-      setError(problem)
-    } finally {
-      setBusy(false)
-    }
-  }
-  return { error, busy, onSubmit, clearError: () => setError(undefined) }
-}
+import { useSubmit } from '../../ui/submit.ts'
 
 /**
  * A yes-or-no question before a change (removing a member, revoking an invitation): the API's

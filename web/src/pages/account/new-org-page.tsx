@@ -6,7 +6,7 @@ import { meQuery } from '../../routes/root.tsx'
 import { Field } from '../../ui/field.tsx'
 import { PageHeader } from '../../ui/page.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
-import { useSubmit } from './forms.tsx'
+import { useSubmit } from '../../ui/submit.ts'
 import { AccountFrame } from './frame.tsx'
 import { nameProblem } from './queries.ts'
 

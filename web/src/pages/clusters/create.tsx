@@ -7,6 +7,7 @@ import { ActionButton } from '../../ui/button.tsx'
 import { Dialog } from '../../ui/dialog.tsx'
 import { Field } from '../../ui/field.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
+import { useSubmit } from '../../ui/submit.ts'
 import { clusterOperations, type Quotas, quotasQuery } from './queries.ts'
 import { clusterNameProblem } from './rules.ts'
 
@@ -70,8 +71,27 @@ function CreateClusterForm({ org, onDone }: { org: string; onDone: () => void })
   const [region, setRegion] = useState('local')
   const [description, setDescription] = useState('')
   const [touched, setTouched] = useState(false)
-  const [error, setError] = useState<unknown>()
-  const [busy, setBusy] = useState(false)
+  const { error, busy, run } = useSubmit(async () => {
+    const created = await unwrap(
+      fjord.POST('/v1/orgs/{org}/clusters', {
+        params: { path: { org } },
+        body: {
+          name,
+          type,
+          region: region.trim(),
+          ...(type === 'dedicated' ? { provider } : {}),
+          ...(description.trim() ? { description: description.trim() } : {}),
+        },
+      }),
+    )
+    await queryClient.invalidateQueries({ queryKey: ['orgs', org, 'clusters'] })
+    await queryClient.invalidateQueries({ queryKey: ['orgs', org, 'quotas'] })
+    onDone()
+    await navigate({
+      to: '/orgs/$org/clusters/$cluster',
+      params: { org, cluster: created.name },
+    })
+  })
 
   const plan = organization?.plan ?? quotas?.plan
   const dedicatedAllowed = plan !== undefined && dedicatedPlans.includes(plan)
@@ -79,37 +99,11 @@ function CreateClusterForm({ org, onDone }: { org: string; onDone: () => void })
   const nameInvalid = touched || name ? clusterNameProblem(name) : undefined
   const regionInvalid = region.trim() === '' ? 'A region is needed' : undefined
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault()
     setTouched(true)
     if (clusterNameProblem(name) || regionInvalid || noRoom) return
-    setBusy(true)
-    setError(undefined)
-    try {
-      const created = await unwrap(
-        fjord.POST('/v1/orgs/{org}/clusters', {
-          params: { path: { org } },
-          body: {
-            name,
-            type,
-            region: region.trim(),
-            ...(type === 'dedicated' ? { provider } : {}),
-            ...(description.trim() ? { description: description.trim() } : {}),
-          },
-        }),
-      )
-      await queryClient.invalidateQueries({ queryKey: ['orgs', org, 'clusters'] })
-      await queryClient.invalidateQueries({ queryKey: ['orgs', org, 'quotas'] })
-      onDone()
-      await navigate({
-        to: '/orgs/$org/clusters/$cluster',
-        params: { org, cluster: created.name },
-      })
-    } catch (failed) {
-      setError(failed)
-    } finally {
-      setBusy(false)
-    }
+    return run()
   }
 
   return (

@@ -3,6 +3,7 @@ import { ActionButton } from '../../ui/button.tsx'
 import { Dialog } from '../../ui/dialog.tsx'
 import { Field } from '../../ui/field.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
+import { useSubmit } from '../../ui/submit.ts'
 import { partitionNumbers } from './search.ts'
 import { type Produced, produceMessage, produceOperation, type TopicPath } from './use-browse.ts'
 
@@ -36,30 +37,25 @@ export function ProduceButton({
   const [value, setValue] = useState('')
   const [partition, setPartition] = useState('')
   const [headers, setHeaders] = useState<Header[]>([])
-  const [error, setError] = useState<unknown>()
-  const [busy, setBusy] = useState(false)
   const headerless = headers.find((h) => h.key === '' && h.value !== '')
 
-  const submit = async () => {
+  const {
+    error,
+    busy,
+    run: submit,
+    clearError,
+  } = useSubmit(async () => {
     if (headerless) return
-    setBusy(true)
-    setError(undefined)
-    try {
-      const produced = await produceMessage(path, {
-        key: key === '' ? null : key,
-        value,
-        headers: headers.filter((h) => h.key !== '').map((h) => ({ key: h.key, value: h.value })),
-        ...(partition === '' ? {} : { partition: Number(partition) }),
-      })
-      setOpen(false)
-      setValue('')
-      onProduced(produced)
-    } catch (problem) {
-      setError(problem)
-    } finally {
-      setBusy(false)
-    }
-  }
+    const produced = await produceMessage(path, {
+      key: key === '' ? null : key,
+      value,
+      headers: headers.filter((h) => h.key !== '').map((h) => ({ key: h.key, value: h.value })),
+      ...(partition === '' ? {} : { partition: Number(partition) }),
+    })
+    setOpen(false)
+    setValue('')
+    onProduced(produced)
+  })
 
   return (
     <>
@@ -68,7 +64,7 @@ export function ProduceButton({
         operation={produceOperation}
         className="primary"
         onClick={() => {
-          setError(undefined)
+          clearError()
           setOpen(true)
         }}
       >

@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import { problemOf } from '../../ui/problem.tsx'
+import { useSubmit } from '../../ui/submit.ts'
 import { prettyJson } from './json.ts'
 import { formatBytes, type Message } from './stream.ts'
 import { type TopicPath, wholeMessage } from './use-browse.ts'
@@ -123,8 +124,7 @@ function Bytes({
 
 /** A value: JSON indented (int64s exact), text as it is, hex marked; a cut one behind Show all. */
 function Value({ message, onWhole }: { message: Message; onWhole: () => Promise<void> }) {
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>()
+  const { error, busy, run: showWhole } = useSubmit(onWhole)
   if (message.value === null) return <span className="muted msg-none">null (tombstone)</span>
   const json =
     message.valueEncoding === 'utf8' && !message.truncated ? prettyJson(message.value) : undefined
@@ -147,22 +147,7 @@ function Value({ message, onWhole }: { message: Message; onWhole: () => Promise<
               ? `Showing ${formatBytes(shownBytes)} of ${formatBytes(message.size)}`
               : 'The key or a header is cut'}
           </span>
-          <button
-            type="button"
-            className="link"
-            disabled={busy}
-            onClick={async () => {
-              setBusy(true)
-              setError(undefined)
-              try {
-                await onWhole()
-              } catch (problem) {
-                setError(problem)
-              } finally {
-                setBusy(false)
-              }
-            }}
-          >
+          <button type="button" className="link" disabled={busy} onClick={showWhole}>
             {busy ? 'Loading…' : 'Show all'}
           </button>
         </div>

@@ -5,6 +5,7 @@ import { SecretOnce } from '../../ui/copy.tsx'
 import { Dialog } from '../../ui/dialog.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
 import { Empty, QueryState } from '../../ui/states.tsx'
+import { useSubmit } from '../../ui/submit.ts'
 import { ClientConfig } from './client-config.tsx'
 import {
   type AccountPath,
@@ -28,23 +29,16 @@ export function Credentials({ path }: { path: AccountPath }) {
   const [issued, setIssued] = useState<IssuedCredential>()
   const [confirmReplace, setConfirmReplace] = useState(false)
   const [revoking, setRevoking] = useState<Credential>()
-  const [error, setError] = useState<unknown>()
-  const [busy, setBusy] = useState(false)
   const existing = query.data?.items ?? []
-
-  const issue = async () => {
-    setBusy(true)
-    setError(undefined)
-    try {
-      setIssued(await issueCredential(path))
-      setConfirmReplace(false)
-      await queryClient.invalidateQueries({ queryKey: credentialsQuery(path).queryKey })
-    } catch (problem) {
-      setError(problem)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const {
+    error,
+    busy,
+    run: issue,
+  } = useSubmit(async () => {
+    setIssued(await issueCredential(path))
+    setConfirmReplace(false)
+    await queryClient.invalidateQueries({ queryKey: credentialsQuery(path).queryKey })
+  })
 
   return (
     <section aria-labelledby="credentials-title" className="stack">
@@ -182,8 +176,15 @@ function RevokeDialog({
   onClose: () => void
   onRevoked: () => Promise<void>
 }) {
-  const [error, setError] = useState<unknown>()
-  const [busy, setBusy] = useState(false)
+  const {
+    error,
+    busy,
+    run: revoke,
+  } = useSubmit(async () => {
+    await revokeCredential(path, credential.id)
+    await onRevoked()
+    onClose()
+  })
   return (
     <Dialog
       open
@@ -198,19 +199,7 @@ function RevokeDialog({
           operation={operations.revoke}
           className="danger"
           disabled={busy}
-          onClick={async () => {
-            setBusy(true)
-            setError(undefined)
-            try {
-              await revokeCredential(path, credential.id)
-              await onRevoked()
-              onClose()
-            } catch (problem) {
-              setError(problem)
-            } finally {
-              setBusy(false)
-            }
-          }}
+          onClick={revoke}
         >
           {busy ? 'Revoking…' : 'Revoke credential'}
         </ActionButton>

@@ -8,6 +8,7 @@ import { ActionButton } from '../../ui/button.tsx'
 import { Field } from '../../ui/field.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
 import { Loading } from '../../ui/states.tsx'
+import { useSubmit } from '../../ui/submit.ts'
 import { quotasQuery } from '../clusters/queries.ts'
 import { ConfigEditor, type ConfigEntry, configOf, entriesOf } from './config-editor.tsx'
 import { formatDuration } from './format.ts'
@@ -81,8 +82,20 @@ function CreateTopicForm({
   const [replication, setReplication] = useState('')
   const [config, setConfig] = useState<ConfigEntry[]>(entriesOf(first?.spec.config ?? {}))
   const [touched, setTouched] = useState(false)
-  const [error, setError] = useState<unknown>()
-  const [busy, setBusy] = useState(false)
+  const { error, busy, run, clearError } = useSubmit(async () => {
+    const created = await unwrap(
+      fjord.POST('/v1/orgs/{org}/clusters/{cluster}/topics', {
+        params: { path: { org, cluster } },
+        body: input,
+      }),
+    )
+    await queryClient.invalidateQueries({ queryKey: topicsKey(org, cluster), exact: true })
+    await queryClient.invalidateQueries({ queryKey: ['orgs', org, 'quotas'] })
+    await navigate({
+      to: '/orgs/$org/clusters/$cluster/topics/$topic',
+      params: { org, cluster, topic: created.name },
+    })
+  })
   const { data: shown } = useQuery(clusterQuery(org, cluster))
   const { data: quotas } = useQuery(quotasQuery(org))
   const prefix = shown?.kafkaPrefix ?? ''
@@ -93,7 +106,7 @@ function CreateTopicForm({
     if (!chosen) return
     setPartitions(String(chosen.spec.partitions))
     setConfig(entriesOf(chosen.spec.config))
-    setError(undefined)
+    clearError()
   }
 
   const replicationFactor = replication.trim() === '' ? undefined : Number(replication)
@@ -136,30 +149,11 @@ function CreateTopicForm({
       : undefined
   const problem = error ?? (settled === input ? dryRun.error : undefined)
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault()
     setTouched(true)
     if (!valid || exists) return
-    setBusy(true)
-    setError(undefined)
-    try {
-      const created = await unwrap(
-        fjord.POST('/v1/orgs/{org}/clusters/{cluster}/topics', {
-          params: { path: { org, cluster } },
-          body: input,
-        }),
-      )
-      await queryClient.invalidateQueries({ queryKey: topicsKey(org, cluster), exact: true })
-      await queryClient.invalidateQueries({ queryKey: ['orgs', org, 'quotas'] })
-      await navigate({
-        to: '/orgs/$org/clusters/$cluster/topics/$topic',
-        params: { org, cluster, topic: created.name },
-      })
-    } catch (failed) {
-      setError(failed)
-    } finally {
-      setBusy(false)
-    }
+    return run()
   }
 
   const presetId = useId()

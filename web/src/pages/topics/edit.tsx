@@ -5,6 +5,7 @@ import { FjordProblem, fjord, unwrap } from '../../api.ts'
 import { ActionButton } from '../../ui/button.tsx'
 import { Field } from '../../ui/field.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
+import { useSubmit } from '../../ui/submit.ts'
 import { ConfigEditor, type ConfigEntry, configOf, entriesOf } from './config-editor.tsx'
 import { topicPatch } from './patch.ts'
 import { operations, type Topic, topicsKey } from './queries.ts'
@@ -36,8 +37,20 @@ export function EditTopicForm({
   const [base, setBase] = useState(topic)
   const [partitions, setPartitions] = useState(String(topic.partitions))
   const [config, setConfig] = useState<ConfigEntry[]>(entriesOf(topic.config))
-  const [error, setError] = useState<unknown>()
-  const [busy, setBusy] = useState(false)
+  const { error, busy, run, clearError } = useSubmit(async () => {
+    await unwrap(
+      fjord.PATCH('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', {
+        params: {
+          path: { org, cluster, topic: base.name },
+          ...(etag ? { header: { 'if-match': etag } } : {}),
+        },
+        body: patch,
+      }),
+    )
+    await queryClient.invalidateQueries({ queryKey: topicsKey(org, cluster) })
+    await queryClient.invalidateQueries({ queryKey: ['orgs', org, 'quotas'] })
+    await navigate({ search: {} })
+  })
   const stale = specOf(base) !== specOf(topic)
 
   const shrinks = /^\d+$/.test(partitions.trim()) && Number(partitions) < base.partitions
@@ -51,36 +64,17 @@ export function EditTopicForm({
   const unchanged = Object.keys(patch).length === 0
   const valid = !invalid.partitions && Object.keys(invalid.config).length === 0
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault()
     if (!valid || unchanged || stale) return
-    setBusy(true)
-    setError(undefined)
-    try {
-      await unwrap(
-        fjord.PATCH('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', {
-          params: {
-            path: { org, cluster, topic: base.name },
-            ...(etag ? { header: { 'if-match': etag } } : {}),
-          },
-          body: patch,
-        }),
-      )
-      await queryClient.invalidateQueries({ queryKey: topicsKey(org, cluster) })
-      await queryClient.invalidateQueries({ queryKey: ['orgs', org, 'quotas'] })
-      await navigate({ search: {} })
-    } catch (failed) {
-      setError(failed)
-    } finally {
-      setBusy(false)
-    }
+    return run()
   }
 
   const reload = () => {
     setBase(topic)
     setPartitions(String(topic.partitions))
     setConfig(entriesOf(topic.config))
-    setError(undefined)
+    clearError()
   }
   const changedElsewhere =
     stale || (error instanceof FjordProblem && error.code === 'precondition_failed')
