@@ -1,14 +1,13 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useQuery } from '@tanstack/react-query'
 import { Link, Outlet, useNavigate, useParams } from '@tanstack/react-router'
-import { fjord } from '../api.ts'
 import { meQuery } from '../routes/root.tsx'
+import { UserMenu } from './user-menu.tsx'
 
 /** The frame of every org page: the org switcher, the user's menu and the org's navigation. */
 export function Shell() {
   const { org } = useParams({ from: '/app/orgs/$org' })
   const { data: me } = useQuery(meQuery)
   const navigate = useNavigate()
-  const queryClient = useQueryClient()
   const memberships = me?.memberships ?? []
   return (
     <div className="shell">
@@ -35,18 +34,7 @@ export function Shell() {
         </label>
         <Link to="/orgs/new">New organization</Link>
         <span className="spacer" />
-        <a href="/docs">API reference</a>
-        <Link to="/account">{me?.kind === 'user' ? me.user.email : 'Account'}</Link>
-        <button
-          type="button"
-          onClick={async () => {
-            await fjord.POST('/v1/auth/logout')
-            queryClient.clear()
-            await navigate({ to: '/login' })
-          }}
-        >
-          Log out
-        </button>
+        <UserMenu />
       </header>
       <nav className="sidenav" aria-label="Organization">
         <span className="section">Kafka</span>

@@ -36,3 +36,25 @@ export function QueryState<T>({
   if (query.error) return <ProblemNote error={query.error} />
   return query.data === undefined ? null : children(query.data)
 }
+
+/** The button under a list read page by page (an infinite query): the next page, when there is one. */
+export function ShowMore({
+  query,
+  what,
+}: {
+  query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown }
+  what: string
+}) {
+  if (!query.hasNextPage) return null
+  return (
+    <div>
+      <button
+        type="button"
+        onClick={() => query.fetchNextPage()}
+        disabled={query.isFetchingNextPage}
+      >
+        {query.isFetchingNextPage ? 'Loading…' : `Show more ${what}`}
+      </button>
+    </div>
+  )
+}

@@ -2,6 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link, useLocation, useNavigate, useSearch } from '@tanstack/react-router'
 import { FjordProblem, fjord, unwrap } from '../../api.ts'
 import { meQuery } from '../../routes/root.tsx'
+import { useLogOut } from '../../shell/user-menu.tsx'
 import { PageHeader } from '../../ui/page.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
 import { useSubmit } from '../../ui/submit.ts'
@@ -26,11 +27,8 @@ export function AcceptInvitationPage() {
     error instanceof FjordProblem && error.status === 409 && org
       ? me?.memberships.find((m) => m.organization === org)
       : undefined
-  const switchUser = async () => {
-    await fjord.POST('/v1/auth/logout')
-    queryClient.clear()
-    await navigate({ to: '/login', search: { next: location.href } })
-  }
+  const logOut = useLogOut()
+  const switchUser = () => logOut(location.href)
   return (
     <AccountFrame>
       <PageHeader title={org ? `Join ${org}` : 'Join an organization'} />

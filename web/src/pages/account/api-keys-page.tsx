@@ -9,7 +9,7 @@ import { ConfirmDelete } from '../../ui/dialog.tsx'
 import { Field } from '../../ui/field.tsx'
 import { PageHeader } from '../../ui/page.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
-import { Empty, Loading } from '../../ui/states.tsx'
+import { Empty, Loading, ShowMore } from '../../ui/states.tsx'
 import { useSubmit } from '../../ui/submit.ts'
 import { When } from './forms.tsx'
 import { apiKeysQuery, nameProblem, type Role, roleHints, roles } from './queries.ts'
@@ -205,17 +205,7 @@ function ApiKeyList({ org }: { org: string }) {
           </tbody>
         </table>
       </div>
-      {keys.hasNextPage && (
-        <div>
-          <button
-            type="button"
-            onClick={() => keys.fetchNextPage()}
-            disabled={keys.isFetchingNextPage}
-          >
-            Show more keys
-          </button>
-        </div>
-      )}
+      <ShowMore query={keys} what="keys" />
       {revoking && (
         <ConfirmDelete
           open

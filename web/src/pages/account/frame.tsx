@@ -1,14 +1,9 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { Link, useNavigate } from '@tanstack/react-router'
+import { Link } from '@tanstack/react-router'
 import type { ReactNode } from 'react'
-import { fjord } from '../../api.ts'
-import { meQuery } from '../../routes/root.tsx'
+import { UserMenu } from '../../shell/user-menu.tsx'
 
 /** The frame of the pages that belong to no one org: the account, a new org, an invitation. */
 export function AccountFrame({ children }: { children: ReactNode }) {
-  const { data: me } = useQuery(meQuery)
-  const navigate = useNavigate()
-  const queryClient = useQueryClient()
   return (
     <div className="account-frame">
       <header className="topbar">
@@ -17,18 +12,7 @@ export function AccountFrame({ children }: { children: ReactNode }) {
           Fjord
         </Link>
         <span className="spacer" />
-        <a href="/docs">API reference</a>
-        <Link to="/account">{me?.kind === 'user' ? me.user.email : 'Account'}</Link>
-        <button
-          type="button"
-          onClick={async () => {
-            await fjord.POST('/v1/auth/logout')
-            queryClient.clear()
-            await navigate({ to: '/login' })
-          }}
-        >
-          Log out
-        </button>
+        <UserMenu />
       </header>
       <main className="account-main">{children}</main>
     </div>

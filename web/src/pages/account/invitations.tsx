@@ -6,7 +6,7 @@ import { ActionButton } from '../../ui/button.tsx'
 import { SecretOnce } from '../../ui/copy.tsx'
 import { Field } from '../../ui/field.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
-import { Empty, Loading } from '../../ui/states.tsx'
+import { Empty, Loading, ShowMore } from '../../ui/states.tsx'
 import { useSubmit } from '../../ui/submit.ts'
 import { ConfirmAction, When } from './forms.tsx'
 import { invitationLink } from './invitation-link.ts'
@@ -152,17 +152,7 @@ function PendingInvitations({ org }: { org: string }) {
           </tbody>
         </table>
       </div>
-      {invitations.hasNextPage && (
-        <div>
-          <button
-            type="button"
-            onClick={() => invitations.fetchNextPage()}
-            disabled={invitations.isFetchingNextPage}
-          >
-            Show more invitations
-          </button>
-        </div>
-      )}
+      <ShowMore query={invitations} what="invitations" />
       {revoking && (
         <ConfirmAction
           open

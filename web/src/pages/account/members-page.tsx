@@ -8,7 +8,7 @@ import { ActionButton } from '../../ui/button.tsx'
 import { Field } from '../../ui/field.tsx'
 import { PageHeader } from '../../ui/page.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
-import { Empty, Loading } from '../../ui/states.tsx'
+import { Empty, Loading, ShowMore } from '../../ui/states.tsx'
 import { ConfirmAction, When } from './forms.tsx'
 import { Invitations } from './invitations.tsx'
 import { membersQuery, type Role, roleHints, roles } from './queries.ts'
@@ -100,17 +100,7 @@ function MemberList({ org }: { org: string }) {
           </table>
         </div>
       )}
-      {members.hasNextPage && (
-        <div>
-          <button
-            type="button"
-            onClick={() => members.fetchNextPage()}
-            disabled={members.isFetchingNextPage}
-          >
-            Show more members
-          </button>
-        </div>
-      )}
+      <ShowMore query={members} what="members" />
       {changing && (
         <ChangeRole
           org={org}

@@ -3,7 +3,7 @@ import { getRouteApi, Link } from '@tanstack/react-router'
 import { clusterQuery } from '../../routes/org.tsx'
 import { StatusBadge } from '../../ui/page.tsx'
 import { ProblemNote, problemOf } from '../../ui/problem.tsx'
-import { Empty, Loading, PartialNote } from '../../ui/states.tsx'
+import { Empty, Loading, PartialNote, ShowMore } from '../../ui/states.tsx'
 import { formatCount } from './lag.ts'
 import { type GroupSummary, groupsQuery, liveIntervalMs } from './queries.ts'
 
@@ -73,15 +73,7 @@ export function GroupsPage() {
             </PartialNote>
           )}
           <GroupTable org={org} cluster={cluster} groups={groups} />
-          {query.hasNextPage && (
-            <button
-              type="button"
-              onClick={() => query.fetchNextPage()}
-              disabled={query.isFetchingNextPage}
-            >
-              {query.isFetchingNextPage ? 'Loading…' : 'Show more groups'}
-            </button>
-          )}
+          <ShowMore query={query} what="groups" />
         </>
       )}
     </section>

@@ -6,7 +6,7 @@ import { Dialog } from '../../ui/dialog.tsx'
 import { Field } from '../../ui/field.tsx'
 import { StatusBadge } from '../../ui/page.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
-import { Empty, Loading } from '../../ui/states.tsx'
+import { Empty, Loading, ShowMore } from '../../ui/states.tsx'
 import { notation } from './acls.ts'
 import {
   accountsQuery,
@@ -60,15 +60,7 @@ export function ServiceAccountsPage() {
       ) : (
         <>
           <AccountTable org={org} cluster={cluster} accounts={accounts} />
-          {query.hasNextPage && (
-            <button
-              type="button"
-              onClick={() => query.fetchNextPage()}
-              disabled={query.isFetchingNextPage}
-            >
-              {query.isFetchingNextPage ? 'Loading…' : 'Show more'}
-            </button>
-          )}
+          <ShowMore query={query} what="service accounts" />
         </>
       )}
       <CreateDialog org={org} cluster={cluster} open={creating} onOpenChange={setCreating} />
