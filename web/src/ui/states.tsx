@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react'
-import { ProblemNote } from './problem.tsx'
+import { ProblemNote, problemOf } from './problem.tsx'
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -56,5 +56,15 @@ export function ShowMore({
         {query.isFetchingNextPage ? 'Loading…' : `Show more ${what}`}
       </button>
     </div>
+  )
+}
+
+/** Data still on screen whose last refresh failed: it shows, with why it may be out of date. */
+export function StaleNote({ error, what }: { error: unknown; what: string }) {
+  if (!error) return null
+  return (
+    <PartialNote>
+      The last refresh failed, so {what} may be out of date: {problemOf(error).detail}
+    </PartialNote>
   )
 }

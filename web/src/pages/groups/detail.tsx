@@ -3,8 +3,8 @@ import { getRouteApi, Link } from '@tanstack/react-router'
 import { FjordProblem } from '../../api.ts'
 import { NotFound } from '../../ui/not-found.tsx'
 import { StatusBadge } from '../../ui/page.tsx'
-import { ProblemNote, problemOf } from '../../ui/problem.tsx'
-import { Empty, Loading, PartialNote } from '../../ui/states.tsx'
+import { ProblemNote } from '../../ui/problem.tsx'
+import { Empty, Loading, PartialNote, StaleNote } from '../../ui/states.tsx'
 import { formatCount, partitionsInWords, unansweredPartitions } from './lag.ts'
 import { type Group, groupQuery, liveIntervalMs } from './queries.ts'
 import { OffsetResetPanel } from './reset.tsx'
@@ -36,12 +36,7 @@ export function GroupPage() {
         <ProblemNote error={query.error} />
       ) : (
         <>
-          {query.error && (
-            <PartialNote>
-              The last refresh failed, so what shows may be out of date:{' '}
-              {problemOf(query.error).detail}
-            </PartialNote>
-          )}
+          <StaleNote error={query.error} what="what shows" />
           <GroupSummary org={org} cluster={cluster} group={group} />
           <Members group={group} />
           <Partitions org={org} cluster={cluster} group={group} />

@@ -2,8 +2,8 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
 import { getRouteApi, Link } from '@tanstack/react-router'
 import { clusterQuery } from '../../routes/org.tsx'
 import { StatusBadge } from '../../ui/page.tsx'
-import { ProblemNote, problemOf } from '../../ui/problem.tsx'
-import { Empty, Loading, PartialNote, ShowMore } from '../../ui/states.tsx'
+import { ProblemNote } from '../../ui/problem.tsx'
+import { Empty, Loading, PartialNote, ShowMore, StaleNote } from '../../ui/states.tsx'
 import { formatCount } from './lag.ts'
 import { type GroupSummary, groupsQuery, liveIntervalMs } from './queries.ts'
 
@@ -59,12 +59,7 @@ export function GroupsPage() {
         </Empty>
       ) : (
         <>
-          {query.error && (
-            <PartialNote>
-              The last refresh failed, so this list may be out of date:{' '}
-              {problemOf(query.error).detail}
-            </PartialNote>
-          )}
+          <StaleNote error={query.error} what="this list" />
           {unknownLag.length > 0 && (
             <PartialNote>
               The lag of {unknownLag.length === 1 ? 'one group' : `${unknownLag.length} groups`} is

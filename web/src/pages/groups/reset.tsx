@@ -3,6 +3,7 @@ import { type ReactNode, useId, useState } from 'react'
 import { ActionButton } from '../../ui/button.tsx'
 import { Field } from '../../ui/field.tsx'
 import { ProblemNote } from '../../ui/problem.tsx'
+import { useSubmit } from '../../ui/submit.ts'
 import {
   formatCount,
   type PreviewRow,
@@ -65,8 +66,7 @@ export function OffsetResetPanel({
   })
   const [preview, setPreview] = useState<Preview>()
   const [applied, setApplied] = useState<OffsetReset>()
-  const [error, setError] = useState<unknown>()
-  const [busy, setBusy] = useState(false)
+  const { error, busy, run, clearError } = useSubmit()
   const [invalid, setInvalid] = useState<{ field: string; message: string }>()
   const reasonId = useId()
   const blocked = notEmptyReason(group)
@@ -75,19 +75,7 @@ export function OffsetResetPanel({
     setForm({ ...form, ...patch })
     setPreview(undefined)
     setInvalid(undefined)
-    setError(undefined)
-  }
-
-  const run = async (action: () => Promise<void>) => {
-    setBusy(true)
-    setError(undefined)
-    try {
-      await action()
-    } catch (problem) {
-      setError(problem)
-    } finally {
-      setBusy(false)
-    }
+    clearError()
   }
 
   const showPreview = () =>

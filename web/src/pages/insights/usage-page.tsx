@@ -1,8 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { getRouteApi } from '@tanstack/react-router'
 import { lazy, Suspense } from 'react'
-import { problemOf } from '../../ui/problem.tsx'
-import { Empty, Loading, PartialNote, QueryState } from '../../ui/states.tsx'
+import { Empty, Loading, QueryState, StaleNote } from '../../ui/states.tsx'
 import { clusterNamesQuery, meteringIntervalMs, topicNamesQuery, usageQuery } from './queries.ts'
 import type { UsageSearch } from './search.ts'
 import { type UsageWindow, usageWindows } from './series.ts'
@@ -30,12 +29,7 @@ export function UsagePage() {
       <QueryState query={usage} what="usage">
         {(data) => (
           <>
-            {usage.error && (
-              <PartialNote>
-                The last refresh failed, so these charts may be out of date:{' '}
-                {problemOf(usage.error).detail}
-              </PartialNote>
-            )}
+            <StaleNote error={usage.error} what="these charts" />
             {data.points === 0 ? (
               <Empty>
                 <strong>

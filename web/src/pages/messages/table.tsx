@@ -147,7 +147,7 @@ function Value({ message, onWhole }: { message: Message; onWhole: () => Promise<
               ? `Showing ${formatBytes(shownBytes)} of ${formatBytes(message.size)}`
               : 'The key or a header is cut'}
           </span>
-          <button type="button" className="link" disabled={busy} onClick={showWhole}>
+          <button type="button" className="link" disabled={busy} onClick={() => showWhole()}>
             {busy ? 'Loading…' : 'Show all'}
           </button>
         </div>

@@ -199,7 +199,7 @@ function RevokeDialog({
           operation={operations.revoke}
           className="danger"
           disabled={busy}
-          onClick={revoke}
+          onClick={() => revoke()}
         >
           {busy ? 'Revoking…' : 'Revoke credential'}
         </ActionButton>

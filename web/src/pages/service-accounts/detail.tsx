@@ -8,7 +8,7 @@ import { ConfirmDelete } from '../../ui/dialog.tsx'
 import { NotFound } from '../../ui/not-found.tsx'
 import { StatusBadge } from '../../ui/page.tsx'
 import { ProblemNote, problemOf } from '../../ui/problem.tsx'
-import { Loading, PartialNote } from '../../ui/states.tsx'
+import { Loading, PartialNote, StaleNote } from '../../ui/states.tsx'
 import { AclEditor } from './acl-editor.tsx'
 import { Credentials } from './credentials.tsx'
 import {
@@ -66,12 +66,7 @@ export function ServiceAccountPage() {
         <ProblemNote error={query.error} />
       ) : (
         <>
-          {query.error && (
-            <PartialNote>
-              The last refresh failed, so what shows may be out of date:{' '}
-              {problemOf(query.error).detail}
-            </PartialNote>
-          )}
+          <StaleNote error={query.error} what="what shows" />
           <Facts account={account} />
           {topics.error && (
             <PartialNote>
