@@ -1,14 +1,10 @@
+import { placedRecords } from '@fjord/kafka/records'
 import { Consumer, findErrorBy, type RecordsBatch } from '@platformatic/kafka'
 import { ApiError } from '../errors.ts'
 import { earliestOffset, latestOffset } from './group-admin.ts'
 import type { Fetched, PartitionReader } from './message-browse.ts'
 import type { KafkaRecord } from './message-lines.ts'
 import type { PoolClientOptions } from './pool-admins.ts'
-
-// Bits of a batch's attributes: 3, its records carry the time the broker appended them (the
-// batch's max timestamp) rather than their own; 5, it holds transaction markers, not records.
-const logAppendTime = 1 << 3
-const controlBatch = 1 << 5
 
 /** How much one fetch brings: per partition, and in all. */
 const partitionMaxBytes = 1024 * 1024
@@ -127,7 +123,7 @@ export class TopicReader implements PartitionReader {
           const batches = records ?? []
           const last = batches.at(-1)
           fetched.set(partitionIndex, {
-            records: batches.flatMap((batch) => recordsOf(partitionIndex, batch)),
+            records: recordsOf(partitionIndex, batches),
             next: last ? last.firstOffset + BigInt(last.lastOffsetDelta) + 1n : at,
             highWatermark,
           })
@@ -142,15 +138,11 @@ export class TopicReader implements PartitionReader {
   }
 }
 
-function recordsOf(partition: number, batch: RecordsBatch): KafkaRecord[] {
-  if (batch.attributes & controlBatch) return []
-  return batch.records.map((record) => ({
+function recordsOf(partition: number, batches: RecordsBatch[]): KafkaRecord[] {
+  return [...placedRecords(batches)].map(({ offset, timestamp, record }) => ({
     partition,
-    offset: batch.firstOffset + BigInt(record.offsetDelta),
-    timestamp:
-      batch.attributes & logAppendTime
-        ? batch.maxTimestamp
-        : batch.firstTimestamp + record.timestampDelta,
+    offset,
+    timestamp,
     key: record.key,
     value: record.value,
     headers: record.headers,

@@ -1,3 +1,4 @@
+import { placedRecords } from '@fjord/kafka/records'
 import type { ClusterMetadata, Consumer, Message, RecordsBatch } from '@platformatic/kafka'
 import { CliError, usageError } from '../errors.ts'
 import { clientOptions, fetchWaitMs, type Kafka, kafkaFailure, loadKafka } from './client.ts'
@@ -119,10 +120,6 @@ function listedFor(listed: Listed, topic: string, partition: number): ListedOffs
   }
 }
 
-// Bits of a batch's attributes: 3, its records carry the time the broker appended them (the
-// batch's max timestamp) rather than their own; 5, it holds transaction markers, not records.
-const logAppendTime = 1 << 3
-const controlBatch = 1 << 5
 const partitionMaxBytes = 1_048_576
 
 /** One fetch from the leader of each partition: its records in order, each partition's state moved past them. */
@@ -176,25 +173,18 @@ const maxOf = (a: bigint, b: bigint) => (a > b ? a : b)
 function recordsOf(state: PartitionState, batches: RecordsBatch[]) {
   const read: ConsumedRecord[] = []
   const from = state.next
-  for (const batch of batches) {
-    if (batch.attributes & controlBatch) continue
-    for (const record of batch.records) {
-      const offset = batch.firstOffset + BigInt(record.offsetDelta)
-      if (offset < from) continue
-      if (state.until !== null && offset >= state.until) return read
-      read.push({
-        topic: state.topic,
-        partition: state.partition,
-        offset,
-        timestamp:
-          batch.attributes & logAppendTime
-            ? batch.maxTimestamp
-            : batch.firstTimestamp + record.timestampDelta,
-        key: record.key,
-        value: record.value,
-        headers: record.headers.map(([key, value]) => [key?.toString('utf8') ?? '', value]),
-      })
-    }
+  for (const { offset, timestamp, record } of placedRecords(batches)) {
+    if (offset < from) continue
+    if (state.until !== null && offset >= state.until) return read
+    read.push({
+      topic: state.topic,
+      partition: state.partition,
+      offset,
+      timestamp,
+      key: record.key,
+      value: record.value,
+      headers: record.headers.map(([key, value]) => [key?.toString('utf8') ?? '', value]),
+    })
   }
   return read
 }
