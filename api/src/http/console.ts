@@ -98,12 +98,15 @@ const apiPrefixes = ['/v1/', '/admin/', '/internal/', '/docs']
  * Without a build, pages answer 503 with how to make one.
  */
 export function serveConsole(dir: string): MiddlewareHandler<AppEnv> {
-  const files = existsSync(join(dir, 'index.html')) ? readStaticFiles(dir) : undefined
+  // Read (and gzipped) on the first page a browser asks for rather than at start-up: an api
+  // that serves none, as in most tests, never pays for it. `null`: there is no build.
+  let files: ReturnType<typeof readStaticFiles> | null | undefined
   return async (c, next) => {
     const { method, path } = c.req
     if ((method !== 'GET' && method !== 'HEAD') || apiPrefixes.some((p) => path.startsWith(p))) {
       return next()
     }
+    files ??= existsSync(join(dir, 'index.html')) ? readStaticFiles(dir) : null
     const asset = files?.get(path)
     if (asset && path !== '/index.html') {
       const immutable = path.startsWith('/assets/')
