@@ -97,6 +97,15 @@ export default function UsageCharts({
   const grid = <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" vertical={false} />
   // A gauge sampled in a few buckets only would be invisible as a line: dots mark its points.
   const sparse = series.filter((point) => point.partitions !== null).length < 12
+  // How both area charts draw their series, each in its own token colour.
+  const areaIn = (color: string) => ({
+    stroke: color,
+    fill: color,
+    fillOpacity: 0.15,
+    strokeWidth: 2,
+    dot: sparse ? { r: 3, fill: color } : false,
+    isAnimationActive: false,
+  })
   const storageTicks = byteTicks(Math.max(0, ...series.map((point) => point.storageBytes ?? 0)))
 
   return (
@@ -120,12 +129,7 @@ export default function UsageCharts({
             type="stepAfter"
             dataKey="partitions"
             name="Partitions"
-            stroke="var(--chart-1)"
-            fill="var(--chart-1)"
-            fillOpacity={0.15}
-            strokeWidth={2}
-            dot={sparse ? { r: 3, fill: 'var(--chart-1)' } : false}
-            isAnimationActive={false}
+            {...areaIn('var(--chart-1)')}
           />
         </AreaChart>
       </UsageChart>
@@ -154,12 +158,7 @@ export default function UsageCharts({
             type="monotone"
             dataKey="storageBytes"
             name="Storage"
-            stroke="var(--chart-2)"
-            fill="var(--chart-2)"
-            fillOpacity={0.15}
-            strokeWidth={2}
-            dot={sparse ? { r: 3, fill: 'var(--chart-2)' } : false}
-            isAnimationActive={false}
+            {...areaIn('var(--chart-2)')}
           />
         </AreaChart>
       </UsageChart>
