@@ -69,10 +69,18 @@ export class UsageMeter {
     const { intervalMs, log } = this.#options
     log.info({ intervalMs }, 'metering started')
     const sending = this.#sendUntilAborted(signal)
+    let last = Number.NEGATIVE_INFINITY
     while (!signal.aborted) {
-      await sleep(intervalMs - (Date.now() % intervalMs), systemClock, signal)
+      // The boundary is chosen before the sleep, and never the last one again: a timer that
+      // fires a little early would otherwise round down to the boundary just sampled.
+      const next = Math.max(
+        last + intervalMs,
+        sampleTime(new Date(), intervalMs).getTime() + intervalMs,
+      )
+      await sleep(Math.max(0, next - Date.now()), systemClock, signal)
       if (signal.aborted) break
-      await this.sample(sampleTime(new Date(), intervalMs))
+      last = next
+      await this.sample(new Date(next))
       this.#wake?.()
     }
     this.#wake?.()
