@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { afterAll, describe, expect, test } from 'vitest'
-import { writeOciArchive } from './oci.ts'
+import { writeLayer, writeOciArchive } from './oci.ts'
 
 const scratch = mkdtempSync(join(tmpdir(), 'fjord-oci-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
@@ -157,5 +157,26 @@ describe('OCI image archives', () => {
     })
     expect(changed.digest).not.toBe(first.digest)
     expect(changed.layers[0]).toEqual(first.layers[0])
+  })
+
+  test('take a layer written before as if its directory were given', async () => {
+    const blob = join(scratch, 'app-layer.tar.gz')
+    const layer = await writeLayer(app, blob)
+    expect(sha256(readFileSync(blob))).toBe(layer.digest)
+    const fromDirs = await writeOciArchive({
+      name: 'fjord/cached',
+      layers: [{ dir: base }, { dir: app }],
+      config,
+      out: join(scratch, 'cached-1.tar'),
+    })
+    const fromBlob = await writeOciArchive({
+      name: 'fjord/cached',
+      layers: [{ dir: base }, { ...layer, blob }],
+      config,
+      out: join(scratch, 'cached-2.tar'),
+    })
+    expect(fromBlob).toEqual(fromDirs)
+    const layout = openLayout(join(scratch, 'cached-2.tar'))
+    expect(sha256(layout.blob(layer.digest))).toBe(layer.digest)
   })
 })

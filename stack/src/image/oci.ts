@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { createHash, type Hash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -22,14 +22,6 @@ export interface ImageConfig {
   Env?: string[]
 }
 
-export interface Layer {
-  /**
-   * A directory on the host whose contents become one layer, as root-owned files with their
-   * modes as they are on disk (the caller makes them readable by the image's user).
-   */
-  dir: string
-}
-
 export interface LayerDescriptor {
   /** sha256 of the gzipped tar: the blob's name. */
   digest: string
@@ -40,6 +32,19 @@ export interface LayerDescriptor {
   /** Bytes of the uncompressed tar. */
   uncompressedSize: number
 }
+
+/** A layer written before by writeLayer, kept so that an unchanged layer is not made again. */
+export interface WrittenLayer extends LayerDescriptor {
+  /** The gzipped tar. */
+  blob: string
+}
+
+/**
+ * A directory on the host whose contents become one layer, as root-owned files with their
+ * modes as they are on disk (the caller makes them readable by the image's user); or a layer
+ * written before.
+ */
+export type Layer = { dir: string } | WrittenLayer
 
 export interface OciArchive {
   /** The manifest's digest: equal inputs give an equal digest. */
@@ -73,8 +78,8 @@ class Digester extends Transform {
   }
 }
 
-/** Tars `dir` (its entries by name, without a `./` entry), gzips it and stores the blob. */
-async function writeLayer(dir: string, blobs: string): Promise<LayerDescriptor> {
+/** Tars `dir` (its entries by name, without a `./` entry) and gzips it into `out`. */
+export async function writeLayer(dir: string, out: string): Promise<LayerDescriptor> {
   const entries = (await readdir(dir)).sort()
   if (entries.length === 0) throw new StackError(`the image layer ${dir} is empty`)
   const tar = spawn('tar', [...reproducibleTar, '-C', dir, '-cf', '-', '--', ...entries], {
@@ -88,7 +93,7 @@ async function writeLayer(dir: string, blobs: string): Promise<LayerDescriptor> 
   })
   const uncompressed = new Digester()
   const compressed = new Digester()
-  const partial = join(blobs, `.partial-${process.pid}-${Date.now()}`)
+  const partial = `${out}.partial`
   try {
     await pipeline(tar.stdout, uncompressed, createGzip(), compressed, createWriteStream(partial))
   } catch (error) {
@@ -101,13 +106,24 @@ async function writeLayer(dir: string, blobs: string): Promise<LayerDescriptor> 
       `tar of the image layer ${dir} exited with ${code}: ${Buffer.concat(stderr).toString()}`,
     )
   }
-  const digest = compressed.digest()
-  await rename(partial, join(blobs, digest.slice('sha256:'.length)))
+  await rename(partial, out)
   return {
-    digest,
+    digest: compressed.digest(),
     size: compressed.size,
     diffId: uncompressed.digest(),
     uncompressedSize: uncompressed.size,
+  }
+}
+
+const hex = (digest: string) => digest.slice('sha256:'.length)
+
+/** The same file at a second path: a hard link when the file system allows, else a copy. */
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  await rm(to, { force: true })
+  try {
+    await link(from, to)
+  } catch {
+    await copyFile(from, to)
   }
 }
 
@@ -119,7 +135,7 @@ async function writeJsonBlob(
 ): Promise<{ mediaType: string; digest: string; size: number }> {
   const bytes = Buffer.from(JSON.stringify(value))
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`
-  await writeFile(join(blobs, digest.slice('sha256:'.length)), bytes)
+  await writeFile(join(blobs, hex(digest)), bytes)
   return { mediaType, digest, size: bytes.length }
 }
 
@@ -152,7 +168,18 @@ export async function writeOciArchive({
     const blobs = join(staging, 'blobs', 'sha256')
     await mkdir(blobs, { recursive: true })
     const written: LayerDescriptor[] = []
-    for (const layer of layers) written.push(await writeLayer(layer.dir, blobs))
+    for (const [i, layer] of layers.entries()) {
+      if ('dir' in layer) {
+        const blob = join(staging, `layer-${i}`)
+        const descriptor = await writeLayer(layer.dir, blob)
+        await rename(blob, join(blobs, hex(descriptor.digest)))
+        written.push(descriptor)
+      } else {
+        const { blob, ...descriptor } = layer
+        await linkOrCopy(blob, join(blobs, hex(descriptor.digest)))
+        written.push(descriptor)
+      }
+    }
     const configBlob = await writeJsonBlob(blobs, mediaTypes.config, {
       architecture: 'amd64',
       os: 'linux',
