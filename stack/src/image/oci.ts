@@ -93,7 +93,7 @@ export async function writeLayer(dir: string, out: string): Promise<LayerDescrip
   })
   const uncompressed = new Digester()
   const compressed = new Digester()
-  const partial = `${out}.partial`
+  const partial = `${out}.${process.pid}.partial`
   try {
     await pipeline(tar.stdout, uncompressed, createGzip(), compressed, createWriteStream(partial))
   } catch (error) {
@@ -209,7 +209,7 @@ export async function writeOciArchive({
         ],
       }),
     )
-    const partial = `${out}.partial`
+    const partial = `${out}.${process.pid}.partial`
     await run('tar', [
       ...reproducibleTar,
       '-C',
