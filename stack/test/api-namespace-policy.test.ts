@@ -30,7 +30,18 @@ let asTheApi: KubeClient
 // The chart installed as a platform team would: the api's ServiceAccount acts with the token
 // Kubernetes issues to it, so its ClusterRole and the admission policy both apply.
 beforeAll(async () => {
-  await helm(['install', release, chart, '--namespace', home, '--create-namespace'])
+  // No node runs the migration hook's Job here, and no image is ever pulled from anywhere.
+  await helm([
+    'install',
+    release,
+    chart,
+    '--namespace',
+    home,
+    '--create-namespace',
+    '--no-hooks',
+    '--set',
+    'image.pullPolicy=Never',
+  ])
   asTheApi = await serviceAccountClient(admin, home, `${release}-fjord-api`)
   // The apiserver takes up a new policy a moment after it is created: a dry run tells when.
   const probe = await aNamespace()
