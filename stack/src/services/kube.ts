@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { request } from 'node:https'
 import { join } from 'node:path'
@@ -16,6 +17,9 @@ export function kubeBinDir(ctx: Context): string {
   return join(ctx.config.cacheDir, `kubernetes-${versions.kubernetes}-etcd-${versions.etcd}`, 'bin')
 }
 
+/** The node's name, and the user its kubelet authenticates as (Node authorizer). */
+export const nodeName = 'fjord-node'
+
 /** Without these, `/version` reports v0.0.0-master. */
 function versionLdflags(): string {
   const [major, minor] = versions.kubernetes.slice(1).split('.')
@@ -28,6 +32,26 @@ function versionLdflags(): string {
   ].join(' ')
 }
 
+/**
+ * `go build`s Go packages of stack/kube/go.mod into `bin`, made aside and renamed into place so
+ * that a build cut short is never taken for a finished one.
+ */
+export async function goBuild(
+  ctx: Context,
+  packages: string[],
+  bin: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<void> {
+  const partial = `${bin}.partial-${process.pid}`
+  mkdirSync(partial, { recursive: true })
+  await run('go', ['build', '-ldflags', versionLdflags(), '-o', `${partial}/`, ...packages], {
+    cwd: join(ctx.config.repoRoot, 'stack', 'kube'),
+    env: { ...process.env, ...env },
+  })
+  mkdirSync(join(bin, '..'), { recursive: true })
+  renameSync(partial, bin)
+}
+
 interface Pki {
   dir: string
   caCert: string
@@ -35,27 +59,90 @@ interface Pki {
   serverKey: string
   serviceAccountKey: string
   serviceAccountPub: string
+  /** The apiserver's client certificate towards kubelets (system:masters). */
+  kubeletClientCert: string
+  kubeletClientKey: string
+  /** The bearer token of the node's kubelet. */
+  nodeToken: string
 }
 
-/** A CA, a serving certificate for 127.0.0.1 and the service-account key pair. */
-async function ensurePki(dir: string): Promise<Pki> {
-  const pki: Pki = {
+function pkiPaths(dir: string): Pki {
+  return {
     dir,
     caCert: join(dir, 'ca.crt'),
     serverCert: join(dir, 'apiserver.crt'),
     serverKey: join(dir, 'apiserver.key'),
     serviceAccountKey: join(dir, 'sa.key'),
     serviceAccountPub: join(dir, 'sa.pub'),
+    kubeletClientCert: join(dir, 'apiserver-kubelet-client.crt'),
+    kubeletClientKey: join(dir, 'apiserver-kubelet-client.key'),
+    nodeToken: join(dir, 'node.token'),
   }
-  if (existsSync(pki.serviceAccountPub)) return pki
+}
+
+/** A key and a certificate for `subject`, signed by the stack's CA with the extensions `ext`. */
+async function issueCert(dir: string, name: string, subject: string, ext: string): Promise<void> {
+  const extFile = join(dir, `${name}.ext`)
+  const csr = join(dir, `${name}.csr`)
+  writeFileSync(extFile, `${ext}\n`)
+  const openssl = (args: string[]) => run('openssl', args, { cwd: dir })
+  await openssl([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    subject,
+    '-keyout',
+    join(dir, `${name}.key`),
+    '-out',
+    csr,
+  ])
+  await openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    join(dir, 'ca.crt'),
+    '-CAkey',
+    join(dir, 'ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '3650',
+    '-extfile',
+    extFile,
+    '-out',
+    join(dir, `${name}.crt`),
+  ])
+}
+
+/**
+ * A CA, a serving certificate for 127.0.0.1, the service-account key pair, the apiserver's
+ * client certificate for kubelets and the node's token. A stack made before the node existed
+ * gets the last two added; nothing else changes.
+ */
+async function ensurePki(dir: string): Promise<Pki> {
+  const pki = pkiPaths(dir)
+  if (!existsSync(pki.serviceAccountPub)) await createPki(pki)
+  if (!existsSync(pki.kubeletClientCert)) {
+    await issueCert(
+      dir,
+      'apiserver-kubelet-client',
+      '/O=system:masters/CN=kube-apiserver-kubelet-client',
+      'extendedKeyUsage=clientAuth',
+    )
+  }
+  if (!existsSync(pki.nodeToken)) {
+    writeFileSync(pki.nodeToken, randomBytes(18).toString('base64url'), { mode: 0o600 })
+  }
+  return pki
+}
+
+async function createPki(pki: Pki): Promise<void> {
+  const { dir } = pki
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   const caKey = join(dir, 'ca.key')
-  const csr = join(dir, 'apiserver.csr')
-  const ext = join(dir, 'apiserver.ext')
-  writeFileSync(
-    ext,
-    'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default.svc\n',
-  )
   const openssl = (args: string[]) => run('openssl', args, { cwd: dir })
   await openssl([
     'req',
@@ -72,43 +159,23 @@ async function ensurePki(dir: string): Promise<Pki> {
     '-out',
     pki.caCert,
   ])
-  await openssl([
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
+  await issueCert(
+    dir,
+    'apiserver',
     '/CN=kube-apiserver',
-    '-keyout',
-    pki.serverKey,
-    '-out',
-    csr,
-  ])
-  await openssl([
-    'x509',
-    '-req',
-    '-in',
-    csr,
-    '-CA',
-    pki.caCert,
-    '-CAkey',
-    caKey,
-    '-CAcreateserial',
-    '-days',
-    '3650',
-    '-extfile',
-    ext,
-    '-out',
-    pki.serverCert,
-  ])
+    'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default.svc',
+  )
   await openssl(['genrsa', '-out', pki.serviceAccountKey, '2048'])
   await openssl(['rsa', '-in', pki.serviceAccountKey, '-pubout', '-out', pki.serviceAccountPub])
-  return pki
 }
 
-function kubeconfig(server: string, caCert: string, token: string): string {
+function kubeconfig(
+  server: string,
+  caCert: string,
+  user: { name: string; token: string; about: string },
+): string {
   const ca = readFileSync(caCert).toString('base64')
-  return `# Written by \`stack up\`: the admin identity (system:masters) of the local kube-apiserver.
+  return `# Written by \`stack up\`: ${user.about} of the local kube-apiserver.
 apiVersion: v1
 kind: Config
 clusters:
@@ -117,41 +184,84 @@ clusters:
       server: ${server}
       certificate-authority-data: ${ca}
 users:
-  - name: admin
+  - name: ${user.name}
     user:
-      token: ${token}
+      token: ${user.token}
 contexts:
   - name: fjord-stack
     context:
       cluster: fjord-stack
-      user: admin
+      user: ${user.name}
 current-context: fjord-stack
 `
 }
 
-/** GET over TLS with the stack's CA; resolves with the status code and body. */
-function httpsGet(
+/** A request over TLS with the stack's CA; resolves with the status code and body. */
+function httpsRequest(
   url: string,
   ca: Buffer,
-  token?: string,
+  {
+    token,
+    method = 'GET',
+    body,
+    contentType,
+  }: { token?: string; method?: string; body?: string; contentType?: string } = {},
 ): Promise<{ status: number; body: string }> {
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (token) headers.authorization = `Bearer ${token}`
+  if (contentType) headers['content-type'] = contentType
   return new Promise((resolve, reject) => {
+    const req = request(url, { ca, method, headers, timeout: 5000 }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        text += chunk
+      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+    })
+    req.on('timeout', () => req.destroy(new Error('timed out')))
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+/**
+ * Calls the stack's kube-apiserver as its admin: a JSON body is sent as a merge patch, the
+ * answer parsed as JSON. Resolves with the status code, so callers decide what 404 or 409 mean.
+ */
+export async function kubeRequest(
+  ctx: Context,
+  method: 'GET' | 'PATCH',
+  path: string,
+  body?: object,
+  // biome-ignore lint/suspicious/noExplicitAny: raw Kubernetes JSON, read field by field
+): Promise<{ status: number; json: any }> {
+  const { server } = kubePaths(ctx)
+  const res = await httpsRequest(`${server}${path}`, readFileSync(stackPki(ctx).caCert), {
+    token: ctx.secrets.kubeAdminToken,
+    method,
+    body: body && JSON.stringify(body),
+    contentType: body && 'application/merge-patch+json',
+  })
+  return { status: res.status, json: res.body ? JSON.parse(res.body) : undefined }
+}
+
+/** Whether a component's secure port on 127.0.0.1 answers `/healthz` with 200. */
+export async function healthzAnswers(port: number): Promise<boolean> {
+  const status = await new Promise<number>((resolve, reject) => {
     const req = request(
-      url,
-      { ca, headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: 2000 },
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => {
-          body += chunk
-        })
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      `https://127.0.0.1:${port}/healthz`,
+      { rejectUnauthorized: false, timeout: 2000 },
+      (r) => {
+        r.resume()
+        resolve(r.statusCode ?? 0)
       },
     )
     req.on('timeout', () => req.destroy(new Error('timed out')))
     req.on('error', reject)
     req.end()
   })
+  return status === 200
 }
 
 export interface KubePaths {
@@ -164,6 +274,47 @@ export function kubePaths(ctx: Context): KubePaths {
     kubeconfig: join(ctx.config.stackDir, 'kube', 'kubeconfig'),
     server: `https://127.0.0.1:${ctx.config.ports.kubeApiserver}`,
   }
+}
+
+/** The apiserver flags a node needs; an apiserver started without them must be restarted. */
+function nodeFlags(pki: Pki): string[] {
+  return [
+    '--authorization-mode=Node,RBAC',
+    `--kubelet-client-certificate=${pki.kubeletClientCert}`,
+    `--kubelet-client-key=${pki.kubeletClientKey}`,
+    // The node's only address is 127.0.0.1, set by the stack acting as its cloud controller.
+    '--kubelet-preferred-address-types=InternalIP',
+  ]
+}
+
+function stackPki(ctx: Context): Pki {
+  return pkiPaths(join(ctx.config.stackDir, 'kube', 'pki'))
+}
+
+/** Fails with what to do when the running kube-apiserver was started before the stack had a node. */
+export function assertApiserverServesNodes(ctx: Context): void {
+  const pid = new Daemon(ctx.config.stackDir, 'kube-apiserver').pid()
+  const args = pid === undefined ? [] : readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+  if (!nodeFlags(stackPki(ctx)).every((flag) => args.includes(flag))) {
+    throw new StackError(
+      'the running kube-apiserver was started before the stack had a node and cannot serve one; restart the stack with `npm run stack -- down` and then `npm run stack -- up --node`',
+    )
+  }
+}
+
+/** Writes the kubeconfig of the node's kubelet: the user system:node:fjord-node. */
+export function writeNodeKubeconfig(ctx: Context, path: string): { caCert: string } {
+  const pki = stackPki(ctx)
+  writeFileSync(
+    path,
+    kubeconfig(kubePaths(ctx).server, pki.caCert, {
+      name: `system:node:${nodeName}`,
+      token: readFileSync(pki.nodeToken, 'utf8').trim(),
+      about: `the identity of the kubelet of ${nodeName}`,
+    }),
+    { mode: 0o600 },
+  )
+  return { caCert: pki.caCert }
 }
 
 /** etcd, kube-apiserver and kube-controller-manager, started the way envtest starts them. */
@@ -186,7 +337,7 @@ export function kube(ctx: Context): Service {
   }
 
   async function apiserverReady(ca: Buffer): Promise<boolean> {
-    const res = await httpsGet(`${server}/readyz`, ca, token)
+    const res = await httpsRequest(`${server}/readyz`, ca, { token })
     return res.status === 200 && res.body.trim() === 'ok'
   }
 
@@ -221,19 +372,25 @@ export function kube(ctx: Context): Service {
       throw new StackError(`port ${kubeApiserver} is taken; set FJORD_KUBE_APISERVER_PORT`)
     }
     const tokens = join(pki.dir, 'tokens.csv')
-    writeFileSync(tokens, `${token},admin,admin,"system:masters"\n`, { mode: 0o600 })
+    const node = `system:node:${nodeName}`
+    const nodeToken = readFileSync(pki.nodeToken, 'utf8').trim()
+    writeFileSync(
+      tokens,
+      `${token},admin,admin,"system:masters"\n${nodeToken},${node},${node},"system:nodes"\n`,
+      { mode: 0o600 },
+    )
     daemons.apiserver.start(join(bin, 'kube-apiserver'), [
       `--etcd-servers=${etcdUrl}`,
       `--secure-port=${kubeApiserver}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
-      // No kubelets or Service proxies here: a loopback advertise address needs no endpoints.
+      // No Service proxy runs here: a loopback advertise address needs no endpoints.
       '--endpoint-reconciler-type=none',
       `--tls-cert-file=${pki.serverCert}`,
       `--tls-private-key-file=${pki.serverKey}`,
       `--client-ca-file=${pki.caCert}`,
       `--token-auth-file=${tokens}`,
-      '--authorization-mode=RBAC',
+      ...nodeFlags(pki),
       `--service-account-key-file=${pki.serviceAccountPub}`,
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
       '--service-account-issuer=https://kubernetes.default.svc',
@@ -261,8 +418,23 @@ export function kube(ctx: Context): Service {
     daemons.controllerManager.start(join(bin, 'kube-controller-manager'), [
       `--kubeconfig=${kubeconfigFile}`,
       // Namespace deletion and owner-reference garbage collection are what the apiserver alone
-      // lacks; the workload controllers stay off so tests can drive StatefulSet status.
-      '--controllers=namespace,garbagecollector,serviceaccount,serviceaccount-token',
+      // lacks. For the node's pods: Deployments, Jobs, PodDisruptionBudgets, the kube-root-ca.crt
+      // ConfigMap (every service-account token volume mounts it) and the node lifecycle, which
+      // lifts the not-ready taint a new node is created with (without the taint-eviction
+      // controller it evicts nothing). The StatefulSet controller stays off: tests drive
+      // StatefulSet status by hand.
+      `--controllers=${[
+        'namespace',
+        'garbagecollector',
+        'serviceaccount',
+        'serviceaccount-token',
+        'deployment',
+        'replicaset',
+        'job',
+        'root-ca-cert-publisher',
+        'disruption',
+        'nodelifecycle',
+      ].join(',')}`,
       `--service-account-private-key-file=${pki.serviceAccountKey}`,
       `--root-ca-file=${pki.caCert}`,
       '--leader-elect=false',
@@ -271,22 +443,8 @@ export function kube(ctx: Context): Service {
       `--cert-dir=${join(dir, 'controller-manager')}`,
       '--v=1',
     ])
-    const probe = async () => {
-      daemons.controllerManager.alive()
-      const res = await new Promise<number>((resolve, reject) => {
-        request(
-          `https://127.0.0.1:${kubeControllerManager}/healthz`,
-          { rejectUnauthorized: false, timeout: 2000 },
-          (r) => {
-            r.resume()
-            resolve(r.statusCode ?? 0)
-          },
-        )
-          .on('error', reject)
-          .end()
-      })
-      return res === 200
-    }
+    const probe = async () =>
+      daemons.controllerManager.alive() && (await healthzAnswers(kubeControllerManager))
     await waitFor('kube-controller-manager (/healthz)', probe, {
       timeoutMs: 60_000,
       logFile: daemons.controllerManager.logFile,
@@ -299,25 +457,7 @@ export function kube(ctx: Context): Service {
       if (Object.keys(commands).every((name) => existsSync(join(bin, name)))) return
       await step(
         `build etcd ${versions.etcd}, kube-apiserver and kube-controller-manager ${versions.kubernetes} from Go modules (minutes on a cold machine)`,
-        async () => {
-          const partial = `${bin}.partial-${process.pid}`
-          mkdirSync(partial, { recursive: true })
-          await run(
-            'go',
-            [
-              'build',
-              '-ldflags',
-              versionLdflags(),
-              '-o',
-              `${partial}/`,
-              ...Object.values(commands),
-            ],
-            {
-              cwd: join(ctx.config.repoRoot, 'stack', 'kube'),
-            },
-          )
-          renameSync(partial, bin)
-        },
+        () => goBuild(ctx, Object.values(commands), bin),
       )
     },
     async up() {
@@ -326,7 +466,15 @@ export function kube(ctx: Context): Service {
         return
       }
       const pki = await ensurePki(join(dir, 'pki'))
-      writeFileSync(kubeconfigFile, kubeconfig(server, pki.caCert, token), { mode: 0o600 })
+      writeFileSync(
+        kubeconfigFile,
+        kubeconfig(server, pki.caCert, {
+          name: 'admin',
+          token,
+          about: 'the admin identity (system:masters)',
+        }),
+        { mode: 0o600 },
+      )
       await startEtcd()
       await startApiserver(pki)
       await startControllerManager(pki)
