@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs'
 import { hostname } from 'node:os'
 import { parseArgs } from 'node:util'
 
@@ -33,7 +34,21 @@ Options:
   --log-level LEVEL        debug, info, warn or error (default info); a reconcile that met
                            a newer version of its object is retried and logged at debug
   -h, --help               this text
+
+Environment (docs/configuration.md): KUBECONFIG, POD_NAMESPACE, FJORD_METERING_URL,
+FJORD_METERING_TOKEN, FJORD_PORT_FILE (the port is written there once it listens) and
+FJORD_SHUTDOWN_GRACE_SECONDS (how long SIGTERM waits for reconciles in flight; default 20).
 `
+
+/** The environment variables the operator reads; docs/configuration.md lists them. */
+export const operatorEnvNames = {
+  kubeconfig: 'KUBECONFIG',
+  leaseNamespace: 'POD_NAMESPACE',
+  meteringUrl: 'FJORD_METERING_URL',
+  meteringToken: 'FJORD_METERING_TOKEN',
+  portFile: 'FJORD_PORT_FILE',
+  shutdownGraceSeconds: 'FJORD_SHUTDOWN_GRACE_SECONDS',
+} as const
 
 export interface OperatorConfig {
   kubeconfig: string | undefined
@@ -48,6 +63,10 @@ export interface OperatorConfig {
   metering?: MeteringConfig
   /** The least level logged; info when undefined. */
   logLevel?: LogLevel
+  /** Where the health server's port is written once it listens. */
+  portFile?: string
+  /** How long a stop waits for the reconciles in flight; 20 s when undefined. */
+  shutdownGraceMs?: number
 }
 
 export interface MeteringConfig {
@@ -57,13 +76,19 @@ export interface MeteringConfig {
   intervalMs: number
 }
 
-function positiveInt(flag: string, raw: string | undefined, fallback: number, max: number): number {
+function positiveInt(name: string, raw: string | undefined, fallback: number, max: number): number {
   if (raw === undefined) return fallback
   const value = Number(raw)
   if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new Error(`${flag} must be a whole number from 1 to ${max}, got "${raw}"`)
+    throw new Error(`${name} must be a whole number from 1 to ${max}, got "${raw}"`)
   }
   return value
+}
+
+/** A setting from its flag, else from its environment variable: named as it was given. */
+interface Setting {
+  name: string
+  raw: string | undefined
 }
 
 /** Reads and checks the command line and environment once, at start-up. */
@@ -86,22 +111,57 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
     },
   })
   if (values.help) return 'help'
+  // An empty variable counts as unset, as in the api.
+  const variable = (key: keyof typeof operatorEnvNames): Setting => {
+    const name = operatorEnvNames[key]
+    return { name, raw: env[name] || undefined }
+  }
+  const setting = (flag: string, key: keyof typeof operatorEnvNames): Setting => {
+    const raw = values[flag as keyof typeof values]
+    return typeof raw === 'string' ? { name: `--${flag}`, raw } : variable(key)
+  }
+  const portFile = variable('portFile').raw
+  const grace = variable('shutdownGraceSeconds')
   return {
-    kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
+    kubeconfig: readableFile(setting('kubeconfig', 'kubeconfig')),
     installCrds: values['install-crds'] ?? false,
-    leaseNamespace: values['lease-namespace'] ?? env.POD_NAMESPACE ?? 'fjord-system',
+    leaseNamespace: namespaceName(setting('lease-namespace', 'leaseNamespace')) ?? 'fjord-system',
     identity: values.identity ?? `${hostname()}-${process.pid}`,
     port: values.port === '0' ? 0 : positiveInt('--port', values.port, 8081, 65535),
     topicConcurrency: positiveInt('--topic-concurrency', values['topic-concurrency'], 64, 1000),
     resyncMs: positiveInt('--resync-seconds', values['resync-seconds'], 300, 86400) * 1000,
     selector: values.selector,
     metering: meteringConfig(
-      values['metering-url'] ?? env.FJORD_METERING_URL,
-      env.FJORD_METERING_TOKEN,
+      setting('metering-url', 'meteringUrl'),
+      variable('meteringToken'),
       values['metering-interval-seconds'],
     ),
     logLevel: logLevel(values['log-level']),
+    ...(portFile ? { portFile } : {}),
+    shutdownGraceMs: positiveInt(grace.name, grace.raw, 20, 3600) * 1000,
   }
+}
+
+function readableFile({ name, raw }: Setting): string | undefined {
+  if (raw === undefined) return undefined
+  try {
+    accessSync(raw, constants.R_OK)
+  } catch (error) {
+    throw new Error(
+      `${name} must name a kubeconfig file this process can read: ${(error as Error).message}`,
+    )
+  }
+  return raw
+}
+
+function namespaceName({ name, raw }: Setting): string | undefined {
+  if (raw === undefined) return undefined
+  if (raw.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(raw)) {
+    throw new Error(
+      `${name} must be a namespace's name (lowercase letters, digits and '-', at most 63), got "${raw}"`,
+    )
+  }
+  return raw
 }
 
 function logLevel(raw: string | undefined): LogLevel {
@@ -112,16 +172,20 @@ function logLevel(raw: string | undefined): LogLevel {
 }
 
 // The token comes from the environment only: a flag would show it to anyone who can run ps.
+// The api accepts no shorter token, so a shorter one could only ever be refused there.
 function meteringConfig(
-  url: string | undefined,
-  token: string | undefined,
+  url: Setting,
+  token: Setting,
   intervalSeconds: string | undefined,
 ): MeteringConfig | undefined {
   const intervalMs = positiveInt('--metering-interval-seconds', intervalSeconds, 60, 3600) * 1000
-  if (!url) return undefined
-  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-    throw new Error(`--metering-url must be an http or https URL, got "${url}"`)
+  if (token.raw !== undefined && token.raw.length < 16) {
+    throw new Error(`${token.name} must be at least 16 characters, as the api requires`)
   }
-  if (!token) throw new Error("--metering-url needs the api's token in FJORD_METERING_TOKEN")
-  return { url, token, intervalMs }
+  if (!url.raw) return undefined
+  if (!URL.canParse(url.raw) || !/^https?:$/.test(new URL(url.raw).protocol)) {
+    throw new Error(`${url.name} must be an http or https URL, got "${url.raw}"`)
+  }
+  if (!token.raw) throw new Error(`${url.name} needs the api's token in ${token.name}`)
+  return { url: url.raw, token: token.raw, intervalMs }
 }
