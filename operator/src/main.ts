@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { writeFileSync } from 'node:fs'
 import { installCrds } from '@fjord/contract/install'
 import { labels } from '@fjord/contract/metadata'
 import { KafkaClusters, KafkaPools, KafkaTopics, KafkaUsers } from '@fjord/contract/resources'
@@ -10,7 +11,7 @@ import pino from 'pino'
 import { loadConfig, type OperatorConfig, usage } from './config.ts'
 import { TopicCreateBatcher } from './kafka/batcher.ts'
 import { KafkaConnections } from './kafka/connections.ts'
-import { Controller, runWhileLeading } from './kube/controller.ts'
+import { Controller, LeaderWork } from './kube/controller.ts'
 import { isLeader } from './kube/metrics.ts'
 import { operatorReadiness, startHealthServer } from './kube/server.ts'
 import { usageMeter } from './metering/meter.ts'
@@ -114,6 +115,7 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
   for (const { informer: i } of informers) i.start()
 
   const meter = config.metering && usageMeter(ctx, config.metering)
+  const work = new LeaderWork(controllers, meter ? [meter] : [], log)
   const elector = new LeaderElector({
     client,
     namespace: config.leaseNamespace,
@@ -122,7 +124,7 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
     onStartedLeading: (signal) => {
       log.info({ identity: config.identity }, 'leading')
       isLeader.set(1)
-      runWhileLeading(meter ? [...controllers, meter] : controllers, log)(signal)
+      work.onStartedLeading(signal)
     },
     onStoppedLeading: () => {
       isLeader.set(0)
@@ -134,10 +136,16 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
     port: config.port,
     ready: operatorReadiness({ informers, elector }),
   })
+  if (config.portFile) writePortFile(config.portFile, health.port)
   void elector.start()
   log.info({ identity: config.identity, port: health.port }, 'operator started')
 
+  // No reconcile starts after this; those in flight finish (within the grace) and the meter
+  // stops, before the lease is handed back: the next leader starts at once, alone.
   return async () => {
+    const graceMs = config.shutdownGraceMs ?? 20_000
+    log.info({ identity: config.identity, graceMs }, 'shutting down')
+    await work.drain(graceMs)
     await elector.stop({ release: true })
     await Promise.all(informers.map(({ informer: i }) => i.stop()))
     await ctx.kafka.close()
@@ -146,24 +154,48 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
   }
 }
 
-if (import.meta.main) {
+function writePortFile(file: string, port: number): void {
   try {
-    const config = loadConfig(process.argv.slice(2), process.env)
-    if (config === 'help') {
-      process.stdout.write(usage)
-    } else {
-      const stop = await startOperator(config)
-      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-        process.once(signal, () => {
-          stop().then(
-            () => process.exit(0),
-            () => process.exit(1),
-          )
-        })
-      }
-    }
+    writeFileSync(file, `${port}\n`)
+  } catch (error) {
+    throw new Error(`FJORD_PORT_FILE: cannot write ${file}: ${(error as Error).message}`)
+  }
+}
+
+/**
+ * Runs the operator with these flags until SIGTERM or SIGINT, then stops it cleanly and exits
+ * 0. A bad flag or variable exits 2, naming it; a failed start exits 1.
+ */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let config: ReturnType<typeof loadConfig>
+  try {
+    config = loadConfig(argv, env)
   } catch (error) {
     process.stderr.write(`fjord-operator: ${(error as Error).message}\n`)
     process.exit(2)
   }
+  if (config === 'help') {
+    process.stdout.write(usage)
+    return
+  }
+  // A signal during the start ends the process at once: it holds no lease yet.
+  let stop: (() => Promise<void>) | undefined
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      if (!stop) process.exit(0)
+      stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`fjord-operator: stopping failed: ${(error as Error).message}\n`)
+          process.exit(1)
+        },
+      )
+    })
+  }
+  stop = await startOperator(config).catch((error: unknown) => {
+    process.stderr.write(`fjord-operator: ${(error as Error).message}\n`)
+    process.exit(1)
+  })
 }
+
+if (import.meta.main) await main(process.argv.slice(2))

@@ -9,7 +9,7 @@ import { uniqueName } from '@fjord/testing/names'
 import { KubeConfig } from '@kubernetes/client-node'
 import pino, { type Logger } from 'pino'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { Controller, runWhileLeading } from '../src/kube/controller.ts'
+import { Controller, type LeaderLoop, LeaderWork } from '../src/kube/controller.ts'
 import { registry } from '../src/kube/metrics.ts'
 import { operatorReadiness, startHealthServer } from '../src/kube/server.ts'
 import { aRecordingLogger } from './support/logs.ts'
@@ -106,7 +106,7 @@ describe('Controller against the real apiserver', () => {
       leaseDurationMs: 3_000,
       renewDeadlineMs: 2_000,
       retryPeriodMs: 400,
-      onStartedLeading: runWhileLeading([controller], quiet),
+      onStartedLeading: new LeaderWork([controller], [], quiet).onStartedLeading,
     })
     cleanups.push(
       () => informer.stop(),
@@ -216,5 +216,81 @@ describe('Controller against the real apiserver', () => {
     await expect.poll(() => copyOf(namespace, 'drifting'), { timeout: 10_000 }).toEqual({ v: '1' })
     await deleteObject(client, ConfigMaps, 'drifting-copy', namespace)
     await expect.poll(() => copyOf(namespace, 'drifting'), { timeout: 10_000 }).toEqual({ v: '1' })
+  })
+})
+
+describe('LeaderWork draining on shutdown', () => {
+  let namespace = ''
+  let removeNamespace = async () => {}
+  const informers: Informer<KubeObject>[] = []
+
+  beforeAll(async () => {
+    ;({ namespace, remove: removeNamespace } = await createTestNamespace(client, 'kube-drain'))
+  })
+  afterAll(async () => {
+    for (const informer of informers) await informer.stop()
+    await removeNamespace()
+  })
+
+  /** The copy operator leading alone in this namespace, with a loop beside it that records its end. */
+  function aLeader() {
+    const operator = aCopyOperator(namespace)
+    informers.push(operator.informer)
+    const loop = { stopped: false }
+    const beside: LeaderLoop = {
+      kind: 'beside',
+      run: (signal) =>
+        new Promise((resolve) =>
+          signal.addEventListener('abort', () => {
+            loop.stopped = true
+            resolve()
+          }),
+        ),
+    }
+    const work = new LeaderWork([operator.controller], [beside], quiet)
+    work.onStartedLeading(new AbortController().signal)
+    /** Holds the next pass of `name` until its signal aborts or `finish` is called. */
+    const holdPassOf = (name: string) => {
+      const held = Promise.withResolvers<AbortSignal>()
+      let finish = () => {}
+      operator.hooks.beforeReconcile = async (key, signal) => {
+        if (!key.endsWith(`/${name}`)) return
+        held.resolve(signal)
+        await new Promise<void>((resolve) => {
+          finish = resolve
+          signal.addEventListener('abort', () => resolve())
+        })
+        signal.throwIfAborted()
+      }
+      return { signal: held.promise, finish: () => finish() }
+    }
+    return { ...operator, work, loop, holdPassOf }
+  }
+
+  test('finishes the reconcile in flight, starts no other, then stops the loops beside it', async () => {
+    const { work, loop, holdPassOf, calls, informer } = aLeader()
+    const pass = holdPassOf('in-flight')
+    await apply(client, ConfigMaps, aSource(namespace, 'in-flight', { v: '1' }))
+    const signal = await pass.signal
+    const drained = work.drain(30_000)
+    await apply(client, ConfigMaps, aSource(namespace, 'too-late', { v: '1' }))
+    await expect.poll(() => informer.get(`${namespace}/too-late`)).toBeDefined()
+    expect(loop.stopped).toBe(false)
+    pass.finish()
+    await drained
+    expect(signal.aborted).toBe(false)
+    expect(await copyOf(namespace, 'in-flight')).toEqual({ v: '1' })
+    expect(loop.stopped).toBe(true)
+    expect(calls).toEqual([`${namespace}/in-flight`])
+  })
+
+  test('aborts a reconcile that outlasts the grace', async () => {
+    const { work, loop, holdPassOf } = aLeader()
+    const pass = holdPassOf('stuck')
+    await apply(client, ConfigMaps, aSource(namespace, 'stuck', { v: '1' }))
+    const signal = await pass.signal
+    await work.drain(200)
+    expect(signal.aborted).toBe(true)
+    expect(loop.stopped).toBe(true)
   })
 })

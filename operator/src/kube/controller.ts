@@ -83,10 +83,12 @@ export class Controller<T extends KubeObject = KubeObject> {
 
   /**
    * Reconciles until `signal` aborts, then aborts the passes in flight and waits for them.
-   * Call once per leadership term.
+   * When `draining` aborts first, no pass starts after it and those in flight finish (unless
+   * `signal` aborts meanwhile). Call once per leadership term.
    */
-  async run(signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return
+  async run(signal: AbortSignal, draining?: AbortSignal): Promise<void> {
+    const ends = [signal, ...(draining ? [draining] : [])]
+    if (ends.some((end) => end.aborted)) return
     const { informer, kind } = this.#options
     const queue = new WorkQueue(this.#options.reconcile, {
       concurrency: this.#options.concurrency ?? 4,
@@ -105,11 +107,11 @@ export class Controller<T extends KubeObject = KubeObject> {
         }
       },
     })
-    const stopped = new Promise<void>((resolve) =>
-      signal.addEventListener('abort', () => resolve(), { once: true }),
-    )
+    const stopped = new Promise<void>((resolve) => {
+      for (const end of ends) end.addEventListener('abort', () => resolve(), { once: true })
+    })
     await Promise.race([informer.synced, stopped])
-    if (signal.aborted) return
+    if (ends.some((end) => end.aborted)) return
     this.#queue = queue
     trackQueue(kind, queue)
     for (const key of informer.keys()) queue.add(key)
@@ -121,19 +123,79 @@ export class Controller<T extends KubeObject = KubeObject> {
     await stopped
     clearInterval(resync)
     this.#queue = undefined
-    await queue.stop({ abort: true })
+    const abort = () => void queue.stop({ abort: true })
+    signal.addEventListener('abort', abort, { once: true })
+    await queue.stop({ abort: signal.aborted })
+    signal.removeEventListener('abort', abort)
     trackQueue(kind, undefined)
     this.#log.info('controller stopped')
   }
 }
 
-/** The leader elector's onStartedLeading for a set of controllers. */
-export function runWhileLeading(controllers: Pick<Controller, 'kind' | 'run'>[], log: Logger) {
-  return (signal: AbortSignal): void => {
-    for (const controller of controllers) {
-      controller.run(signal).catch((error: unknown) => {
-        log.error({ controller: controller.kind, err: error }, 'controller crashed')
-      })
+/** A loop that runs while this replica leads, once per term: the usage meter. */
+export interface LeaderLoop {
+  kind: string
+  run(signal: AbortSignal): Promise<void>
+}
+
+/**
+ * What a leader does: its controllers, and other loops beside them, each run once per
+ * leadership term (`onStartedLeading` is the elector's). Losing the lease aborts everything
+ * at once; `drain` ends the work for good, gently, before the lease is handed back.
+ */
+export class LeaderWork {
+  readonly #controllers: Pick<Controller, 'kind' | 'run'>[]
+  readonly #loops: LeaderLoop[]
+  readonly #log: Logger
+  readonly #draining = new AbortController()
+  readonly #cut = new AbortController()
+  readonly #controllerRuns = new Set<Promise<void>>()
+  readonly #loopRuns = new Set<Promise<void>>()
+
+  constructor(controllers: Pick<Controller, 'kind' | 'run'>[], loops: LeaderLoop[], log: Logger) {
+    this.#controllers = controllers
+    this.#loops = loops
+    this.#log = log
+  }
+
+  readonly onStartedLeading = (term: AbortSignal): void => {
+    if (this.#draining.signal.aborted) return
+    const signal = AbortSignal.any([term, this.#cut.signal])
+    for (const controller of this.#controllers) {
+      this.#track(
+        this.#controllerRuns,
+        controller.kind,
+        controller.run(signal, this.#draining.signal),
+      )
     }
+    for (const loop of this.#loops) this.#track(this.#loopRuns, loop.kind, loop.run(signal))
+  }
+
+  /**
+   * Takes no more work: the reconciles in flight finish, or are aborted once `graceMs` has
+   * passed; then the other loops stop. Resolves when everything has.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.#draining.abort()
+    const cut = setTimeout(() => {
+      this.#log.warn(
+        { graceMs },
+        'reconciles still running after the shutdown grace: aborting them',
+      )
+      this.#cut.abort()
+    }, graceMs)
+    await Promise.all(this.#controllerRuns)
+    clearTimeout(cut)
+    this.#cut.abort()
+    await Promise.all(this.#loopRuns)
+  }
+
+  #track(runs: Set<Promise<void>>, kind: string, run: Promise<void>): void {
+    const tracked = run
+      .catch((error: unknown) =>
+        this.#log.error({ controller: kind, err: error }, 'controller crashed'),
+      )
+      .finally(() => runs.delete(tracked))
+    runs.add(tracked)
   }
 }
