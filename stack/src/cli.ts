@@ -5,7 +5,7 @@ import { loadConfig } from './config.ts'
 import { type StackEnv, stackEnvPath } from './env.ts'
 import { StackError, step } from './proc.ts'
 import { runProduct } from './product.ts'
-import { ensureDebianPackages } from './services/debian.ts'
+import { ensureDebianPackages, nodeDebianPackages } from './services/debian.ts'
 import {
   kafka,
   kafkaAdminMechanism,
@@ -13,6 +13,7 @@ import {
   kafkaTenantMechanism,
 } from './services/kafka.ts'
 import { kube, kubePaths } from './services/kube.ts'
+import { node, nodeEnv, nodeRunning } from './services/node.ts'
 import { ensureDatabase, postgres, postgresUrl } from './services/postgres.ts'
 import { type Context, loadSecrets, type Service } from './services/service.ts'
 import { helmBin, installHelm, installKcat } from './services/tools.ts'
@@ -27,30 +28,41 @@ build (made again only when its sources change).
 Commands:
   up        install what is missing, start every service, wait until each answers
   start     up, then run the product on it in the foreground (api, operator); Ctrl-C stops all
-  down      stop every service (data is kept)
+  down      stop every service (data is kept); the node's pods and mounts are removed
   status    one line per service
   logs      the last lines of each service's log (or: logs <service> [-n lines])
   clean     stop everything and delete the data folder (not the build cache)
   database <name>  create a database on the stack PostgreSQL unless it exists; print its URL
+
+Options:
+  --node    (up, start) also a node: containerd, kubelet and kube-scheduler, so pods run
+            (as root; minutes to build the first time). \`up\` without it leaves a node running.
 
 Environment:
   FJORD_STACK_DIR     data, logs, secrets (default: <repo>/.stack)
   FJORD_CACHE_DIR     version-keyed build cache (default: ~/.cache/fjord)
   FJORD_POSTGRES_PORT (54329) FJORD_KAFKA_PORT (19092) FJORD_KAFKA_CONTROLLER_PORT (19093)
   FJORD_ETCD_PORT (12379) FJORD_ETCD_PEER_PORT (12380) FJORD_KUBE_APISERVER_PORT (16443)
-  FJORD_KUBE_CONTROLLER_MANAGER_PORT (16444)
+  FJORD_KUBE_CONTROLLER_MANAGER_PORT (16444) FJORD_KUBE_SCHEDULER_PORT (16445)
+  FJORD_KUBELET_PORT (16450) FJORD_KUBELET_HEALTHZ_PORT (16451)
 `
 
 const commands: readonly string[] = ['up', 'start', 'down', 'status', 'logs', 'database', 'clean']
 
+/** Every service; the node last, so that `down` stops it first. */
 function services(ctx: Context): Service[] {
-  return [postgres(ctx), kafka(ctx), kube(ctx)]
+  return [postgres(ctx), kafka(ctx), kube(ctx), node(ctx)]
 }
 
-async function up(ctx: Context): Promise<StackEnv> {
+async function up(ctx: Context, withNode: boolean): Promise<StackEnv> {
   const started = performance.now()
   await step('Debian packages (postgresql, kcat, chromium, openssl)', ensureDebianPackages)
-  const all = services(ctx)
+  if (withNode) {
+    await step(`Debian packages for the node (${nodeDebianPackages.join(', ')})`, () =>
+      ensureDebianPackages(nodeDebianPackages),
+    )
+  }
+  const all = services(ctx).filter((s) => withNode || s.name !== 'node')
   for (const service of all) await service.install()
   await installHelm(ctx)
   const kcat = await installKcat(ctx)
@@ -68,6 +80,7 @@ async function up(ctx: Context): Promise<StackEnv> {
     helm: { bin: helmBin(ctx) },
     kcat,
     chromium: { bin: '/usr/bin/chromium' },
+    ...(withNode || nodeRunning(ctx) ? { node: nodeEnv(ctx) } : {}),
   }
   writeFileSync(stackEnvPath(ctx.config.stackDir), `${JSON.stringify(env, null, 2)}\n`, {
     mode: 0o600,
@@ -80,7 +93,7 @@ Fjord stack is up (${total}s).
   kube-apiserver   ${server}   KUBECONFIG=${kubeconfig}
   helm             ${env.helm.bin}
   kcat             ${kcat.bin}
-Secrets and connection details: ${stackEnvPath(ctx.config.stackDir)}
+${env.node ? `  node             ${env.node.name} (containerd ${env.node.containerd.address}; ctr ${env.node.ctr.bin})\n` : ''}Secrets and connection details: ${stackEnvPath(ctx.config.stackDir)}
 Stop with \`npm run stack down\`; logs with \`npm run stack logs\`.
 `)
   return env
@@ -124,6 +137,7 @@ async function main(argv: string[]): Promise<void> {
     options: {
       lines: { type: 'string', short: 'n', default: '40' },
       help: { type: 'boolean', short: 'h' },
+      node: { type: 'boolean', default: false },
     },
   })
   const [command, ...rest] = positionals
@@ -136,10 +150,10 @@ async function main(argv: string[]): Promise<void> {
   const ctx: Context = { config, secrets: loadSecrets(config.stackDir) }
   switch (command as (typeof commands)[number]) {
     case 'up':
-      await up(ctx)
+      await up(ctx, values.node)
       return
     case 'start':
-      return runProduct(ctx, await up(ctx), () => down(ctx))
+      return runProduct(ctx, await up(ctx, values.node), () => down(ctx))
     case 'down':
       return down(ctx)
     case 'status':

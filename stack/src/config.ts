@@ -26,6 +26,9 @@ export interface StackConfig {
     etcdPeer: number
     kubeApiserver: number
     kubeControllerManager: number
+    kubeScheduler: number
+    kubelet: number
+    kubeletHealthz: number
   }
 }
 
@@ -53,6 +56,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
       etcdPeer: port(env, 'FJORD_ETCD_PEER_PORT', 12380),
       kubeApiserver: port(env, 'FJORD_KUBE_APISERVER_PORT', 16443),
       kubeControllerManager: port(env, 'FJORD_KUBE_CONTROLLER_MANAGER_PORT', 16444),
+      kubeScheduler: port(env, 'FJORD_KUBE_SCHEDULER_PORT', 16445),
+      kubelet: port(env, 'FJORD_KUBELET_PORT', 16450),
+      kubeletHealthz: port(env, 'FJORD_KUBELET_HEALTHZ_PORT', 16451),
     },
   }
 }

@@ -21,6 +21,16 @@ export interface StackEnv {
   helm: { bin: string }
   kcat: { bin: string; libraryPath: string }
   chromium: { bin: string }
+  /** Present when the stack runs a node (`up --node`). */
+  node?: NodeEnv
+}
+
+/** The stack's node: its name, and how to load images into its containerd. */
+export interface NodeEnv {
+  name: string
+  containerd: { address: string }
+  /** `ctr` with this containerd, the `k8s.io` namespace and its snapshotter as defaults. */
+  ctr: { bin: string }
 }
 
 export function stackEnvPath(stackDir = loadConfig().stackDir): string {

@@ -6,6 +6,17 @@ import { run, StackError, step } from '../proc.ts'
  */
 export const debianPackages = ['postgresql', 'kcat', 'chromium', 'openssl', 'zsh', 'fish'] as const
 
+/**
+ * What the node adds (`up --node` only): containerd 1.6 with runc, the CNI plugins, and
+ * busybox-static, a userland for small test images with no registry to pull one from.
+ */
+export const nodeDebianPackages = [
+  'containerd',
+  'runc',
+  'containernetworking-plugins',
+  'busybox-static',
+] as const
+
 async function isInstalled(pkg: string): Promise<boolean> {
   try {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax
