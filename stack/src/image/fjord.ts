@@ -6,14 +6,16 @@ import {
   mkdir,
   mkdtemp,
   readdir,
+  readFile,
   rm,
   stat,
   utimes,
   writeFile,
 } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { ensureConsoleBuilt } from '@fjord/web/build'
-import { info, run, StackError } from '../proc.ts'
+import { info, isAlive, run, StackError } from '../proc.ts'
 import {
   type Containerd,
   hasImage,
@@ -271,6 +273,40 @@ async function pruneCache(dirs: string[], keep: Set<string>): Promise<void> {
   }
 }
 
+/**
+ * Runs `fn` holding `<dir>/.lock`: test files running side by side both ask for the images,
+ * and on a cold cache only one of them should build while the other waits for its result.
+ */
+async function withBuildLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = join(dir, '.lock')
+  const deadline = Date.now() + 10 * 60_000
+  for (;;) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: 'wx' })
+      break
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim())
+    // A lock whose process is gone was left by a build that died; an empty one is being written.
+    if (holder > 0 && !isAlive(holder)) {
+      await rm(lock, { force: true })
+      continue
+    }
+    if (Date.now() > deadline) {
+      throw new StackError(
+        `the image build waited 10 minutes for ${lock}: remove it if no build runs`,
+      )
+    }
+    await sleep(200)
+  }
+  try {
+    return await fn()
+  } finally {
+    await rm(lock, { force: true })
+  }
+}
+
 const shortHash = (...parts: string[]) =>
   createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16)
 
@@ -281,10 +317,17 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`
  * and imports them into `containerd` when given. The tag is a hash of every input.
  */
 export async function ensureFjordImages(options: ImageBuildOptions): Promise<FjordImages> {
-  const { repoRoot, containerd } = options
   const images = join(options.cacheDir, 'images')
   const layersDir = join(images, 'layers')
   await mkdir(layersDir, { recursive: true })
+  return withBuildLock(images, () => buildImages(options, images, layersDir))
+}
+
+async function buildImages(
+  { repoRoot, containerd }: ImageBuildOptions,
+  images: string,
+  layersDir: string,
+): Promise<FjordImages> {
   await ensureConsoleBuilt()
   const tree = readRuntimeTree(repoRoot, await projectFiles(repoRoot))
   const builder = (await builderKey()).hex()
