@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto'
-import { createReadStream, existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs'
+import {
+  createReadStream,
+  existsSync,
+  lstatSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+} from 'node:fs'
 import {
   chmod,
   copyFile,
@@ -187,7 +194,8 @@ async function planBase(repoRoot: string, tree: RuntimeTree, builder: string): P
   const libraries = await sharedLibraries([node, ...addons.map((path) => join(repoRoot, path))])
   const key = new Key().text('builder', builder)
   await key.file('node', node)
-  for (const library of libraries) await key.file(library, library)
+  // By content: most of these names are links to a versioned file.
+  for (const library of libraries) await key.file(library, realpathSync(library))
   for (const [name, content] of Object.entries(baseEtc)) key.text(name, content)
   return {
     key: key.hex(),
