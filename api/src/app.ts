@@ -45,6 +45,8 @@ export interface AppDeps {
 
 export interface App {
   app: ReturnType<typeof newRouter>
+  /** Shutting down: readiness fails, and long answers (message browses) end early. */
+  drain(): void
   /** Stops listening for the database's notifications; the database stays open. */
   close(): Promise<void>
 }
@@ -59,6 +61,7 @@ export function createApp({ config, database, logger, kube }: AppDeps): App {
   const access = new AccessCache()
   const stopFollowing = access.follow(database, log)
   const kafka = kube && new PoolAdmins(kube)
+  const stopping = new AbortController()
   const app = newRouter()
 
   app.use(observe(log, metrics))
@@ -92,7 +95,7 @@ export function createApp({ config, database, logger, kube }: AppDeps): App {
   )
   app.use('/v1/*', authenticate, idempotency)
 
-  app.route('/', systemRoutes(database, metrics))
+  app.route('/', systemRoutes(database, metrics, stopping.signal))
   app.route('/', authRoutes(loginLimiter))
   app.route('/', meteringRoutes())
   app.route('/', poolRoutes())
@@ -106,7 +109,7 @@ export function createApp({ config, database, logger, kube }: AppDeps): App {
     clusterRoutes,
     topicRoutes,
     topicPresetRoutes,
-    messageRoutes,
+    () => messageRoutes(stopping.signal),
     serviceAccountRoutes,
     credentialRoutes,
     groupRoutes,
@@ -125,5 +128,5 @@ export function createApp({ config, database, logger, kube }: AppDeps): App {
     await stopFollowing()
     await kafka?.close()
   }
-  return { app, close }
+  return { app, drain: () => stopping.abort(), close }
 }

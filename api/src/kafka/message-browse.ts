@@ -102,7 +102,10 @@ export interface BrowseOptions {
   maxBytes: number
   filter?: (records: FilterRecord[]) => Promise<Verdict[]>
   bounds?: BrowseBounds
+  /** The client left: the browse ends at once, with no `done` line. */
   signal: AbortSignal
+  /** The api shuts down: the browse ends at its next bound check, with its `done` line. */
+  stopping?: AbortSignal
   now?: () => number
 }
 
@@ -235,12 +238,20 @@ class Browse {
 
   /** Throws Stopped when the first page has read or taken all it may. */
   #checkBounds(): void {
+    this.#checkStopping()
     const { maxScanned, maxMs } = this.#bounds
     if (this.#scanned >= maxScanned) {
       throw new Stopped('scanLimit', `read ${this.#scanned} messages, the most one page reads`)
     }
     if (this.#now() - this.#began >= maxMs) {
       throw new Stopped('timeLimit', `ran ${maxMs / 1000} s, the longest one page runs`)
+    }
+  }
+
+  // A bound of the api's own life: the client reads on from `next` on another replica.
+  #checkStopping(): void {
+    if (this.#options.stopping?.aborted) {
+      throw new Stopped('timeLimit', 'the api is shutting down; browse again from `next`')
     }
   }
 
@@ -455,6 +466,7 @@ class Browse {
     const scannedBefore = this.#scanned
     for (;;) {
       if (this.#options.signal.aborted) return 'end'
+      this.#checkStopping()
       if (this.#now() - began >= this.#bounds.followMs) {
         throw new Stopped('timeLimit', `followed ${this.#bounds.followMs / 1000} s, the longest`)
       }

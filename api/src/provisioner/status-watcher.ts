@@ -163,14 +163,16 @@ export class StatusWatcher {
   }
 
   /**
-   * Stops writing and watching. With `release` (the default) the Lease is handed back, so
-   * another replica takes over at once instead of after a lease duration.
+   * Stops writing and watching: the writes in flight finish, those waiting are left to the
+   * next leader (which writes everything again). With `release` (the default) the Lease is
+   * then handed back, so another replica takes over at once instead of after a lease duration.
    */
   async stop(options: { release?: boolean } = {}): Promise<void> {
     this.#stopped = true
+    this.#pending.clear()
+    await Promise.allSettled(this.#running.values())
     await this.#elector.stop(options)
     await Promise.all(this.#informers.map(({ informer }) => informer.stop()))
-    await Promise.allSettled(this.#running.values())
   }
 
   #lead(term: AbortSignal): void {
@@ -220,7 +222,7 @@ export class StatusWatcher {
     try {
       // The term is read again each time: a key still draining when leadership came back
       // goes on under the new term.
-      for (let term = this.#term; term && !term.aborted; term = this.#term) {
+      for (let term = this.#term; term && !term.aborted && !this.#stopped; term = this.#term) {
         const event = this.#pending.get(key)
         if (!event) return
         this.#pending.delete(key)

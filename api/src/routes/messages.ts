@@ -207,7 +207,8 @@ function streamed(c: AppContext, body: ReadableStream<Uint8Array>): never {
   }) as never
 }
 
-export function messageRoutes() {
+/** `stopping` aborts when the api shuts down: browses then end with their `done` line. */
+export function messageRoutes(stopping: AbortSignal) {
   const app = newRouter()
   const open = new OpenBrowses()
 
@@ -259,6 +260,7 @@ export function messageRoutes() {
         ...(filter ? { filter: (records) => filter.test(records) } : {}),
         bounds: browseBounds,
         signal: c.req.raw.signal,
+        stopping,
       })
       return streamed(c, ndjson(c, lines, cleanUp))
     } catch (error) {

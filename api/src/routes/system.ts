@@ -23,10 +23,12 @@ const readyz = createRoute({
   responses: { 200: jsonResponse('Ready', HealthSchema), ...problems(503) },
 })
 
-export function systemRoutes(database: Database, metrics: HttpMetrics) {
+/** `stopping` aborts when the api shuts down: readiness fails then, so no new request comes. */
+export function systemRoutes(database: Database, metrics: HttpMetrics, stopping: AbortSignal) {
   const app = newRouter()
   app.openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200))
   app.openapi(readyz, async (c) => {
+    if (stopping.aborted) throw new ApiError('unavailable', 'The api is shutting down')
     try {
       await ping(database.db)
     } catch (error) {
