@@ -27,4 +27,29 @@ describe('loadConfig', () => {
     expect(refusal).toThrow(/FJORD_PLATFORM_TOKEN: must be at least 16 characters/)
     expect(refusal).toThrow(/FJORD_KUBE_IN_CLUSTER/)
   })
+
+  it('reads the start-up and shutdown settings', () => {
+    expect(loadConfig({})).toMatchObject({ shutdownGraceSeconds: 20 })
+    expect(
+      loadConfig({
+        FJORD_POOLS_FILE: '/etc/fjord/pools/pools.json',
+        FJORD_KUBE_IN_CLUSTER: 'true',
+        FJORD_PORT_FILE: '/tmp/port',
+        FJORD_SHUTDOWN_GRACE_SECONDS: '45',
+      }),
+    ).toMatchObject({
+      poolsFile: '/etc/fjord/pools/pools.json',
+      portFile: '/tmp/port',
+      shutdownGraceSeconds: 45,
+    })
+  })
+
+  it('refuses a pools file without a Kubernetes to register them in, and a grace of nothing', () => {
+    const refusal = () =>
+      loadConfig({ FJORD_POOLS_FILE: '/pools.json', FJORD_SHUTDOWN_GRACE_SECONDS: '0' })
+    expect(refusal).toThrow(
+      /FJORD_POOLS_FILE: pools are registered in Kubernetes: set FJORD_KUBECONFIG/,
+    )
+    expect(refusal).toThrow(/FJORD_SHUTDOWN_GRACE_SECONDS: Too small/)
+  })
 })

@@ -4,49 +4,63 @@ const booleanFromEnv = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1')
 
-const configSchema = z.object({
-  host: z.string().default('0.0.0.0'),
-  port: z.coerce.number().int().min(0).max(65_535).default(8080),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // Real PostgreSQL when set; otherwise the embedded PGlite in dataDir (or in memory).
-  databaseUrl: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-  dataDir: z.string().default('.fjord/data'),
-  inMemory: booleanFromEnv.default(false),
-  // Set when a TLS-terminating proxy sits in front: cookies get Secure, X-Forwarded-For is trusted.
-  behindTls: booleanFromEnv.default(false),
-  bodyLimitBytes: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(1024 * 1024),
-  defaultReplicationFactor: z.coerce.number().int().min(1).max(5).default(3),
-  loginAttemptsPerWindow: z.coerce.number().int().positive().default(10),
-  loginWindowSeconds: z.coerce.number().int().positive().default(900),
-  // Where the provisioner and the status watcher reach Kubernetes: a kubeconfig file, or the
-  // pod's service account. Neither set: the api keeps the desired state and provisions nothing.
-  kubeconfig: z.string().min(1).optional(),
-  kubeInCluster: booleanFromEnv.default(false),
-  // Labels put on every custom resource the api makes, and required of the pools it places
-  // clusters on: several Fjord installations can then share one Kubernetes, each with an
-  // operator started with --selector on the same labels.
-  resourceLabels: z
-    .string()
-    .regex(/^([a-z0-9./-]+=[A-Za-z0-9._-]*)(,[a-z0-9./-]+=[A-Za-z0-9._-]*)*$/, 'k=v[,k=v...]')
-    .transform((value) => Object.fromEntries(value.split(',').map((pair) => pair.split('='))))
-    .optional(),
-  // Where the pools' admin Secrets live, and the Lease of the api's status watchers.
-  systemNamespace: z.string().min(1).max(63).default('fjord-system'),
-  // The platform admin's bearer token for /admin/v1 (pools); unset, those routes are off.
-  platformToken: z.string().min(16, 'must be at least 16 characters').optional(),
-  // The operator's bearer token for the internal metering endpoint; unset, the endpoint is off.
-  meteringToken: z.string().min(16, 'must be at least 16 characters').optional(),
-  // The built web console to serve at `/`; by default the build of @fjord/web beside the api.
-  consoleDir: z.string().min(1).optional(),
-})
+const configSchema = z
+  .object({
+    host: z.string().default('0.0.0.0'),
+    port: z.coerce.number().int().min(0).max(65_535).default(8080),
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    // Real PostgreSQL when set; otherwise the embedded PGlite in dataDir (or in memory).
+    databaseUrl: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    dataDir: z.string().default('.fjord/data'),
+    inMemory: booleanFromEnv.default(false),
+    // Set when a TLS-terminating proxy sits in front: cookies get Secure, X-Forwarded-For is trusted.
+    behindTls: booleanFromEnv.default(false),
+    bodyLimitBytes: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
+    defaultReplicationFactor: z.coerce.number().int().min(1).max(5).default(3),
+    loginAttemptsPerWindow: z.coerce.number().int().positive().default(10),
+    loginWindowSeconds: z.coerce.number().int().positive().default(900),
+    // Where the provisioner and the status watcher reach Kubernetes: a kubeconfig file, or the
+    // pod's service account. Neither set: the api keeps the desired state and provisions nothing.
+    kubeconfig: z.string().min(1).optional(),
+    kubeInCluster: booleanFromEnv.default(false),
+    // Labels put on every custom resource the api makes, and required of the pools it places
+    // clusters on: several Fjord installations can then share one Kubernetes, each with an
+    // operator started with --selector on the same labels.
+    resourceLabels: z
+      .string()
+      .regex(/^([a-z0-9./-]+=[A-Za-z0-9._-]*)(,[a-z0-9./-]+=[A-Za-z0-9._-]*)*$/, 'k=v[,k=v...]')
+      .transform((value) => Object.fromEntries(value.split(',').map((pair) => pair.split('='))))
+      .optional(),
+    // Where the pools' admin Secrets live, and the Lease of the api's status watchers.
+    systemNamespace: z.string().min(1).max(63).default('fjord-system'),
+    // The platform admin's bearer token for /admin/v1 (pools); unset, those routes are off.
+    platformToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    // The operator's bearer token for the internal metering endpoint; unset, the endpoint is off.
+    meteringToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    // The built web console to serve at `/`; by default the build of @fjord/web beside the api.
+    consoleDir: z.string().min(1).optional(),
+    // Pools registered at start-up, as PUT /admin/v1/pools/{name} registers them.
+    poolsFile: z.string().min(1).optional(),
+    // Where the port the api listens on is written, once it listens (PORT=0 picks a free one).
+    portFile: z.string().min(1).optional(),
+    // How long a SIGTERM waits for requests and the provisioner's work in flight.
+    shutdownGraceSeconds: z.coerce.number().int().min(1).max(3600).default(20),
+  })
+  .refine((config) => !config.poolsFile || config.kubeconfig || config.kubeInCluster, {
+    path: ['poolsFile'],
+    message: 'pools are registered in Kubernetes: set FJORD_KUBECONFIG or FJORD_KUBE_IN_CLUSTER',
+  })
 
 export type Config = z.infer<typeof configSchema>
 
-const envNames: Record<keyof Config, string> = {
+/** The environment variable of each setting: the table in docs/configuration.md lists them. */
+export const envNames: Record<keyof Config, string> = {
   host: 'HOST',
   port: 'PORT',
   logLevel: 'LOG_LEVEL',
@@ -65,6 +79,9 @@ const envNames: Record<keyof Config, string> = {
   platformToken: 'FJORD_PLATFORM_TOKEN',
   meteringToken: 'FJORD_METERING_TOKEN',
   consoleDir: 'FJORD_CONSOLE_DIR',
+  poolsFile: 'FJORD_POOLS_FILE',
+  portFile: 'FJORD_PORT_FILE',
+  shutdownGraceSeconds: 'FJORD_SHUTDOWN_GRACE_SECONDS',
 }
 
 /** Reads the configuration once from the environment; throws naming every bad variable. */
