@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts'],
+          include: ['*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'image/*.test.ts'],
         },
       },
       {
