@@ -10,6 +10,16 @@ export const podSubnet = '10.88.0.0/24'
 const bridge = 'fjord0'
 const network = 'fjord-pods'
 
+/**
+ * The environment for the node's processes and tools: runc, ip, iptables (for the portmap
+ * plugin) and mount live in sbin, which a user's PATH may lack.
+ */
+export const sbinEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  PATH: `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+}
+const runTool = (command: string, args: string[]) => run(command, args, { env: sbinEnv })
+
 export interface ContainerdPaths {
   dir: string
   config: string
@@ -48,7 +58,7 @@ export async function overlayWorks(dir: string): Promise<boolean> {
   const merged = join(probe, 'merged')
   for (const d of [lower, upper, work, merged]) mkdirSync(d, { recursive: true })
   try {
-    await run('mount', [
+    await runTool('mount', [
       '-t',
       'overlay',
       'overlay',
@@ -56,7 +66,7 @@ export async function overlayWorks(dir: string): Promise<boolean> {
       `lowerdir=${lower},upperdir=${upper},workdir=${work}`,
       merged,
     ])
-    await run('umount', [merged])
+    await runTool('umount', [merged])
     return true
   } catch {
     return false
@@ -168,7 +178,8 @@ export async function removeAllContainers(
   containerdRunning: boolean,
 ): Promise<void> {
   if (containerdRunning) {
-    const ctr = (args: string[]) => run('ctr', ['--address', c.address, '-n', 'k8s.io', ...args])
+    const ctr = (args: string[]) =>
+      runTool('ctr', ['--address', c.address, '-n', 'k8s.io', ...args])
     // One at a time, a vanished one forgiven: killing a pod's sandbox ends its containers too.
     for (const task of lines(await ctr(['tasks', 'ls', '-q']))) {
       await ctr(['tasks', 'delete', '--force', task]).catch(() => {})
@@ -181,12 +192,17 @@ export async function removeAllContainers(
   }
   const runcRoot = join(c.runcRoot, 'k8s.io')
   if (existsSync(runcRoot)) {
-    for (const id of lines(await run('runc', ['--root', runcRoot, 'list', '-q']))) {
-      await run('runc', ['--root', runcRoot, 'delete', '--force', id])
+    for (const id of lines(await runTool('runc', ['--root', runcRoot, 'list', '-q']))) {
+      await runTool('runc', ['--root', runcRoot, 'delete', '--force', id])
     }
   }
-  const shims = shimPids(c.address)
-  for (const pid of shims) process.kill(pid, 'SIGKILL')
+  for (const pid of shimPids(c.address)) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // exited on its own meanwhile
+    }
+  }
   while (shimPids(c.address).length > 0) await sleep(50)
 }
 
@@ -200,7 +216,7 @@ const cniResults = '/var/lib/cni/results'
  */
 export async function removePodNetwork(c: ContainerdPaths): Promise<void> {
   rmSync(c.ipamDir, { recursive: true, force: true })
-  if (existsSync(`/sys/class/net/${bridge}`)) await run('ip', ['link', 'delete', bridge])
+  if (existsSync(`/sys/class/net/${bridge}`)) await runTool('ip', ['link', 'delete', bridge])
   if (!existsSync(cniResults)) return
   for (const file of readdirSync(cniResults)) {
     const sandbox = new RegExp(`^${network}-([0-9a-f]{64})-eth0$`).exec(file)?.[1]
@@ -234,7 +250,9 @@ export async function unmountAllUnder(dir: string): Promise<void> {
     const mounts = mountsUnder(dir)
     if (mounts.length === 0) return
     for (const mount of mounts) {
-      await run('umount', [mount]).catch(() => run('umount', ['--lazy', mount]).catch(() => {}))
+      await runTool('umount', [mount]).catch(() =>
+        runTool('umount', ['--lazy', mount]).catch(() => {}),
+      )
     }
   }
   const left = mountsUnder(dir)

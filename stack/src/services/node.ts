@@ -29,6 +29,7 @@ import {
   pauseImage,
   removeAllContainers,
   removePodNetwork,
+  sbinEnv,
   unmountAllUnder,
   writeCniConfig,
   writeContainerdConfig,
@@ -44,9 +45,6 @@ const commands = {
   kubelet: 'k8s.io/kubernetes/cmd/kubelet',
   'kube-scheduler': 'k8s.io/kubernetes/cmd/kube-scheduler',
 } as const
-
-/** runc, iptables (for the portmap plugin) and mount live in sbin, which a user's PATH may lack. */
-const systemPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
 function nodeDir(ctx: Context): string {
   return join(ctx.config.stackDir, 'node')
@@ -149,7 +147,6 @@ export function node(ctx: Context): Service {
   const { kubelet: kubeletPort, kubeletHealthz, kubeScheduler } = ctx.config.ports
   // Imports go through the wrapper, so they unpack into the snapshotter containerd runs with.
   const containerd = { bin: ctrWrapper(ctx), address: c.address }
-  const env = { ...process.env, PATH: `${process.env.PATH ?? ''}:${systemPath}` }
 
   async function assertPortsFree(ports: Record<string, number>): Promise<void> {
     for (const [variable, port] of Object.entries(ports)) {
@@ -170,7 +167,7 @@ export function node(ctx: Context): Service {
       `#!/bin/sh\nCONTAINERD_ADDRESS='${c.address}' CONTAINERD_NAMESPACE=k8s.io CONTAINERD_SNAPSHOTTER=${snapshotter} exec /usr/bin/ctr "$@"\n`,
     )
     chmodSync(ctrWrapper(ctx), 0o755)
-    daemons.containerd.start('containerd', ['--config', c.config], { env })
+    daemons.containerd.start('containerd', ['--config', c.config], { env: sbinEnv })
     await waitFor(
       'containerd',
       async () =>
@@ -244,7 +241,7 @@ export function node(ctx: Context): Service {
         '--cloud-provider=external',
         '--v=1',
       ],
-      { env },
+      { env: sbinEnv },
     )
     await waitFor(
       'kubelet (/healthz)',
