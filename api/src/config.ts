@@ -39,6 +39,12 @@ const configSchema = z
       .optional(),
     // Where the pools' admin Secrets live, and the Lease of the api's status watchers.
     systemNamespace: z.string().min(1).max(63).default('fjord-system'),
+    // The ClusterRole of the api's rights inside an org's namespace (its password Secrets), and
+    // the api's own ServiceAccount in systemNamespace: the api binds the one to the other in
+    // each namespace it makes, so it holds no Secret rights anywhere else. Unset: no binding
+    // is made (the api's rights then come from elsewhere, e.g. a kubeconfig's user).
+    orgRole: z.string().min(1).optional(),
+    serviceAccount: z.string().min(1).optional(),
     // The platform admin's bearer token for /admin/v1 (pools); unset, those routes are off.
     platformToken: z.string().min(16, 'must be at least 16 characters').optional(),
     // The operator's bearer token for the internal metering endpoint; unset, the endpoint is off.
@@ -51,6 +57,10 @@ const configSchema = z
     portFile: z.string().min(1).optional(),
     // How long a SIGTERM waits for requests and the provisioner's work in flight.
     shutdownGraceSeconds: z.coerce.number().int().min(1).max(3600).default(20),
+  })
+  .refine((config) => !config.orgRole || config.serviceAccount, {
+    path: ['serviceAccount'],
+    message: 'names the ServiceAccount FJORD_ORG_ROLE is bound to; set it with FJORD_ORG_ROLE',
   })
   .refine((config) => !config.poolsFile || config.kubeconfig || config.kubeInCluster, {
     path: ['poolsFile'],
@@ -76,6 +86,8 @@ export const envNames: Record<keyof Config, string> = {
   kubeInCluster: 'FJORD_KUBE_IN_CLUSTER',
   systemNamespace: 'FJORD_SYSTEM_NAMESPACE',
   resourceLabels: 'FJORD_RESOURCE_LABELS',
+  orgRole: 'FJORD_ORG_ROLE',
+  serviceAccount: 'FJORD_SERVICE_ACCOUNT',
   platformToken: 'FJORD_PLATFORM_TOKEN',
   meteringToken: 'FJORD_METERING_TOKEN',
   consoleDir: 'FJORD_CONSOLE_DIR',

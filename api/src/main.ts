@@ -12,7 +12,7 @@ import { openDatabase } from './db/client.ts'
 import { sweepExpired } from './db/maintenance.ts'
 import { ApiError } from './errors.ts'
 import { openKube } from './provisioner/kube.ts'
-import { ensureSystemNamespace } from './provisioner/ownership.ts'
+import { ensureSystemNamespace, orgAccessOf } from './provisioner/ownership.ts'
 import { Provisioner } from './provisioner/provisioner.ts'
 import { StatusWatcher } from './provisioner/status-watcher.ts'
 import { parseOverrideArguments, setQuotaOverride } from './quota/overrides.ts'
@@ -90,7 +90,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   // Lease writes status. In a pod the hostname is the pod's name; the suffix tells a restarted
   // process from its previous life.
   const scope = { db: database.db, log: logger, resourceLabels: config.resourceLabels }
-  const provisioner = kube && new Provisioner({ ...scope, kube })
+  const provisioner = kube && new Provisioner({ ...scope, kube, orgAccess: orgAccessOf(config) })
   const lease = {
     namespace: config.systemNamespace,
     identity: `${hostname()}-${randomBytes(4).toString('hex')}`,

@@ -6,7 +6,7 @@ import type { KubeClient, KubeObject } from '@fjord/kube/client'
 import { Secrets } from '@fjord/kube/resources'
 import { scramMechanism } from '../kafka/scram.ts'
 import { kubeRefusal } from './kube.ts'
-import { ensureOrgNamespace, ownedByOrg, writeOwned } from './ownership.ts'
+import { ensureOrgNamespace, type OrgAccess, ownedByOrg, writeOwned } from './ownership.ts'
 import type { namespaceObject, passwordSecret } from './resources.ts'
 
 type SecurityProtocol = 'SASL_PLAINTEXT' | 'SASL_SSL'
@@ -20,10 +20,11 @@ export async function writePasswordSecret(
   kube: KubeClient,
   org: Parameters<typeof namespaceObject>[0],
   secret: ReturnType<typeof passwordSecret>,
+  access: OrgAccess | undefined,
 ): Promise<KubeObject> {
-  const signal = AbortSignal.timeout(5_000)
+  const signal = AbortSignal.timeout(10_000)
   try {
-    await ensureOrgNamespace(kube, org, { signal })
+    await ensureOrgNamespace(kube, org, { signal, access })
     return await writeOwned(kube, Secrets, secret, ownedByOrg(org.id), { signal })
   } catch (error) {
     throw kubeRefusal(error, 'No credential was issued')

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { isCreatedByFjord, labels, managedBy } from '@fjord/contract/metadata'
 import { reasons } from '@fjord/contract/reasons'
 import {
@@ -9,7 +10,7 @@ import {
 } from '@fjord/kube/apply'
 import type { KubeClient, KubeObject } from '@fjord/kube/client'
 import { isAlreadyExists } from '@fjord/kube/errors'
-import { Namespaces, type ResourceType } from '@fjord/kube/resources'
+import { defineResource, Namespaces, type ResourceType } from '@fjord/kube/resources'
 import { fieldManager, namespaceObject } from './resources.ts'
 
 /**
@@ -31,6 +32,81 @@ type Owns = (object: KubeObject) => boolean
 type Org = Parameters<typeof namespaceObject>[0]
 interface Options {
   signal?: AbortSignal
+}
+
+/**
+ * The api's rights inside org namespaces (their password Secrets) come from a ClusterRole it
+ * binds to its own ServiceAccount in each namespace it makes (FJORD_ORG_ROLE), so that it can
+ * read no Secret elsewhere. The chart allows it that one binding and no other.
+ */
+export interface OrgAccess {
+  role: string
+  serviceAccount: { name: string; namespace: string }
+}
+
+export function orgAccessOf(config: {
+  orgRole?: string | undefined
+  serviceAccount?: string | undefined
+  systemNamespace: string
+}): OrgAccess | undefined {
+  if (!config.orgRole || !config.serviceAccount) return undefined
+  return {
+    role: config.orgRole,
+    serviceAccount: { name: config.serviceAccount, namespace: config.systemNamespace },
+  }
+}
+
+const RoleBindings = defineResource('rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings')
+const rbacSettleMs = 5_000
+
+/**
+ * Binds the org role to the api in `namespace` unless a binding of that name is there. A new
+ * binding reaches the apiserver's authorizer a moment later: this waits until the api may
+ * read Secrets there, so the write that follows is not refused.
+ */
+export async function bindOrgRole(
+  kube: KubeClient,
+  namespace: string,
+  access: OrgAccess,
+  options: Options = {},
+): Promise<void> {
+  try {
+    await createObject(
+      kube,
+      RoleBindings,
+      {
+        apiVersion: RoleBindings.apiVersion,
+        kind: RoleBindings.kind,
+        metadata: { name: access.role, namespace, labels: { [labels.managedBy]: managedBy } },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: access.role },
+        subjects: [{ kind: 'ServiceAccount', ...access.serviceAccount }],
+      },
+      { ...options, fieldManager },
+    )
+  } catch (error) {
+    if (isAlreadyExists(error)) return
+    throw error
+  }
+  const deadline = Date.now() + rbacSettleMs
+  while (!(await maySecrets(kube, namespace, options)) && Date.now() < deadline) {
+    await sleep(100, undefined, { signal: options.signal })
+  }
+}
+
+async function maySecrets(kube: KubeClient, namespace: string, options: Options) {
+  const review = await kube.request<{ status?: { allowed?: boolean } }>(
+    'POST',
+    '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    {
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes: { namespace, verb: 'get', resource: 'secrets' } },
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+  )
+  return review.status?.allowed === true
 }
 
 export const ownedByOrg =
@@ -55,20 +131,21 @@ export const ownedByPlatform: Owns = (object) =>
 export async function ensureOrgNamespace(
   kube: KubeClient,
   org: Org,
-  options: Options = {},
+  options: Options & { access?: OrgAccess | undefined } = {},
 ): Promise<void> {
+  const { access, ...rest } = options
   try {
-    await createObject(kube, Namespaces, namespaceObject(org), { ...options, fieldManager })
-    return
+    await createObject(kube, Namespaces, namespaceObject(org), { ...rest, fieldManager })
   } catch (error) {
     if (!isAlreadyExists(error)) throw error
+    const existing = await getObject(kube, Namespaces, org.namespace, undefined, rest)
+    if (!existing) throw new Error(`Namespace ${org.namespace} went away while it was made`)
+    if (!isCreatedByFjord(existing, org.id)) throw new NotCreatedByFjord('Namespace', org.namespace)
+    if (existing.metadata.deletionTimestamp) {
+      throw new Error(`Namespace ${org.namespace} is still being deleted`)
+    }
   }
-  const existing = await getObject(kube, Namespaces, org.namespace, undefined, options)
-  if (!existing) throw new Error(`Namespace ${org.namespace} went away while it was made`)
-  if (!isCreatedByFjord(existing, org.id)) throw new NotCreatedByFjord('Namespace', org.namespace)
-  if (existing.metadata.deletionTimestamp) {
-    throw new Error(`Namespace ${org.namespace} is still being deleted`)
-  }
+  if (access) await bindOrgRole(kube, org.namespace, access, rest)
 }
 
 /**

@@ -22,10 +22,12 @@ import { effectiveLimits } from '../quota/usage.ts'
 import { type ChangeKind, parseChangeKind } from '../resources/changes.ts'
 import { claim, complete, type OutboxEntry, refuse, retryLater } from './outbox.ts'
 import {
+  bindOrgRole,
   deleteOwned,
   ensureOrgNamespace,
   keepingOthers,
   NotCreatedByFjord,
+  type OrgAccess,
   ownedByOrg,
   refreshOrgNamespace,
 } from './ownership.ts'
@@ -57,6 +59,8 @@ export interface ProvisionerOptions {
   log: Logger
   /** Put on every object made (see FJORD_RESOURCE_LABELS). */
   resourceLabels?: Record<string, string>
+  /** The api's rights in org namespaces, bound in each (see FJORD_ORG_ROLE). */
+  orgAccess?: OrgAccess | undefined
   batchSize?: number
   concurrency?: number
   idleMs?: number
@@ -76,7 +80,10 @@ export class Provisioner {
   readonly #concurrency: number
   readonly #idleMs: number
   readonly #resourceLabels: Record<string, string>
+  readonly #orgAccess: OrgAccess | undefined
   readonly #namespaces = new Set<string>()
+  /** Namespaces where the api's org role is bound (by this process, or found so). */
+  readonly #bound = new Set<string>()
   #stopped = false
   #loop: Promise<void> | undefined
   #wake: (() => void) | undefined
@@ -89,6 +96,7 @@ export class Provisioner {
     this.#concurrency = options.concurrency ?? 64
     this.#idleMs = options.idleMs ?? 100
     this.#resourceLabels = options.resourceLabels ?? {}
+    this.#orgAccess = options.orgAccess
   }
 
   start(): void {
@@ -232,8 +240,19 @@ export class Provisioner {
 
   async #ensureNamespace(org: Org): Promise<void> {
     if (this.#namespaces.has(org.namespace)) return
-    await ensureOrgNamespace(this.#kube, org)
+    await ensureOrgNamespace(this.#kube, org, { access: this.#orgAccess })
     this.#namespaces.add(org.namespace)
+    this.#bound.add(org.namespace)
+  }
+
+  /**
+   * Before a Secret of an org is read or deleted: its namespace may predate the api's org
+   * role binding (made before FJORD_ORG_ROLE), so the binding is made when missing.
+   */
+  async #mayTouchSecrets(namespace: string): Promise<void> {
+    if (!this.#orgAccess || this.#bound.has(namespace)) return
+    await bindOrgRole(this.#kube, namespace, this.#orgAccess)
+    this.#bound.add(namespace)
   }
 
   /**
@@ -386,6 +405,7 @@ export class Provisioner {
         id,
         async () => {
           const secret = passwordSecretName(cluster, account)
+          await this.#mayTouchSecrets(namespace)
           await deleteOwned(this.#kube, Secrets, secret, namespace, ownedByOrg(org.id))
           await this.#db.delete(serviceAccounts).where(eq(serviceAccounts.id, id))
         },
@@ -430,6 +450,7 @@ export class Provisioner {
    * whether it did.
    */
   async #deleteCredentialSecret({ namespace, secret, credentialId }: PasswordSecret) {
+    await this.#mayTouchSecrets(namespace)
     const existing = await getObject(this.#kube, Secrets, secret, namespace)
     if (!existing || existing.metadata.annotations?.[annotations.credentialId] !== credentialId) {
       return false

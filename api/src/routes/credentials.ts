@@ -18,6 +18,7 @@ import {
 } from '../provisioner/credentials.ts'
 import { kubeOf } from '../provisioner/kube.ts'
 import { cancelUnstarted } from '../provisioner/outbox.ts'
+import { orgAccessOf } from '../provisioner/ownership.ts'
 import { passwordSecret } from '../provisioner/resources.ts'
 import { enqueue, madeBy } from '../resources/changes.ts'
 import { findClusterOr404 } from '../resources/clusters.ts'
@@ -198,6 +199,7 @@ export function credentialRoutes() {
       kube,
       org,
       passwordSecret(org, cluster, account, credentialId, password),
+      orgAccessOf(c.get('config')),
     )
     const row = await db.transaction(async (tx) => {
       const found = await findServiceAccount(tx, tenant, params)
