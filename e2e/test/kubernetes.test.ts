@@ -1,0 +1,320 @@
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { type Answer, createFjordClient, type Data, type FjordClient } from '@fjord/client'
+import { KubeClient, type KubeObject } from '@fjord/kube/client'
+import { collectionPath, Namespaces, objectPath, Secrets } from '@fjord/kube/resources'
+import { loadConfig } from '@fjord/stack/config'
+import { readStackEnv } from '@fjord/stack/env'
+import { ensureFjordImages } from '@fjord/stack/image/fjord'
+import { expectAnswer } from '@fjord/testing/answers'
+import { kcatWithProperties } from '@fjord/testing/kcat'
+import { uniqueName } from '@fjord/testing/names'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+
+// The chart installed by Helm onto the stack's node (`npm run stack -- up --node`), with the
+// image the stack builds without a Docker engine, driven from outside like a platform team
+// and a newcomer would. The pods run on the node's network: the stack's PostgreSQL, Kafka
+// and kube-apiserver listen on loopback only (see docs/stack.md#the-node).
+
+const env = readStackEnv()
+const config = loadConfig()
+const chart = join(config.repoRoot, 'charts', 'fjord')
+const suffix = randomBytes(3).toString('hex')
+const namespace = `fjord-k8s-${suffix}`
+const release = 'fjord'
+const database = `fjord_k8s_${suffix}`
+const pool = `k8s-${suffix}`
+// The api's port on the node's network, in a range the stack and other tests leave alone.
+const apiPort = 18_400 + (Number.parseInt(suffix, 16) % 400)
+
+const run = promisify(execFile)
+const helm = (args: string[], timeout = 420_000) =>
+  run(env.helm.bin, [...args, '--kubeconfig', env.kube.kubeconfig, '--namespace', namespace], {
+    timeout,
+  })
+
+let kube: KubeClient
+let values: string
+let dir: string
+let databaseUrl: string
+
+interface Pod extends KubeObject {
+  spec: { nodeName?: string }
+  status: {
+    phase?: string
+    conditions?: { type: string; status: string }[]
+  }
+}
+
+async function pods(component: string): Promise<Pod[]> {
+  const list = await kube.request<{ items: Pod[] }>('GET', `/api/v1/namespaces/${namespace}/pods`, {
+    query: {
+      labelSelector: `app.kubernetes.io/instance=${release},app.kubernetes.io/component=${component}`,
+    },
+  })
+  return list.items
+}
+
+const isReady = (pod: Pod) =>
+  pod.status.phase === 'Running' &&
+  !pod.metadata.deletionTimestamp &&
+  pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true
+
+async function leaseHolder(): Promise<string | undefined> {
+  const lease = await kube.request<{ spec: { holderIdentity?: string } }>(
+    'GET',
+    `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/fjord-operator`,
+  )
+  return lease.spec.holderIdentity || undefined
+}
+
+beforeAll(async () => {
+  if (!env.node) return
+  kube = KubeClient.fromFile(env.kube.kubeconfig)
+  dir = mkdtempSync(join(tmpdir(), 'fjord-k8s-'))
+  const { image } = await ensureFjordImages({
+    repoRoot: config.repoRoot,
+    cacheDir: config.cacheDir,
+    containerd: { bin: env.node.ctr.bin, address: env.node.containerd.address },
+  })
+  databaseUrl = (
+    await run(process.execPath, [
+      join(config.repoRoot, 'stack', 'src', 'cli.ts'),
+      'database',
+      database,
+    ])
+  ).stdout.trim()
+  await kube.request('POST', collectionPath(Namespaces), {
+    body: { metadata: { name: namespace } },
+  })
+  for (const [name, data] of [
+    ['fjord-database', { DATABASE_URL: databaseUrl }],
+    ['kafka-admin', { username: env.kafka.admin.username, password: env.kafka.admin.password }],
+  ] as const) {
+    await kube.request('POST', collectionPath(Secrets, namespace), {
+      body: { metadata: { name, namespace }, stringData: data },
+    })
+  }
+  values = join(dir, 'values.json')
+  writeFileSync(
+    values,
+    JSON.stringify({
+      image: { ...image, pullPolicy: 'Never' },
+      hostNetwork: true,
+      api: { replicas: 1, port: apiPort, defaultReplicationFactor: 1 },
+      operator: { replicas: 2 },
+      resourceLabels: { 'fjord.dev/install': suffix },
+      pools: [
+        {
+          name: pool,
+          bootstrapServers: [env.kafka.bootstrapServers],
+          saslMechanism: env.kafka.saslMechanism,
+          maxPartitions: 1000,
+          region: 'local',
+          admin: { existingSecret: 'kafka-admin' },
+        },
+      ],
+      // In-cluster config finds the apiserver through these; the stack's is on loopback.
+      extraEnv: [
+        { name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' },
+        { name: 'KUBERNETES_SERVICE_PORT', value: String(config.ports.kubeApiserver) },
+      ],
+    }),
+  )
+  await helm(['install', release, chart, '--values', values, '--wait', '--timeout', '6m'])
+}, 600_000)
+
+afterAll(async () => {
+  if (!env.node) return
+  await helm(['uninstall', release, '--wait']).catch(() => {})
+  await kube.request('DELETE', objectPath(Namespaces, namespace)).catch(() => {})
+  kube.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const api = (headers?: Record<string, string>): FjordClient =>
+  createFjordClient({ baseUrl: `http://127.0.0.1:${apiPort}`, headers })
+
+/** Signs up through the in-cluster api, as the console does; answers a client of the session. */
+async function signUp(): Promise<{ org: string; owner: FjordClient }> {
+  const org = uniqueName('org')
+  const response = await fetch(`http://127.0.0.1:${apiPort}/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      email: `${uniqueName('user')}@example.com`,
+      password: 'correct horse battery staple',
+      organization: { name: org },
+    }),
+  })
+  expect(response.status).toBe(201)
+  const { csrfToken } = (await response.json()) as { csrfToken: string }
+  const cookie = response.headers
+    .getSetCookie()
+    .map((header) => header.split(';')[0])
+    .join('; ')
+  return { org, owner: api({ cookie, 'x-csrf-token': csrfToken }) }
+}
+
+async function ready<A extends Answer>(put: Promise<A>): Promise<Data<A>> {
+  const answer = await put
+  const shown = await expectAnswer(answer, answer.response.status === 200 ? 200 : 201)
+  expect(shown).toMatchObject({ status: { phase: 'Ready' } })
+  return shown
+}
+
+const wait = { wait: 'true' } as const
+
+describe.skipIf(!env.node)("the Helm chart on the stack's node", () => {
+  test('installs: the migration hook ran, the api pod and both operator pods are Running and Ready on the node', async () => {
+    const status = JSON.parse((await helm(['status', release, '--output', 'json'])).stdout) as {
+      info: { status: string }
+    }
+    expect(status.info.status).toBe('deployed')
+    const client = new pg.Client({ connectionString: databaseUrl })
+    await client.connect()
+    try {
+      const tables = await client.query(
+        "select count(*)::int as n from information_schema.tables where table_name = 'organizations'",
+      )
+      expect(tables.rows[0].n).toBe(1)
+    } finally {
+      await client.end()
+    }
+    const running = [...(await pods('api')), ...(await pods('operator'))]
+    expect(running.map((pod) => [pod.spec.nodeName, isReady(pod)])).toEqual([
+      [env.node?.name, true],
+      [env.node?.name, true],
+      [env.node?.name, true],
+    ])
+  })
+
+  test('a newcomer signs up, creates a cluster, a topic and a service account, and produces and consumes with kcat', async () => {
+    const { org, owner } = await signUp()
+    const main = { org, cluster: 'main' }
+    const cluster = await ready(
+      owner.PUT('/v1/orgs/{org}/clusters/{cluster}', {
+        params: { path: main, query: wait },
+        body: { type: 'shared' },
+      }),
+    )
+    expect(cluster.bootstrapServers).toBe(env.kafka.bootstrapServers)
+    const topic = await ready(
+      owner.PUT('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', {
+        params: { path: { ...main, topic: 'orders' }, query: wait },
+        body: { partitions: 3 },
+      }),
+    )
+    const shop = { ...main, serviceAccount: 'shop' }
+    await ready(
+      owner.PUT('/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}', {
+        params: { path: shop, query: wait },
+        body: {
+          acls: [
+            { resourceType: 'topic', name: 'orders', operations: ['read', 'write', 'describe'] },
+            { resourceType: 'group', patternType: 'prefixed', name: 'shop-', operations: ['read'] },
+          ],
+        },
+      }),
+    )
+    const credential = await expectAnswer(
+      owner.POST(
+        '/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}/credentials',
+        { params: { path: shop } },
+      ),
+      201,
+    )
+    const properties = credential.clientConfig.kcat
+    const produced = await kcatWithProperties(properties, ['-P', '-t', topic.kafkaName], 'hello\n')
+    expect(produced.stderr).toBe('')
+    const consumed = await kcatWithProperties(properties, [
+      ...['-C', '-t', topic.kafkaName, '-o', 'beginning', '-e', '-q'],
+      ...['-X', `group.id=${cluster.kafkaPrefix}shop-readers`],
+    ])
+    expect(consumed.stdout.trim()).toBe('hello')
+  })
+
+  test('fails over: with the leading operator pod deleted, the other takes the Lease and a new topic still becomes Ready', async () => {
+    const operators = await pods('operator')
+    const leader = await leaseHolder()
+    expect(operators.map((pod) => pod.metadata.name)).toContain(leader)
+    await kube.request('DELETE', `/api/v1/namespaces/${namespace}/pods/${leader}`)
+    const standby = operators.find((pod) => pod.metadata.name !== leader)?.metadata.name
+    await expect.poll(leaseHolder, { timeout: 60_000 }).toBe(standby)
+
+    const { org, owner } = await signUp()
+    const main = { org, cluster: 'main' }
+    await ready(
+      owner.PUT('/v1/orgs/{org}/clusters/{cluster}', {
+        params: { path: main, query: wait },
+        body: { type: 'shared' },
+      }),
+    )
+    await ready(
+      owner.PUT('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', {
+        params: { path: { ...main, topic: 'after-failover' }, query: wait },
+        body: { partitions: 1 },
+      }),
+    )
+  })
+
+  test('upgrades with a changed value: the pods roll and nothing is lost; uninstall leaves the CRDs and the data', async () => {
+    const { org, owner } = await signUp()
+    const before = new Set(
+      [...(await pods('api')), ...(await pods('operator'))].map((p) => p.metadata.uid),
+    )
+    await helm([
+      'upgrade',
+      release,
+      chart,
+      '--values',
+      values,
+      '--set',
+      'operator.logLevel=debug',
+      '--set',
+      'api.logLevel=debug',
+      '--wait',
+      '--timeout',
+      '6m',
+    ])
+    await expect
+      .poll(
+        async () => {
+          const now = [...(await pods('api')), ...(await pods('operator'))]
+          return now.filter((pod) => isReady(pod) && !before.has(pod.metadata.uid)).length
+        },
+        { timeout: 120_000 },
+      )
+      .toBe(3)
+    // The session and the org made before the upgrade are still there.
+    const orgs = await expectAnswer(owner.GET('/v1/orgs'), 200)
+    expect(JSON.stringify(orgs)).toContain(org)
+
+    await helm(['uninstall', release, '--wait'])
+    // Their pods go once they have drained (SIGTERM, then their grace period at most).
+    await expect
+      .poll(async () => [...(await pods('api')), ...(await pods('operator'))], { timeout: 60_000 })
+      .toEqual([])
+    const crd = await kube.request<KubeObject>(
+      'GET',
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/kafkatopics.fjord.dev',
+    )
+    expect(crd.metadata.name).toBe('kafkatopics.fjord.dev')
+    const client = new pg.Client({ connectionString: databaseUrl })
+    await client.connect()
+    try {
+      const kept = await client.query(
+        'select count(*)::int as n from organizations where name = $1',
+        [org],
+      )
+      expect(kept.rows[0].n).toBe(1)
+    } finally {
+      await client.end()
+    }
+  })
+})
