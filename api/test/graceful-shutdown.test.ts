@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { Leases, objectPath } from '@fjord/kube/resources'
 import { uniqueName } from '@fjord/testing/names'
 import { anOperatorWorld, env } from '@fjord/testing/operator'
+import { signUpAt } from '@fjord/testing/tenants'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
 import { statusLeaseName } from '../src/provisioner/status-watcher.ts'
 
@@ -16,7 +17,8 @@ let world: Awaited<ReturnType<typeof anOperatorWorld>>
 let api: ChildProcess
 let base = ''
 let session: Record<string, string> = {}
-const org = `/v1/orgs/${uniqueName('org')}`
+const name = uniqueName('org')
+const org = `/v1/orgs/${name}`
 const entrypoint = join(import.meta.dirname, '..', '..', 'image', 'entrypoint.ts')
 
 beforeAll(async () => {
@@ -44,22 +46,8 @@ beforeAll(async () => {
     interval: 50,
   })
   base = `http://127.0.0.1:${port}`
-  const signup = await fetch(`${base}/v1/auth/signup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      email: `${uniqueName('user')}@example.com`,
-      password: 'correct horse battery staple',
-      organization: { name: org.split('/').at(-1) },
-    }),
-  })
-  expect(signup.status, await signup.clone().text()).toBe(201)
-  const { csrfToken } = (await signup.json()) as { csrfToken: string }
-  const cookie = signup.headers
-    .getSetCookie()
-    .map((header) => header.split(';')[0])
-    .join('; ')
-  session = { cookie, 'x-csrf-token': csrfToken }
+  const { owner } = await signUpAt(base, { org: name })
+  session = { cookie: owner.cookie, 'x-csrf-token': owner.csrfToken }
 })
 afterAll(async () => {
   if (api.exitCode === null) api.kill('SIGKILL')

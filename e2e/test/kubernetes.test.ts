@@ -4,15 +4,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { type Answer, createFjordClient, type Data, type FjordClient } from '@fjord/client'
+import type { FjordClient } from '@fjord/client'
 import { KubeClient, type KubeObject } from '@fjord/kube/client'
 import { collectionPath, Namespaces, objectPath, Secrets } from '@fjord/kube/resources'
 import { loadConfig } from '@fjord/stack/config'
 import { readStackEnv } from '@fjord/stack/env'
 import { ensureFjordImages } from '@fjord/stack/image/fjord'
 import { expectAnswer } from '@fjord/testing/answers'
+import { clientAt } from '@fjord/testing/api'
 import { kcatWithProperties } from '@fjord/testing/kcat'
-import { uniqueName } from '@fjord/testing/names'
+import { aShopOf, ready } from '@fjord/testing/shop'
+import { signUpAt } from '@fjord/testing/tenants'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
@@ -137,35 +139,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const api = (headers?: Record<string, string>): FjordClient =>
-  createFjordClient({ baseUrl: `http://127.0.0.1:${apiPort}`, headers })
+const base = `http://127.0.0.1:${apiPort}`
 
 /** Signs up through the in-cluster api, as the console does; answers a client of the session. */
 async function signUp(): Promise<{ org: string; owner: FjordClient }> {
-  const org = uniqueName('org')
-  const response = await fetch(`http://127.0.0.1:${apiPort}/v1/auth/signup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      email: `${uniqueName('user')}@example.com`,
-      password: 'correct horse battery staple',
-      organization: { name: org },
-    }),
-  })
-  expect(response.status).toBe(201)
-  const { csrfToken } = (await response.json()) as { csrfToken: string }
-  const cookie = response.headers
-    .getSetCookie()
-    .map((header) => header.split(';')[0])
-    .join('; ')
-  return { org, owner: api({ cookie, 'x-csrf-token': csrfToken }) }
-}
-
-async function ready<A extends Answer>(put: Promise<A>): Promise<Data<A>> {
-  const answer = await put
-  const shown = await expectAnswer(answer, answer.response.status === 200 ? 200 : 201)
-  expect(shown).toMatchObject({ status: { phase: 'Ready' } })
-  return shown
+  const { org, owner } = await signUpAt(base)
+  return { org, owner: clientAt(base, owner) }
 }
 
 const wait = { wait: 'true' } as const
@@ -196,45 +175,14 @@ describe.skipIf(!env.node)("the Helm chart on the stack's node", () => {
 
   test('a newcomer signs up, creates a cluster, a topic and a service account, and produces and consumes with kcat', async () => {
     const { org, owner } = await signUp()
-    const main = { org, cluster: 'main' }
-    const cluster = await ready(
-      owner.PUT('/v1/orgs/{org}/clusters/{cluster}', {
-        params: { path: main, query: wait },
-        body: { type: 'shared' },
-      }),
-    )
-    expect(cluster.bootstrapServers).toBe(env.kafka.bootstrapServers)
-    const topic = await ready(
-      owner.PUT('/v1/orgs/{org}/clusters/{cluster}/topics/{topic}', {
-        params: { path: { ...main, topic: 'orders' }, query: wait },
-        body: { partitions: 3 },
-      }),
-    )
-    const shop = { ...main, serviceAccount: 'shop' }
-    await ready(
-      owner.PUT('/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}', {
-        params: { path: shop, query: wait },
-        body: {
-          acls: [
-            { resourceType: 'topic', name: 'orders', operations: ['read', 'write', 'describe'] },
-            { resourceType: 'group', patternType: 'prefixed', name: 'shop-', operations: ['read'] },
-          ],
-        },
-      }),
-    )
-    const credential = await expectAnswer(
-      owner.POST(
-        '/v1/orgs/{org}/clusters/{cluster}/service-accounts/{serviceAccount}/credentials',
-        { params: { path: shop } },
-      ),
-      201,
-    )
-    const properties = credential.clientConfig.kcat
-    const produced = await kcatWithProperties(properties, ['-P', '-t', topic.kafkaName], 'hello\n')
+    const shop = await aShopOf(owner, org)
+    expect(shop.credential.connection.bootstrapServers).toBe(env.kafka.bootstrapServers)
+    const properties = shop.credential.clientConfig.kcat
+    const produced = await kcatWithProperties(properties, ['-P', '-t', shop.topic], 'hello\n')
     expect(produced.stderr).toBe('')
     const consumed = await kcatWithProperties(properties, [
-      ...['-C', '-t', topic.kafkaName, '-o', 'beginning', '-e', '-q'],
-      ...['-X', `group.id=${cluster.kafkaPrefix}shop-readers`],
+      ...['-C', '-t', shop.topic, '-o', 'beginning', '-e', '-q'],
+      ...['-X', `group.id=${shop.prefix}shop-readers`],
     ])
     expect(consumed.stdout.trim()).toBe('hello')
   })

@@ -4,6 +4,7 @@ import { createApp } from '@fjord/api/app'
 import { type Config, testConfig } from '@fjord/api/config'
 import { type Database, openDatabase } from '@fjord/api/db/client'
 import { outbox } from '@fjord/api/db/schema'
+import { createFjordClient, type FjordClient } from '@fjord/client'
 import type { KubeClient } from '@fjord/kube/client'
 import { isNull } from 'drizzle-orm'
 
@@ -14,6 +15,16 @@ export type Caller =
   | { kind: 'api_key'; token: string }
 
 export const anonymous: Caller = { kind: 'anonymous' }
+
+/** A client of the REST API at `baseUrl`, over HTTP, calling as `caller`. */
+export function clientAt(baseUrl: string, caller: Caller): FjordClient {
+  if (caller.kind === 'api_key') return createFjordClient({ baseUrl, token: caller.token })
+  if (caller.kind === 'anonymous') return createFjordClient({ baseUrl })
+  return createFjordClient({
+    baseUrl,
+    headers: { cookie: caller.cookie, 'x-csrf-token': caller.csrfToken },
+  })
+}
 
 export interface RequestOptions {
   as?: Caller

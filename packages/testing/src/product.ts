@@ -1,12 +1,12 @@
 import { Provisioner } from '@fjord/api/provisioner/provisioner'
 import { StatusWatcher } from '@fjord/api/provisioner/status-watcher'
-import { createFjordClient, type FjordClient } from '@fjord/client'
+import type { FjordClient } from '@fjord/client'
 import type { components } from '@fjord/client/schema'
 import { KubeClient } from '@fjord/kube/client'
 import pino from 'pino'
 import { expect, vi } from 'vitest'
 import { expectAnswer } from './answers.ts'
-import { type Caller, startTestApi } from './api.ts'
+import { type Caller, clientAt, startTestApi } from './api.ts'
 import { serveOnPort } from './http.ts'
 import { anOperatorWorld, env } from './operator.ts'
 
@@ -73,12 +73,7 @@ export async function aProduct(options: ProductOptions = {}) {
     /** Where the api listens over HTTP: the REST API, and the web console at `/`. */
     url: baseUrl,
     /** A client of the REST API, over HTTP, calling as `caller`. */
-    as(caller: Caller): FjordClient {
-      if (caller.kind === 'api_key') return createFjordClient({ baseUrl, token: caller.token })
-      if (caller.kind === 'anonymous') return createFjordClient({ baseUrl })
-      const headers = { cookie: caller.cookie, 'x-csrf-token': caller.csrfToken }
-      return createFjordClient({ baseUrl, headers })
-    },
+    as: (caller: Caller): FjordClient => clientAt(baseUrl, caller),
     world,
     kube,
     resourceLabels,

@@ -1,4 +1,4 @@
-import type { Answer } from '@fjord/client'
+import type { Answer, FjordClient } from '@fjord/client'
 import {
   Consumer,
   type ConsumerOptions,
@@ -31,8 +31,12 @@ export async function ready(put: Promise<Answer>): Promise<void> {
  */
 export async function aShop(product: Product) {
   const tenant = await aTenant(product.api)
-  const owner = product.as(tenant.owner)
-  const main = { org: tenant.org, cluster: 'main' }
+  return { tenant, ...(await aShopOf(product.as(tenant.owner), tenant.org)) }
+}
+
+/** The same shop, made through the REST API only by the owner of `org` (however it was made). */
+export async function aShopOf(owner: FjordClient, org: string) {
+  const main = { org, cluster: 'main' }
   await ready(
     owner.PUT('/v1/orgs/{org}/clusters/{cluster}', {
       params: { path: main, query: wait },
@@ -63,9 +67,9 @@ export async function aShop(product: Product) {
     201,
   )
   expect(credential.loginReady).toBe(true)
-  const prefix = `${tenant.org}-main.`
+  const prefix = `${org}-main.`
   const client = { clientId: 'shop', ...credential.clientConfig.node }
-  return { tenant, owner, main, prefix, topic: `${prefix}orders`, client }
+  return { owner, main, prefix, topic: `${prefix}orders`, client, credential }
 }
 
 export type Shop = Awaited<ReturnType<typeof aShop>>

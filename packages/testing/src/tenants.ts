@@ -29,6 +29,25 @@ function sessionFrom(response: Response, csrfToken: string): Caller & { kind: 's
   return { kind: 'session', cookie, csrfToken }
 }
 
+/**
+ * Signs up over HTTP at `baseUrl` (an api in another process or a pod), as the console does:
+ * a new user who owns a new org.
+ */
+export async function signUpAt(
+  baseUrl: string,
+  overrides: { email?: string; org?: string } = {},
+): Promise<{ org: string; email: string; owner: Caller & { kind: 'session' } }> {
+  const org = overrides.org ?? uniqueName('org')
+  const email = overrides.email ?? `${uniqueName('user')}@example.com`
+  const response = await fetch(`${baseUrl}/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: aPassword, organization: { name: org } }),
+  })
+  const body = (await expectStatus(response, 201)) as { csrfToken: string }
+  return { org, email, owner: sessionFrom(response, body.csrfToken) }
+}
+
 /** Signs up a new user with a new org; the user is its owner. */
 export async function aTenant(
   api: TestApi,
