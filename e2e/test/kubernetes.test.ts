@@ -13,6 +13,7 @@ import { ensureFjordImages } from '@fjord/stack/image/fjord'
 import { expectAnswer } from '@fjord/testing/answers'
 import { clientAt } from '@fjord/testing/api'
 import { kcatWithProperties } from '@fjord/testing/kcat'
+import { leaseHolder } from '@fjord/testing/operator'
 import { aShopOf, ready } from '@fjord/testing/shop'
 import { signUpAt } from '@fjord/testing/tenants'
 import pg from 'pg'
@@ -67,13 +68,7 @@ const isReady = (pod: Pod) =>
   !pod.metadata.deletionTimestamp &&
   pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true
 
-async function leaseHolder(): Promise<string | undefined> {
-  const lease = await kube.request<{ spec: { holderIdentity?: string } }>(
-    'GET',
-    `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/fjord-operator`,
-  )
-  return lease.spec.holderIdentity || undefined
-}
+const leaseHeldBy = () => leaseHolder(kube, namespace)
 
 beforeAll(async () => {
   if (!env.node) return
@@ -189,11 +184,11 @@ describe.skipIf(!env.node)("the Helm chart on the stack's node", () => {
 
   test('fails over: with the leading operator pod deleted, the other takes the Lease and a new topic still becomes Ready', async () => {
     const operators = await pods('operator')
-    const leader = await leaseHolder()
+    const leader = await leaseHeldBy()
     expect(operators.map((pod) => pod.metadata.name)).toContain(leader)
     await kube.request('DELETE', `/api/v1/namespaces/${namespace}/pods/${leader}`)
     const standby = operators.find((pod) => pod.metadata.name !== leader)?.metadata.name
-    await expect.poll(leaseHolder, { timeout: 60_000 }).toBe(standby)
+    await expect.poll(leaseHeldBy, { timeout: 60_000 }).toBe(standby)
 
     const { org, owner } = await signUp()
     const main = { org, cluster: 'main' }

@@ -3,9 +3,8 @@ import { once } from 'node:events'
 import { KafkaClusters } from '@fjord/contract/resources'
 import type { KafkaTopic } from '@fjord/contract/types'
 import { deleteObject } from '@fjord/kube/apply'
-import { Leases, objectPath } from '@fjord/kube/resources'
 import { uniqueName } from '@fjord/testing/names'
-import { anOperatorWorld, stackKafka, untilPhase } from '@fjord/testing/operator'
+import { anOperatorWorld, leaseHolder, stackKafka, untilPhase } from '@fjord/testing/operator'
 import { aSharedCluster, aTopic } from '@fjord/testing/resources'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
 
@@ -25,14 +24,7 @@ afterAll(async () => {
   await kafka.close()
 })
 
-async function leaseHolder(): Promise<string | undefined> {
-  const lease = await world.client
-    .get<{ spec?: { holderIdentity?: string | null } }>(
-      objectPath(Leases, 'fjord-operator', world.namespace),
-    )
-    .catch(() => undefined)
-  return lease?.spec?.holderIdentity ?? undefined
-}
+const leaseHeldBy = () => leaseHolder(world.client, world.namespace)
 
 const exitOf = async (child: ChildProcess) =>
   child.exitCode ?? ((await once(child, 'exit')) as [number | null])[0]
@@ -48,7 +40,7 @@ test('on SIGTERM the leader finishes its reconciles, hands the lease over at onc
   )
   const leader = await vi.waitFor(
     async () => {
-      const holder = await leaseHolder()
+      const holder = await leaseHeldBy()
       if (!holder || !children.has(holder)) throw new Error(`no replica leads yet (${holder})`)
       return holder
     },
@@ -74,7 +66,7 @@ test('on SIGTERM the leader finishes its reconciles, hands the lease over at onc
   expect(leading && (await exitOf(leading))).toBe(0)
   // Well within the 20 s grace: reconciles take milliseconds.
   expect(Date.now() - signalledAt).toBeLessThan(10_000)
-  await vi.waitFor(async () => expect(await leaseHolder()).toBe(standby), {
+  await vi.waitFor(async () => expect(await leaseHeldBy()).toBe(standby), {
     timeout: 15_000,
     interval: 100,
   })

@@ -4,9 +4,9 @@ import { reasons } from '@fjord/contract/reasons'
 import { KafkaClusters, KafkaTopics } from '@fjord/contract/resources'
 import type { KafkaCluster, KafkaTopic } from '@fjord/contract/types'
 import { deleteObject } from '@fjord/kube/apply'
-import { Leases, objectPath } from '@fjord/kube/resources'
+import { objectPath } from '@fjord/kube/resources'
 import { uniqueName } from '@fjord/testing/names'
-import { anOperatorWorld, stackKafka, untilPhase } from '@fjord/testing/operator'
+import { anOperatorWorld, leaseHolder, stackKafka, untilPhase } from '@fjord/testing/operator'
 import { aSharedCluster, aTopic } from '@fjord/testing/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
@@ -29,14 +29,7 @@ afterAll(async () => {
   await kafka.close()
 })
 
-async function leaseHolder(): Promise<string | undefined> {
-  const lease = await world.client
-    .get<{ spec?: { holderIdentity?: string } }>(
-      objectPath(Leases, 'fjord-operator', world.namespace),
-    )
-    .catch(() => undefined)
-  return lease?.spec?.holderIdentity ?? undefined
-}
+const leaseHeldBy = () => leaseHolder(world.client, world.namespace)
 
 async function kafkaTopicsUnder(prefix: string): Promise<string[]> {
   return (await kafka.listTopics()).filter((t) => t.startsWith(prefix)).sort()
@@ -115,7 +108,7 @@ describe('operator replicas as separate processes', () => {
     const children = new Map(identities.map((id) => [id, replica(id)]))
     const leader = await vi.waitFor(
       async () => {
-        const holder = await leaseHolder()
+        const holder = await leaseHeldBy()
         if (!holder || !children.has(holder))
           throw new Error(`no replica of this test leads yet (holder: ${holder})`)
         return holder
@@ -128,7 +121,7 @@ describe('operator replicas as separate processes', () => {
     children.get(leader)?.kill('SIGKILL')
     const killedAt = Date.now()
     const standby = identities.find((id) => id !== leader)
-    await vi.waitFor(async () => expect(await leaseHolder()).toBe(standby), {
+    await vi.waitFor(async () => expect(await leaseHeldBy()).toBe(standby), {
       timeout: 45_000,
       interval: 100,
     })

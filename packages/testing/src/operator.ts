@@ -5,7 +5,7 @@ import { KafkaClusters, KafkaPools, KafkaTopics, KafkaUsers } from '@fjord/contr
 import type { FjordResource } from '@fjord/contract/types'
 import { apply } from '@fjord/kube/apply'
 import { KubeClient, type KubeObject } from '@fjord/kube/client'
-import { Namespaces, objectPath, Secrets } from '@fjord/kube/resources'
+import { Leases, Namespaces, objectPath, Secrets } from '@fjord/kube/resources'
 import { type MeteringConfig, operatorNodeFlags } from '@fjord/operator/config'
 import { KafkaAdmin } from '@fjord/operator/kafka/admin'
 import { startOperator } from '@fjord/operator/main'
@@ -20,6 +20,19 @@ export const types = {
   KafkaCluster: KafkaClusters,
   KafkaTopic: KafkaTopics,
   KafkaUser: KafkaUsers,
+}
+
+/** Who holds the operators' leader-election Lease in `namespace`; undefined while nobody does. */
+export async function leaseHolder(
+  client: KubeClient,
+  namespace: string,
+): Promise<string | undefined> {
+  const lease = await client
+    .get<{ spec?: { holderIdentity?: string | null } }>(
+      objectPath(Leases, 'fjord-operator', namespace),
+    )
+    .catch(() => undefined)
+  return lease?.spec?.holderIdentity || undefined
 }
 
 /** The stack's broker through the operator's own adapter, to check what reconciles did. */
