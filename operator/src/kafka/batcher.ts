@@ -1,5 +1,6 @@
 import type { DesiredTopic } from '../reconcilers/topic-plan.ts'
 import type { CreateResult, KafkaAdmin } from './admin.ts'
+import { createTopicsAnswered, createTopicsSent } from './diagnostics.ts'
 import { KafkaAdminError } from './errors.ts'
 
 interface Pending {
@@ -53,7 +54,12 @@ export class TopicCreateBatcher {
         now.push(p)
       }
     }
-    admin.createTopics(now.map((p) => p.topic)).then((results) => {
+    const topics = now.map((p) => p.topic)
+    if (createTopicsSent.hasSubscribers)
+      createTopicsSent.publish({ topics: topics.map((t) => t.name) })
+    admin.createTopics(topics).then((results) => {
+      if (createTopicsAnswered.hasSubscribers)
+        createTopicsAnswered.publish({ topics: topics.map((t) => t.name) })
       for (const p of now) {
         p.resolve(
           results.get(p.topic.name) ?? {

@@ -8,6 +8,7 @@ import type { KubeObject } from '@fjord/kube/client'
 import { objectPath } from '@fjord/kube/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
 import type { KafkaAdmin } from '../kafka/admin.ts'
+import { topicSeen } from '../kafka/diagnostics.ts'
 import type { Reconcile } from '../kube/controller.ts'
 import {
   clusterOf,
@@ -57,6 +58,7 @@ type Unrecorded = Map<string, TopicRecord>
 export function topicReconciler(ctx: OperatorContext): Reconcile {
   const unrecorded: Unrecorded = new Map()
   return async (key) => {
+    if (topicSeen.hasSubscribers) topicSeen.publish({ key })
     const cached = ctx.informers.topics.get(key)
     if (!cached) return
     if (cached.metadata.deletionTimestamp) return deleteTopic(ctx, cached, unrecorded)
