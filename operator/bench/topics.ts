@@ -15,6 +15,7 @@ import { apply, deleteObject } from '@fjord/kube/apply'
 import { KubeClient, type KubeList } from '@fjord/kube/client'
 import { collectionPath, Namespaces, Secrets } from '@fjord/kube/resources'
 import { readStackEnv } from '@fjord/stack/env'
+import { refuseBesideAnotherOperator } from '@fjord/testing/bench'
 import { operatorNodeFlags } from '../src/config.ts'
 import { KafkaAdmin } from '../src/kafka/admin.ts'
 
@@ -89,6 +90,7 @@ async function createTopics(cluster: string, names: string[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  await refuseBesideAnotherOperator(client)
   await installCrds(client)
   await apply(client, Namespaces, { metadata: { name: namespace } })
   await apply(client, Namespaces, { metadata: { name: system } })
