@@ -90,7 +90,14 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   // Lease writes status. In a pod the hostname is the pod's name; the suffix tells a restarted
   // process from its previous life.
   const scope = { db: database.db, log: logger, resourceLabels: config.resourceLabels }
-  const provisioner = kube && new Provisioner({ ...scope, kube, orgAccess: orgAccessOf(config) })
+  const provisioner =
+    kube &&
+    new Provisioner({
+      ...scope,
+      kube,
+      notifications: database,
+      orgAccess: orgAccessOf(config),
+    })
   const lease = {
     namespace: config.systemNamespace,
     identity: `${hostname()}-${randomBytes(4).toString('hex')}`,

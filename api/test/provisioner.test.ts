@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { installCrds } from '@fjord/contract/install'
 import { annotations, createdByFjord, finalizer, labels } from '@fjord/contract/metadata'
 import { orgNamespaceName, passwordSecretName, topicResourceName } from '@fjord/contract/naming'
 import { reasons } from '@fjord/contract/reasons'
@@ -51,6 +52,8 @@ let api: TestApi
 let provisioner: Provisioner
 
 beforeAll(async () => {
+  // Run alone, this file finds no CRDs unless it installs them.
+  await installCrds(kube)
   api = await startTestApiWithOwnOutbox('fjord_provisioner_test', { resourceLabels }, { kube })
   provisioner = new Provisioner({
     db: api.database.db,
@@ -171,6 +174,77 @@ describe('the provisioner', () => {
     const after = await topicObject(tenant, name)
     expect(after?.spec.partitions).toBe(9)
     expect(after?.metadata.annotations?.[annotations.generation]).toBe('7')
+  })
+
+  it("makes a topic as the operator would finish it: with the cleanup finalizer, owned by its cluster's KafkaCluster", async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    const { id } = await expectStatus(
+      await api.request('GET', `/v1/orgs/${tenant.org}/clusters/${cluster}`, { as: tenant.owner }),
+      200,
+    )
+    await drain()
+    // No pool carries this file's label, so the KafkaCluster is put there as Fjord makes it.
+    const made = await createObject(kube, KafkaClusters, {
+      metadata: {
+        name: cluster,
+        namespace: tenant.namespace,
+        labels: { ...resourceLabels, ...createdByFjord(tenant.orgId), [labels.clusterId]: id },
+      },
+      spec: { type: 'shared', provider: 'shared', region: 'local', poolRef: { name: 'none' } },
+    })
+    await expectStatus(
+      await api.request('PUT', `/v1/orgs/${tenant.org}/clusters/${cluster}/topics/clicks`, {
+        as: tenant.owner,
+        body: { partitions: 1 },
+      }),
+      201,
+    )
+    await drain()
+    const topic = await topicObject(
+      tenant,
+      topicResourceName({ name: cluster }, { name: 'clicks' }),
+    )
+    expect(topic?.metadata.finalizers).toEqual([finalizer])
+    expect(topic?.metadata.ownerReferences).toEqual([
+      expect.objectContaining({
+        kind: 'KafkaCluster',
+        name: cluster,
+        uid: made.metadata.uid,
+        controller: true,
+      }),
+    ])
+  })
+
+  it("takes a change as it commits, told by the outbox's notification rather than a timer", async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    await drain()
+    // Polling once an hour: only the notification can bring the topic in time.
+    const listening = new Provisioner({
+      db: api.database.db,
+      kube,
+      log: pino({ level: 'silent' }),
+      resourceLabels,
+      notifications: api.database,
+      idleMs: 3_600_000,
+    })
+    listening.start()
+    try {
+      await expectStatus(
+        await api.request('PUT', `/v1/orgs/${tenant.org}/clusters/${cluster}/topics/views`, {
+          as: tenant.owner,
+          body: { partitions: 1 },
+        }),
+        201,
+      )
+      const name = topicResourceName({ name: cluster }, { name: 'views' })
+      await expect
+        .poll(() => topicObject(tenant, name), { timeout: 5_000, message: 'the KafkaTopic' })
+        .toBeDefined()
+    } finally {
+      await listening.stop()
+    }
   })
 
   it('replaces what it made with the spec as it is now, keeping what the operator put on it', async () => {

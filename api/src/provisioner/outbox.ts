@@ -14,6 +14,9 @@ export interface OutboxEntry {
   attempts: number
 }
 
+/** The channel every insert into the outbox notifies on commit (migration 0009). */
+export const outboxChannel = 'fjord_outbox'
+
 /** How long a claim keeps other replicas off a row; a crashed replica's rows return after it. */
 export const claimSeconds = 30
 // A row waits half to all of 500 ms after its first failure, twice that after each next one,
@@ -65,6 +68,20 @@ export async function claim(db: Db, limit: number, clock?: OutboxClock): Promise
       attempts: Number(row.attempts),
     }))
     .sort((a, b) => a.id - b.id)
+}
+
+/**
+ * How long until the next pending row may be claimed: one waiting for its retry, or one
+ * another replica claimed and may never finish. Infinity when none is pending.
+ */
+export async function nextDueInMs(db: Db, clock?: OutboxClock): Promise<number> {
+  const now = nowOf(clock)
+  const result = (await db.execute(sql`
+    select extract(epoch from min(greatest(next_attempt_at, coalesce(locked_until, next_attempt_at))) - ${now}) * 1000 as ms
+      from outbox
+     where processed_at is null`)) as { rows: { ms: string | number | null }[] }
+  const ms = result.rows[0]?.ms
+  return ms === null || ms === undefined ? Number.POSITIVE_INFINITY : Math.max(0, Number(ms))
 }
 
 export async function complete(db: Db, ids: number[]): Promise<void> {

@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { annotations, isCreatedByFjord, labels } from '@fjord/contract/metadata'
+import { annotations, finalizer, isCreatedByFjord, labels } from '@fjord/contract/metadata'
 import { passwordSecretName, topicResourceName, userResourceName } from '@fjord/contract/naming'
 import { readyCondition, reasons } from '@fjord/contract/reasons'
 import { KafkaClusters, KafkaTopics, KafkaUsers } from '@fjord/contract/resources'
 import { createObject, deleteObject, getObject, replaceObject } from '@fjord/kube/apply'
 import type { KubeClient, KubeObject } from '@fjord/kube/client'
-import { isNotFound } from '@fjord/kube/errors'
-import { Namespaces, type ResourceType, Secrets } from '@fjord/kube/resources'
+import { isAlreadyExists, isNotFound } from '@fjord/kube/errors'
+import { controllerReference, Namespaces, type ResourceType, Secrets } from '@fjord/kube/resources'
 import { and, eq, isNull, lt, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
-import type { Db } from '../db/client.ts'
+import type { Database, Db } from '../db/client.ts'
 import {
   type Condition,
   clusters,
@@ -20,7 +20,15 @@ import {
 } from '../db/schema/index.ts'
 import { effectiveLimits } from '../quota/usage.ts'
 import { type ChangeKind, parseChangeKind } from '../resources/changes.ts'
-import { claim, complete, type OutboxEntry, refuse, retryLater } from './outbox.ts'
+import {
+  claim,
+  complete,
+  nextDueInMs,
+  type OutboxEntry,
+  outboxChannel,
+  refuse,
+  retryLater,
+} from './outbox.ts'
 import {
   bindOrgRole,
   deleteOwned,
@@ -57,26 +65,38 @@ export interface ProvisionerOptions {
   db: Db
   kube: KubeClient
   log: Logger
+  /**
+   * Where new outbox rows are announced (the outbox's NOTIFY channel): with it the provisioner
+   * wakes as a change commits and sleeps otherwise; without it, it polls every `idleMs`.
+   */
+  notifications?: Pick<Database, 'subscribe'>
   /** Put on every object made (see FJORD_RESOURCE_LABELS). */
   resourceLabels?: Record<string, string>
   /** The api's rights in org namespaces, bound in each (see FJORD_ORG_ROLE). */
   orgAccess?: OrgAccess | undefined
-  batchSize?: number
+  /** Changes handled at once (each is a few apiserver and database round trips). */
   concurrency?: number
   idleMs?: number
 }
+
+/** The longest the provisioner sleeps while listening, whatever the outbox says is next. */
+const maxSleepMs = 10_000
 
 /**
  * Drains the outbox into custom resources. Every change is level-triggered: the row as it is
  * now is applied, not the change that was recorded, so rows may be handled in any order, twice,
  * or after a crash, and an older generation is never applied over a newer one (the applied
  * object carries its generation, and the apply is guarded by the resourceVersion read).
+ *
+ * Rows stream through: up to `concurrency` changes are in flight, and more are claimed as soon
+ * as half of them are done, so a bulk apply of thousands never waits on the slowest of a batch.
+ * Two changes of one aggregate never run at once: the later waits for the earlier.
  */
 export class Provisioner {
   readonly #db: Db
   readonly #kube: KubeClient
   readonly #log: Logger
-  readonly #batchSize: number
+  readonly #notifications: Pick<Database, 'subscribe'> | undefined
   readonly #concurrency: number
   readonly #idleMs: number
   readonly #resourceLabels: Record<string, string>
@@ -84,15 +104,25 @@ export class Provisioner {
   readonly #namespaces = new Set<string>()
   /** Namespaces where the api's org role is bound (by this process, or found so). */
   readonly #bound = new Set<string>()
+  /** The uid of each cluster row's KafkaCluster, the owner its topics and users are made with. */
+  readonly #clusterUids = new Map<string, string>()
+  /** The changes in flight, by aggregate: the last of each chain. */
+  readonly #running = new Map<string, Promise<void>>()
+  #inFlight = 0
+  #listening = false
   #stopped = false
   #loop: Promise<void> | undefined
-  #wake: (() => void) | undefined
+  #unsubscribe: (() => Promise<void>) | undefined
+  /** Ends the loop's current wait (see `#wake`). */
+  #sleeper: (() => void) | undefined
+  /** Set by `#wake` since the loop last looked: what it would claim or wait for has changed. */
+  #woken = false
 
   constructor(options: ProvisionerOptions) {
     this.#db = options.db
     this.#kube = options.kube
     this.#log = options.log
-    this.#batchSize = options.batchSize ?? 200
+    this.#notifications = options.notifications
     this.#concurrency = options.concurrency ?? 64
     this.#idleMs = options.idleMs ?? 100
     this.#resourceLabels = options.resourceLabels ?? {}
@@ -100,52 +130,127 @@ export class Provisioner {
   }
 
   start(): void {
-    this.#loop ??= this.#run()
+    if (this.#loop) return
+    this.#unsubscribe = this.#notifications?.subscribe(outboxChannel, {
+      notified: () => this.#wake(),
+      listening: () => {
+        this.#listening = true
+        this.#wake()
+      },
+      lost: (error) => {
+        this.#listening = false
+        this.#log.warn(
+          { err: error },
+          'provisioner: not listening for outbox changes; polling until it is again',
+        )
+      },
+    })
+    this.#loop = this.#run()
   }
 
   async stop(): Promise<void> {
     this.#stopped = true
-    this.#wake?.()
+    this.#wake()
     await this.#loop
+    await this.#unsubscribe?.()
   }
 
   async #run(): Promise<void> {
     while (!this.#stopped) {
-      let handled = 0
+      // Claims again once half the slots are free: rows come in batches, not one by one, and
+      // the changes in flight never run dry while a claim is on its way.
+      this.#woken = false
+      if (this.#inFlight > this.#concurrency / 2) {
+        await this.#sleep(maxSleepMs)
+        continue
+      }
+      let claimed = 0
       try {
-        handled = await this.drainOnce()
+        claimed = this.#dispatch(await this.#claim())
       } catch (error) {
         this.#log.warn({ err: error }, 'provisioner: claiming from the outbox failed')
       }
-      if (handled === 0 && !this.#stopped) {
-        const idle = new AbortController()
-        this.#wake = () => idle.abort()
-        await sleep(this.#idleMs, undefined, { signal: idle.signal }).catch(() => {})
-        this.#wake = undefined
-      }
+      if (claimed > 0 || this.#stopped) continue
+      await this.#sleep(this.#listening ? await this.#untilNextDue() : this.#idleMs)
     }
+    await Promise.all(this.#running.values())
+  }
+
+  /** Until a row waiting for its retry or for another replica's claim may be claimed. */
+  async #untilNextDue(): Promise<number> {
+    try {
+      return Math.min(await nextDueInMs(this.#db), maxSleepMs)
+    } catch (error) {
+      this.#log.warn({ err: error }, 'provisioner: reading the outbox failed')
+      return this.#idleMs
+    }
+  }
+
+  /**
+   * For a notification, a change done (a slot is free, or a retry was scheduled), and the
+   * stop; one that came while the loop was busy ends its next wait at once.
+   */
+  #wake(): void {
+    this.#woken = true
+    this.#sleeper?.()
+  }
+
+  async #sleep(ms: number): Promise<void> {
+    if (this.#stopped || this.#woken) return
+    const woken = new AbortController()
+    this.#sleeper = () => woken.abort()
+    await sleep(ms, undefined, { signal: woken.signal }).catch(() => {})
+    this.#sleeper = undefined
   }
 
   /** Claims one batch and handles it; answers how many rows it claimed. */
   async drainOnce(): Promise<number> {
-    const entries = await claim(this.#db, this.#batchSize)
-    // One aggregate is handled once per batch, however many of its changes are waiting.
+    const entries = await this.#claim()
+    this.#dispatch(entries)
+    await Promise.all(this.#running.values())
+    return entries.length
+  }
+
+  #claim(): Promise<OutboxEntry[]> {
+    return claim(this.#db, this.#concurrency - this.#inFlight)
+  }
+
+  /**
+   * Starts on every claimed aggregate (however many of its changes were claimed, it is
+   * handled once), after any change of it still in flight; answers how many rows it took.
+   */
+  #dispatch(entries: OutboxEntry[]): number {
     const groups = new Map<string, Claimed[]>()
     for (const entry of entries) {
       const parsed = parseChangeKind(entry.action, entry.payload)
       if (!parsed.ok) {
-        await this.#refuse(entry, parsed.error)
+        this.#track(`refused/${entry.id}`, () => this.#refuse(entry, parsed.error))
         continue
       }
       const key = `${entry.aggregateType}/${entry.aggregateId}/${entry.aggregateType === 'credential' ? entry.id : ''}`
       groups.set(key, [...(groups.get(key) ?? []), { ...entry, change: parsed.kind }])
     }
-    const queue = [...groups.values()]
-    const worker = async () => {
-      for (let group = queue.shift(); group; group = queue.shift()) await this.#handleGroup(group)
-    }
-    await Promise.all(Array.from({ length: this.#concurrency }, worker))
+    for (const [key, group] of groups) this.#track(key, () => this.#handleGroup(group))
     return entries.length
+  }
+
+  #track(key: string, work: () => Promise<void>): void {
+    this.#inFlight++
+    const run: Promise<void> = (this.#running.get(key) ?? Promise.resolve())
+      .then(work)
+      .catch((error: unknown) =>
+        // The rows' claims run out, and they are claimed again then.
+        this.#log.warn(
+          { err: error, key },
+          'provisioner: recording the outcome of a change failed',
+        ),
+      )
+      .finally(() => {
+        this.#inFlight--
+        if (this.#running.get(key) === run) this.#running.delete(key)
+        this.#wake()
+      })
+    this.#running.set(key, run)
   }
 
   /** A row no retry can apply is kept with the reason, for people to read, and not tried again. */
@@ -198,17 +303,20 @@ export class Provisioner {
       case 'cluster.update':
       case 'cluster.delete':
       case 'cluster.resync':
-        return this.#syncCluster(entry.aggregateId)
+        return this.#syncCluster(entry.aggregateId, change.action === 'cluster.create')
       case 'topic.create':
       case 'topic.update':
       case 'topic.delete':
       case 'topic.resync':
-        return this.#syncTopic(entry.aggregateId)
+        return this.#syncTopic(entry.aggregateId, change.action === 'topic.create')
       case 'service_account.create':
       case 'service_account.update':
       case 'service_account.delete':
       case 'service_account.resync':
-        return this.#syncServiceAccount(entry.aggregateId)
+        return this.#syncServiceAccount(
+          entry.aggregateId,
+          change.action === 'service_account.create',
+        )
       case 'credential.issue':
         return this.#withdraw(entry.id, change.payload)
       case 'credential.delete':
@@ -259,6 +367,9 @@ export class Provisioner {
    * Creates `object`, or replaces the one Fjord made for this row, unless that one belongs
    * to another row (a resource of the same name still being deleted) or was made from a
    * newer generation. An object of that name that Fjord did not make is refused, untouched.
+   * A `fresh` row (its change is its creation) is created at once, without reading first: a
+   * create never touches an object of that name, and when one is there the guarded way
+   * follows.
    */
   async #writeGuarded(
     type: ResourceType,
@@ -266,10 +377,30 @@ export class Provisioner {
     object: { metadata: { name: string; namespace: string; labels: Record<string, string> } },
     idLabel: string,
     generation: number,
+    fresh = false,
   ): Promise<Result> {
     await this.#ensureNamespace(org)
     Object.assign(object.metadata.labels, this.#resourceLabels)
     const { name, namespace } = object.metadata
+    const write = async (existing: KubeObject | undefined) => {
+      try {
+        return existing
+          ? await replaceObject(this.#kube, type, keepingOthers(existing, object), { fieldManager })
+          : await createObject(this.#kube, type, object, { fieldManager })
+      } catch (error) {
+        // The namespace went away behind our back: make it again next time.
+        if (isNotFound(error)) this.#namespaces.delete(namespace)
+        throw error
+      }
+    }
+    if (fresh) {
+      try {
+        await write(undefined)
+        return done
+      } catch (error) {
+        if (!isAlreadyExists(error)) throw error
+      }
+    }
     const existing = await getObject(this.#kube, type, name, namespace)
     if (existing) {
       if (!isCreatedByFjord(existing, org.id))
@@ -283,18 +414,43 @@ export class Provisioner {
       const applied = Number(existing.metadata.annotations?.[annotations.generation] ?? 0)
       if (applied > generation) return done
     }
-    try {
-      if (existing) {
-        await replaceObject(this.#kube, type, keepingOthers(existing, object), { fieldManager })
-      } else {
-        await createObject(this.#kube, type, object, { fieldManager })
-      }
-    } catch (error) {
-      // The namespace went away behind our back: make it again next time.
-      if (isNotFound(error)) this.#namespaces.delete(namespace)
-      throw error
-    }
+    await write(existing)
     return done
+  }
+
+  /**
+   * Makes a topic or user as the operator would finish it, so that its first reconcile
+   * writes nothing before Kafka: with the operator's cleanup finalizer, and owned by its
+   * KafkaCluster (whose deletion lets the garbage collector delete it). Without a KafkaCluster
+   * of its row yet, the owner is left to the operator. Only a new object takes these: a
+   * replacement keeps the finalizers and owners it has (`keepingOthers`).
+   */
+  async #finished<T extends { metadata: object }>(
+    object: T,
+    org: Org,
+    cluster: { id: string; name: string },
+  ): Promise<T> {
+    let uid = this.#clusterUids.get(cluster.id)
+    if (!uid) {
+      const found = await getObject(this.#kube, KafkaClusters, cluster.name, org.namespace)
+      const ours =
+        found &&
+        isCreatedByFjord(found, org.id) &&
+        found.metadata.labels?.[labels.clusterId] === cluster.id &&
+        !found.metadata.deletionTimestamp
+      uid = ours ? found.metadata.uid : undefined
+      if (uid) this.#clusterUids.set(cluster.id, uid)
+    }
+    const owner =
+      uid && controllerReference(KafkaClusters, { metadata: { name: cluster.name, uid } })
+    return {
+      ...object,
+      metadata: {
+        ...object.metadata,
+        finalizers: [finalizer],
+        ...(owner ? { ownerReferences: [owner] } : {}),
+      },
+    }
   }
 
   /**
@@ -320,7 +476,9 @@ export class Provisioner {
     return later(`waiting for the operator to delete ${type.kind} ${name}`, 1_000)
   }
 
-  async #syncCluster(id: string): Promise<Result> {
+  async #syncCluster(id: string, fresh: boolean): Promise<Result> {
+    // Made again after a deletion by hand, the KafkaCluster has a new uid: it is read anew.
+    this.#clusterUids.delete(id)
     const [found] = await this.#db
       .select({ row: clusters, org: orgColumns })
       .from(clusters)
@@ -355,10 +513,11 @@ export class Provisioner {
       clusterResource(org, row, pool),
       labels.clusterId,
       row.generation,
+      fresh,
     )
   }
 
-  async #syncTopic(id: string): Promise<Result> {
+  async #syncTopic(id: string, fresh: boolean): Promise<Result> {
     const [found] = await this.#db
       .select({ topic: topics, cluster: clusters, org: orgColumns })
       .from(topics)
@@ -380,13 +539,14 @@ export class Provisioner {
     return this.#writeGuarded(
       KafkaTopics,
       org,
-      topicResource(org, cluster, topic),
+      await this.#finished(topicResource(org, cluster, topic), org, cluster),
       labels.topicId,
       topic.generation,
+      fresh,
     )
   }
 
-  async #syncServiceAccount(id: string): Promise<Result> {
+  async #syncServiceAccount(id: string, fresh = false): Promise<Result> {
     const [found] = await this.#db
       .select({ account: serviceAccounts, cluster: clusters, org: orgColumns })
       .from(serviceAccounts)
@@ -415,9 +575,10 @@ export class Provisioner {
     return this.#writeGuarded(
       KafkaUsers,
       org,
-      userResource(org, cluster, account, limits),
+      await this.#finished(userResource(org, cluster, account, limits), org, cluster),
       labels.serviceAccountId,
       account.generation,
+      fresh,
     )
   }
 

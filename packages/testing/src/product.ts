@@ -65,7 +65,10 @@ export async function aProduct(options: ProductOptions = {}) {
   const running =
     options.provision === false
       ? []
-      : [new Provisioner(scope), new StatusWatcher({ ...scope, lease })]
+      : [
+          new Provisioner({ ...scope, notifications: api.database }),
+          new StatusWatcher({ ...scope, lease }),
+        ]
   for (const part of running) part.start()
   const baseUrl = server.url
   return {
