@@ -7,7 +7,7 @@ import { createObject, deleteObject, getObject, replaceObject } from '@fjord/kub
 import type { KubeClient, KubeObject } from '@fjord/kube/client'
 import { isAlreadyExists, isNotFound } from '@fjord/kube/errors'
 import { controllerReference, Namespaces, type ResourceType, Secrets } from '@fjord/kube/resources'
-import { and, eq, isNull, lt, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import type { Database, Db } from '../db/client.ts'
 import {
@@ -20,6 +20,7 @@ import {
 } from '../db/schema/index.ts'
 import { effectiveLimits } from '../quota/usage.ts'
 import { type ChangeKind, parseChangeKind } from '../resources/changes.ts'
+import { gathered } from './gather.ts'
 import {
   claim,
   complete,
@@ -109,6 +110,22 @@ export class Provisioner {
   /** The changes in flight, by aggregate: the last of each chain. */
   readonly #running = new Map<string, Promise<void>>()
   #inFlight = 0
+  /** Changes done, recorded together: one statement for all that finished meanwhile. */
+  readonly #complete = gathered(async (groups: number[][]) => {
+    await complete(this.#db, groups.flat())
+    return groups.map(() => undefined)
+  })
+  /** A topic's row with its cluster and org, read together with the others wanted meanwhile. */
+  readonly #topicRow = gathered(async (ids: string[]) => {
+    const rows = await this.#db
+      .select({ topic: topics, cluster: clusters, org: orgColumns })
+      .from(topics)
+      .innerJoin(clusters, eq(clusters.id, topics.clusterId))
+      .innerJoin(organizations, eq(organizations.id, topics.orgId))
+      .where(inArray(topics.id, ids))
+    const byId = new Map(rows.map((row) => [row.topic.id, row]))
+    return ids.map((id) => byId.get(id))
+  })
   #listening = false
   #stopped = false
   #loop: Promise<void> | undefined
@@ -289,7 +306,7 @@ export class Provisioner {
       return
     }
     if (result.done) {
-      await complete(this.#db, ids)
+      await this.#complete(ids)
       return
     }
     await this.#noteRetrying(latest, result.reason)
@@ -518,12 +535,7 @@ export class Provisioner {
   }
 
   async #syncTopic(id: string, fresh: boolean): Promise<Result> {
-    const [found] = await this.#db
-      .select({ topic: topics, cluster: clusters, org: orgColumns })
-      .from(topics)
-      .innerJoin(clusters, eq(clusters.id, topics.clusterId))
-      .innerJoin(organizations, eq(organizations.id, topics.orgId))
-      .where(eq(topics.id, id))
+    const found = await this.#topicRow(id)
     if (!found) return done
     const { topic, cluster, org } = found
     if (topic.deletionRequestedAt) {
