@@ -1,11 +1,15 @@
 /**
  * What the benchmarks share: the check that nothing else works on the stack while they run
- * (an operator beside the bench's own made the bulk case take 184 s instead of 23), and the
- * stage-by-stage table bench:e2e prints.
+ * (an operator beside the bench's own made the bulk case take 184 s instead of 23), the
+ * stage-by-stage table bench:e2e prints, and the resident memory and open files of the
+ * processes they measure.
  */
 import { readdirSync, readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { KubeClient, KubeList } from '@fjord/kube/client'
 import { collectionPath, Leases } from '@fjord/kube/resources'
+import { loadConfig } from '@fjord/stack/config'
+import { Daemon } from '@fjord/stack/proc'
 
 /** The operators' leader-election Lease, in whatever namespace each one runs. */
 const operatorLease = 'fjord-operator'
@@ -97,8 +101,7 @@ export interface Stage {
  */
 export function waterfall(stages: readonly Stage[]): string {
   const ms = (value: number) => `${value.toFixed(0)} ms`
-  const header = ['stage', 'n', 'p50', 'p95', 'max', '+p50', '+p95']
-  const rows = [header]
+  const rows = [['stage', 'n', 'p50', 'p95', 'max', '+p50', '+p95']]
   let before: [number, number] | undefined
   for (const stage of stages) {
     const sorted = stage.times.toSorted((a, b) => a - b)
@@ -114,7 +117,15 @@ export function waterfall(stages: readonly Stage[]): string {
     ])
     before = [p50, p95]
   }
-  const widths = header.map((_, c) => Math.max(...rows.map((row) => row[c]?.length ?? 0)))
+  return table(rows)
+}
+
+/** Rows in columns: the first left-aligned, the others right-aligned, two spaces apart. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const columns = Math.max(0, ...rows.map((row) => row.length))
+  const widths = Array.from({ length: columns }, (_, c) =>
+    Math.max(...rows.map((row) => row[c]?.length ?? 0)),
+  )
   return rows
     .map((row) =>
       row
@@ -123,4 +134,111 @@ export function waterfall(stages: readonly Stage[]): string {
         .trimEnd(),
     )
     .join('\n')
+}
+
+/** The pid of a service of the running stack (`kube-apiserver`, `etcd`, `kafka`…), if it runs. */
+export function stackPid(service: string): number | undefined {
+  return new Daemon(loadConfig().stackDir, service).pid()
+}
+
+/** VmRSS of a /proc/<pid>/status text, in MiB. */
+export function residentMiB(status: string): number | undefined {
+  const kB = status.match(/^VmRSS:\s+(\d+) kB$/m)?.[1]
+  return kB === undefined ? undefined : Number(kB) / 1024
+}
+
+/** A process's resident memory in MiB; undefined for no pid or a process that has ended. */
+export function rssMiB(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    return residentMiB(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The resident memory of named processes, sampled every `everyMs` in the background, so a
+ * benchmark can print the peak of each while a case ran as well as the memory at a moment.
+ */
+export class RssSampler {
+  readonly #pids: Readonly<Record<string, number | undefined>>
+  readonly #read: (pid: number | undefined) => number | undefined
+  readonly #timer: NodeJS.Timeout
+  #peaks: Record<string, number> = {}
+
+  constructor(
+    pids: Readonly<Record<string, number | undefined>>,
+    { everyMs = 250, read = rssMiB }: { everyMs?: number; read?: typeof rssMiB } = {},
+  ) {
+    this.#pids = pids
+    this.#read = read
+    this.#timer = setInterval(() => this.sample(), everyMs).unref()
+  }
+
+  /** Reads each process now, keeping the highest figure of the period. */
+  sample(): Record<string, number | undefined> {
+    const now = Object.fromEntries(
+      Object.entries(this.#pids).map(([name, pid]) => [name, this.#read(pid)]),
+    )
+    for (const [name, mib] of Object.entries(now)) {
+      if (mib !== undefined && mib > (this.#peaks[name] ?? 0)) this.#peaks[name] = mib
+    }
+    return now
+  }
+
+  /** The highest figure of each process since the last call (a sample now included). */
+  takePeaks(): Record<string, number | undefined> {
+    this.sample()
+    const peaks = this.#peaks
+    this.#peaks = {}
+    return peaks
+  }
+
+  stop(): void {
+    clearInterval(this.#timer)
+  }
+}
+
+/** The soft "Max open files" of a /proc/<pid>/limits text. */
+export function openFilesLimit(limits: string): number | undefined {
+  const soft = limits.match(/^Max open files\s+(\d+|unlimited)\s/m)?.[1]
+  if (soft === undefined) return undefined
+  return soft === 'unlimited' ? Number.POSITIVE_INFINITY : Number(soft)
+}
+
+/** How many files a process holds open, and its limit; undefined once it has ended. */
+export function openFiles(pid: number): { open: number; limit: number } | undefined {
+  try {
+    const limit = openFilesLimit(readFileSync(`/proc/${pid}/limits`, 'utf8'))
+    const open = readdirSync(`/proc/${pid}/fd`).length
+    return limit === undefined ? undefined : { open, limit }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Waits until process `pid` can open `more` files, and `margin` besides, under its limit:
+ * Kafka holds a file open for each partition, and for a deleted topic's a minute longer
+ * (file.delete.delay.ms), so a benchmark that makes thousands of topics after deleting as
+ * many could take the broker down with "Too many open files". Answers how long it waited;
+ * an unknown or ended process has room.
+ */
+export async function roomForOpenFiles(
+  pid: number | undefined,
+  more: number,
+  { margin = 1_000, timeoutMs = 180_000 } = {},
+): Promise<number> {
+  const started = Date.now()
+  for (;;) {
+    const files = pid === undefined ? undefined : openFiles(pid)
+    if (!files || files.open + more + margin <= files.limit) return Date.now() - started
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(
+        `process ${pid} holds ${files.open} files open of its limit ${files.limit}, too many to open ${more} more within ${timeoutMs / 1000} s`,
+      )
+    }
+    await sleep(1_000)
+  }
 }
