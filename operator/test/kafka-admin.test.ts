@@ -62,6 +62,39 @@ describe('the Kafka admin adapter against the stack broker', () => {
     await admin.deleteTopic(name)
   })
 
+  test('describes several topics in one call, answering undefined for one that does not exist', async () => {
+    const [a, b, missing] = [uniqueName('adapter'), uniqueName('adapter'), uniqueName('never-made')]
+    const made = await admin.createTopics([
+      { name: a, partitions: 3, replicationFactor: 1, config: { 'retention.ms': '3600000' } },
+      { name: b, partitions: 1, replicationFactor: 1, config: {} },
+    ])
+    // The broker answers from its metadata, which follows the controller within moments.
+    const described = async () => {
+      const answers = [...(await admin.describeTopics([a, b, missing]))]
+      return Object.fromEntries(
+        answers.map(([name, answer]) => {
+          if (!answer.ok) throw answer.error
+          return [name, answer.topic]
+        }),
+      )
+    }
+    await expect.poll(async () => Object.values(await described()).filter(Boolean)).toHaveLength(2)
+    const topics = await described()
+    expect(topics[a]).toMatchObject({
+      name: a,
+      topicId: (made.get(a) as { topicId: string }).topicId,
+      partitions: 3,
+      replicationFactor: 1,
+    })
+    expect(topics[a]?.config).toContainEqual({
+      name: 'retention.ms',
+      value: '3600000',
+      dynamic: true,
+    })
+    expect(topics[b]).toMatchObject({ name: b, partitions: 1 })
+    expect(topics).toHaveProperty(missing, undefined)
+  })
+
   test('answers undefined for a topic that does not exist', async () => {
     expect(await admin.describeTopic(uniqueName('never-made'))).toBeUndefined()
   })

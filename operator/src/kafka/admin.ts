@@ -14,6 +14,7 @@ import {
   deleteTopicsV6,
   describeConfigsV4,
   IncrementalAlterConfigOperationTypes,
+  metadataV12,
   protocolErrorsCodesById,
   ResourcePatternTypes,
   ResourceTypes,
@@ -88,6 +89,20 @@ const latestOffset = -1n
 
 /** Outcome of one topic in a batched CreateTopics. */
 export type CreateResult = { ok: true; topicId: string } | { ok: false; error: KafkaAdminError }
+
+/** Outcome of one topic in a batched describe: the topic, or undefined when it does not exist. */
+export type DescribeResult =
+  | { ok: true; topic: ActualTopic | undefined }
+  | { ok: false; error: KafkaAdminError }
+
+/**
+ * The answer a request's errors came with: the protocol client throws a ResponseError for
+ * any error code in it, also the ones of single topics, which each topic reports on its own.
+ */
+function answerOf<T>(error: unknown): T {
+  if (error instanceof ResponseError) return (error as ResponseError & { response: T }).response
+  throw error
+}
 
 /**
  * Everything the operator asks of one Kafka cluster, through its admin user. Each method
@@ -189,53 +204,82 @@ export class KafkaAdmin {
     )
   }
 
-  /** The topic as Kafka has it, or undefined when it does not exist. */
-  async describeTopic(name: string): Promise<(ActualTopic & { topicId: string }) | undefined> {
-    // DescribeConfigs first, on our own connection: the broker answers an unknown topic at
-    // once, where the client's calls retry it (a second's delay per new topic) before
-    // giving up.
-    type Response = describeConfigsV4.DescribeConfigsResponse
-    let response: Response
+  /**
+   * The topics as Kafka has them, each undefined when it does not exist: one DescribeConfigs
+   * and one Metadata request for all of them, sent together on our own connection. The
+   * client's metadata call would retry an unknown topic (a second's delay per new topic)
+   * before giving up; the broker answers one at once.
+   */
+  async describeTopics(names: string[]): Promise<Map<string, DescribeResult>> {
+    type Configs = describeConfigsV4.DescribeConfigsResponse
+    type Metadata = metadataV12.MetadataResponse
+    let configs: Configs
+    let metadata: Metadata
     try {
-      response = await describeConfigsV4.api.async(
-        await this.#raw(),
-        [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: name, configurationKeys: null }],
-        false,
-        false,
-      )
+      const connection = await this.#raw()
+      ;[configs, metadata] = await Promise.all([
+        describeConfigsV4.api
+          .async(
+            connection,
+            names.map((name) => ({
+              resourceType: ConfigResourceTypes.TOPIC,
+              resourceName: name,
+              configurationKeys: null,
+            })),
+            false,
+            false,
+          )
+          .catch((error: unknown) => answerOf<Configs>(error)),
+        metadataV12.api
+          .async(connection, names, false, false)
+          .catch((error: unknown) => answerOf<Metadata>(error)),
+      ])
     } catch (error) {
-      if (!(error instanceof ResponseError)) {
-        throw new KafkaAdminError(`describe configs of ${name}`, error)
+      const failure = new KafkaAdminError('describe topics', error)
+      return new Map(names.map((name) => [name, { ok: false, error: failure }]))
+    }
+    const configsOf = new Map(configs.results.map((r) => [r.resourceName, r]))
+    const topicsOf = new Map(metadata.topics.map((t) => [t.name, t]))
+    const describe = (name: string): DescribeResult => {
+      const description = configsOf.get(name)
+      const topic = topicsOf.get(name)
+      const failures = [description, topic].flatMap((answer) =>
+        answer?.errorCode
+          ? [protocolErrorsCodesById[answer.errorCode] ?? `KAFKA_ERROR_${answer.errorCode}`]
+          : [],
+      )
+      // A topic made or deleted between the two answers shows in one only: it is not there yet.
+      if (failures.includes('UNKNOWN_TOPIC_OR_PARTITION')) return { ok: true, topic: undefined }
+      const [failure] = failures
+      if (failure !== undefined || !description || !topic) {
+        const cause = failure
+          ? { apiId: failure, message: description?.errorMessage }
+          : new Error('the broker did not answer for it')
+        return { ok: false, error: new KafkaAdminError(`describe topic ${name}`, cause) }
       }
-      response = (error as ResponseError & { response: Response }).response
+      return {
+        ok: true,
+        topic: {
+          name,
+          topicId: topic.topicId,
+          partitions: topic.partitions.length,
+          replicationFactor: topic.partitions[0]?.replicaNodes.length ?? 0,
+          config: description.configs.map((c) => ({
+            name: c.name,
+            value: c.value ?? null,
+            dynamic: c.configSource === ConfigSources.DYNAMIC_TOPIC_CONFIG,
+          })),
+        },
+      }
     }
-    const [description] = response.results
-    const failure = description?.errorCode
-      ? (protocolErrorsCodesById[description.errorCode] ?? `KAFKA_ERROR_${description.errorCode}`)
-      : undefined
-    if (failure === 'UNKNOWN_TOPIC_OR_PARTITION') return undefined
-    if (failure) {
-      throw new KafkaAdminError(`describe configs of ${name}`, {
-        apiId: failure,
-        message: description?.errorMessage,
-      })
-    }
-    const metadata = await this.#call(`describe topic ${name}`, () =>
-      this.#admin.metadata({ topics: [name], forceUpdate: true }),
-    )
-    const topic = metadata.topics.get(name)
-    if (!topic) return undefined
-    return {
-      name,
-      topicId: topic.id,
-      partitions: topic.partitionsCount,
-      replicationFactor: topic.partitions[0]?.replicas.length ?? 0,
-      config: (description?.configs ?? []).map((c) => ({
-        name: c.name,
-        value: c.value ?? null,
-        dynamic: c.configSource === ConfigSources.DYNAMIC_TOPIC_CONFIG,
-      })),
-    }
+    return new Map(names.map((name) => [name, describe(name)]))
+  }
+
+  /** The topic as Kafka has it, or undefined when it does not exist. */
+  async describeTopic(name: string): Promise<ActualTopic | undefined> {
+    const result = (await this.describeTopics([name])).get(name)
+    if (!result?.ok) throw result?.error
+    return result.topic
   }
 
   async alterTopicConfig(
