@@ -1,33 +1,44 @@
 import type { DesiredTopic } from '../reconcilers/topic-plan.ts'
-import type { CreateResult, KafkaAdmin } from './admin.ts'
+import type { CreateResult, DescribeResult, KafkaAdmin } from './admin.ts'
 import { createTopicsAnswered, createTopicsSent } from './diagnostics.ts'
 import { KafkaAdminError } from './errors.ts'
 
-interface Pending {
-  topic: DesiredTopic
-  resolve: (result: CreateResult) => void
+interface Pending<Ask, Answer> {
+  ask: Ask
+  resolve: (answer: Answer) => void
+}
+
+interface BatchOptions {
+  /** How long the first ask waits for others to join it. */
+  lingerMs?: number
+  /** A batch this big is sent at once. */
+  maxBatch?: number
 }
 
 /**
- * Gathers the topics that reconciles want created at about the same time into one
- * CreateTopics request per Kafka cluster: a thousand new KafkaTopics cost a handful of
- * requests, not a thousand.
+ * Gathers the asks that reconciles make of one Kafka cluster at about the same time, and
+ * hands them to `send` together once `lingerMs` passed or `maxBatch` are waiting.
  */
-export class TopicCreateBatcher {
+class Gatherer<Ask, Answer> {
   readonly #lingerMs: number
   readonly #maxBatch: number
-  readonly #pending = new Map<KafkaAdmin, Pending[]>()
+  readonly #send: (admin: KafkaAdmin, batch: Pending<Ask, Answer>[]) => void
+  readonly #pending = new Map<KafkaAdmin, Pending<Ask, Answer>[]>()
   readonly #timers = new Map<KafkaAdmin, NodeJS.Timeout>()
 
-  constructor({ lingerMs = 20, maxBatch = 1000 }: { lingerMs?: number; maxBatch?: number } = {}) {
+  constructor(
+    send: (admin: KafkaAdmin, batch: Pending<Ask, Answer>[]) => void,
+    { lingerMs = 20, maxBatch = 1000 }: BatchOptions,
+  ) {
+    this.#send = send
     this.#lingerMs = lingerMs
     this.#maxBatch = maxBatch
   }
 
-  create(admin: KafkaAdmin, topic: DesiredTopic): Promise<CreateResult> {
+  ask(admin: KafkaAdmin, ask: Ask): Promise<Answer> {
     return new Promise((resolve) => {
       const queue = this.#pending.get(admin) ?? []
-      queue.push({ topic, resolve })
+      queue.push({ ask, resolve })
       this.#pending.set(admin, queue)
       if (queue.length >= this.#maxBatch) this.#flush(admin)
       else if (!this.#timers.has(admin))
@@ -43,18 +54,41 @@ export class TopicCreateBatcher {
     this.#timers.delete(admin)
     const batch = this.#pending.get(admin) ?? []
     this.#pending.delete(admin)
-    if (batch.length === 0) return
+    if (batch.length > 0) this.#send(admin, batch)
+  }
+}
+
+const unanswered = (action: string) =>
+  new KafkaAdminError(action, new Error('the broker did not answer for it'))
+
+/**
+ * Gathers the topics that reconciles want created at about the same time into one
+ * CreateTopics request per Kafka cluster: a thousand new KafkaTopics cost a handful of
+ * requests, not a thousand.
+ */
+export class TopicCreateBatcher {
+  readonly #gatherer: Gatherer<DesiredTopic, CreateResult>
+
+  constructor(options: BatchOptions = {}) {
+    this.#gatherer = new Gatherer((admin, batch) => this.#send(admin, batch), options)
+  }
+
+  create(admin: KafkaAdmin, topic: DesiredTopic): Promise<CreateResult> {
+    return this.#gatherer.ask(admin, topic)
+  }
+
+  #send(admin: KafkaAdmin, batch: Pending<DesiredTopic, CreateResult>[]): void {
     // One topic asked for twice in a batch would fail both: the later ones wait for the next.
     const seen = new Set<string>()
-    const now: Pending[] = []
+    const now: Pending<DesiredTopic, CreateResult>[] = []
     for (const p of batch) {
-      if (seen.has(p.topic.name)) this.create(admin, p.topic).then(p.resolve)
+      if (seen.has(p.ask.name)) this.create(admin, p.ask).then(p.resolve)
       else {
-        seen.add(p.topic.name)
+        seen.add(p.ask.name)
         now.push(p)
       }
     }
-    const topics = now.map((p) => p.topic)
+    const topics = now.map((p) => p.ask)
     if (createTopicsSent.hasSubscribers)
       createTopicsSent.publish({ topics: topics.map((t) => t.name) })
     admin.createTopics(topics).then((results) => {
@@ -62,14 +96,38 @@ export class TopicCreateBatcher {
         createTopicsAnswered.publish({ topics: topics.map((t) => t.name) })
       for (const p of now) {
         p.resolve(
-          results.get(p.topic.name) ?? {
+          results.get(p.ask.name) ?? {
             ok: false,
-            error: new KafkaAdminError(
-              `create topic ${p.topic.name}`,
-              new Error('the broker did not answer for it'),
-            ),
+            error: unanswered(`create topic ${p.ask.name}`),
           },
         )
+      }
+    })
+  }
+}
+
+/**
+ * Gathers the topics that reconciles want described at about the same time into one describe
+ * (a DescribeConfigs and a Metadata request) per Kafka cluster, so that the periodic resync of
+ * ten thousand KafkaTopics costs requests by the hundred topics, not one per topic.
+ */
+export class TopicDescribeBatcher {
+  readonly #gatherer: Gatherer<string, DescribeResult>
+
+  constructor(options: BatchOptions = {}) {
+    this.#gatherer = new Gatherer((admin, batch) => this.#send(admin, batch), options)
+  }
+
+  describe(admin: KafkaAdmin, name: string): Promise<DescribeResult> {
+    return this.#gatherer.ask(admin, name)
+  }
+
+  #send(admin: KafkaAdmin, batch: Pending<string, DescribeResult>[]): void {
+    // A name asked for twice is described once; both asks get the answer.
+    const names = [...new Set(batch.map((p) => p.ask))]
+    admin.describeTopics(names).then((results) => {
+      for (const p of batch) {
+        p.resolve(results.get(p.ask) ?? { ok: false, error: unanswered(`describe topic ${p.ask}`) })
       }
     })
   }

@@ -1,0 +1,106 @@
+import { describe, expect, test } from 'vitest'
+import type { ActualTopic, DesiredTopic } from '../reconcilers/topic-plan.ts'
+import type { CreateResult, DescribeResult, KafkaAdmin } from './admin.ts'
+import { TopicCreateBatcher, TopicDescribeBatcher } from './batcher.ts'
+
+const anActualTopic = (name: string): ActualTopic => ({
+  name,
+  topicId: `id-of-${name}`,
+  partitions: 1,
+  replicationFactor: 1,
+  config: [],
+})
+
+/** A broker that has the topics `existing` and keeps every request it was sent. */
+function aBroker(existing: string[]) {
+  const describes: string[][] = []
+  const creates: string[][] = []
+  const admin = {
+    describeTopics: async (names: string[]) => {
+      describes.push(names)
+      return new Map<string, DescribeResult>(
+        names
+          .filter((name) => name !== 'left-out')
+          .map((name) => [
+            name,
+            { ok: true, topic: existing.includes(name) ? anActualTopic(name) : undefined },
+          ]),
+      )
+    },
+    createTopics: async (topics: DesiredTopic[]) => {
+      creates.push(topics.map((t) => t.name))
+      return new Map<string, CreateResult>(
+        topics.map((t) => [t.name, { ok: true, topicId: `id-of-${t.name}` }]),
+      )
+    },
+  } as unknown as KafkaAdmin
+  return { admin, describes, creates }
+}
+
+const aDesiredTopic = (name: string): DesiredTopic => ({
+  name,
+  partitions: 1,
+  replicationFactor: 1,
+  config: {},
+})
+
+describe('TopicDescribeBatcher', () => {
+  test('describes the topics asked for at about the same time in one request, and answers each', async () => {
+    const { admin, describes } = aBroker(['a', 'b'])
+    const batcher = new TopicDescribeBatcher({ lingerMs: 0 })
+    const answers = await Promise.all(
+      ['a', 'b', 'new', 'a'].map((name) => batcher.describe(admin, name)),
+    )
+    expect(describes).toEqual([['a', 'b', 'new']])
+    expect(answers).toEqual([
+      { ok: true, topic: anActualTopic('a') },
+      { ok: true, topic: anActualTopic('b') },
+      { ok: true, topic: undefined },
+      { ok: true, topic: anActualTopic('a') },
+    ])
+  })
+
+  test('keeps the asks of each Kafka cluster apart', async () => {
+    const first = aBroker(['a'])
+    const second = aBroker([])
+    const batcher = new TopicDescribeBatcher({ lingerMs: 0 })
+    const answers = await Promise.all([
+      batcher.describe(first.admin, 'a'),
+      batcher.describe(second.admin, 'a'),
+    ])
+    expect([first.describes, second.describes]).toEqual([[['a']], [['a']]])
+    expect(answers.map((a) => a.ok && a.topic?.name)).toEqual(['a', undefined])
+  })
+
+  test('sends a full batch without waiting for the linger', async () => {
+    const { admin, describes } = aBroker([])
+    const batcher = new TopicDescribeBatcher({ lingerMs: 3_600_000, maxBatch: 2 })
+    await Promise.all([batcher.describe(admin, 'a'), batcher.describe(admin, 'b')])
+    expect(describes).toEqual([['a', 'b']])
+  })
+
+  test('answers a topic the broker left out of its answer with an error', async () => {
+    const { admin } = aBroker([])
+    const answer = await new TopicDescribeBatcher({ lingerMs: 0 }).describe(admin, 'left-out')
+    expect(answer).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('the broker did not answer for it') },
+    })
+  })
+})
+
+describe('TopicCreateBatcher', () => {
+  test('creates the topics asked for at about the same time in one request, a name asked twice in the next', async () => {
+    const { admin, creates } = aBroker([])
+    const batcher = new TopicCreateBatcher({ lingerMs: 0 })
+    const answers = await Promise.all(
+      ['a', 'b', 'a'].map((name) => batcher.create(admin, aDesiredTopic(name))),
+    )
+    expect(creates).toEqual([['a', 'b'], ['a']])
+    expect(answers).toEqual([
+      { ok: true, topicId: 'id-of-a' },
+      { ok: true, topicId: 'id-of-b' },
+      { ok: true, topicId: 'id-of-a' },
+    ])
+  })
+})
