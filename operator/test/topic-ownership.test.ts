@@ -1,11 +1,11 @@
-import { annotations } from '@fjord/contract/metadata'
+import { annotations, finalizer } from '@fjord/contract/metadata'
 import { reasons } from '@fjord/contract/reasons'
-import { KafkaTopics } from '@fjord/contract/resources'
+import { KafkaClusters, KafkaTopics } from '@fjord/contract/resources'
 import type { KafkaCluster, KafkaPool, KafkaTopic } from '@fjord/contract/types'
 import { apply, getObject } from '@fjord/kube/apply'
 import type { KubeClient, KubeObject } from '@fjord/kube/client'
 import { isConflict, isNotFound } from '@fjord/kube/errors'
-import { objectPath } from '@fjord/kube/resources'
+import { controllerReference, objectPath } from '@fjord/kube/resources'
 import { uniqueName } from '@fjord/testing/names'
 import { anOperatorWorld, stackKafka, untilPhase } from '@fjord/testing/operator'
 import { aSharedCluster, aTopic } from '@fjord/testing/resources'
@@ -13,7 +13,7 @@ import { PatchStrategy } from '@kubernetes/client-node'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import type { KafkaAdmin } from '../src/kafka/admin.ts'
-import { TopicCreateBatcher } from '../src/kafka/batcher.ts'
+import { TopicCreateBatcher, TopicDescribeBatcher } from '../src/kafka/batcher.ts'
 import type { OperatorContext } from '../src/reconcilers/context.ts'
 import { topicReconciler } from '../src/reconcilers/topic.ts'
 
@@ -66,16 +66,25 @@ afterAll(async () => {
  */
 function aLaggingAdmin() {
   const misses = new Set<string>()
+  /** Every name Fjord's admin was asked to describe, in order. */
+  const described: string[] = []
   const admin = new Proxy(fjords, {
     get(target, property) {
-      if (property === 'describeTopic') {
-        return (name: string) => (misses.delete(name) ? undefined : target.describeTopic(name))
+      if (property === 'describeTopics') {
+        return async (names: string[]) => {
+          described.push(...names)
+          const answers = await target.describeTopics(names)
+          for (const name of names) {
+            if (misses.delete(name)) answers.set(name, { ok: true, topic: undefined })
+          }
+          return answers
+        }
       }
       const value = Reflect.get(target, property)
       return typeof value === 'function' ? value.bind(target) : value
     },
   })
-  return { admin, missNextDescribe: (name: string) => misses.add(name) }
+  return { admin, described, missNextDescribe: (name: string) => misses.add(name) }
 }
 
 /** An apiserver client whose next write of a topic id record fails, as one cut off would. */
@@ -119,7 +128,7 @@ function aReconciler(admin: KafkaAdmin, client: KubeClient = world.client) {
     batcher: new TopicCreateBatcher({ lingerMs: 0 }),
     log: pino({ level: 'silent' }),
   } as unknown as OperatorContext
-  const reconcile = topicReconciler(ctx)
+  const reconcile = topicReconciler(ctx, new TopicDescribeBatcher({ lingerMs: 0 }))
   const key = (topic: Topic) => `${world.namespace}/${topic.metadata.name}`
   const pass = (topic: Topic) => reconcile(key(topic), new AbortController().signal)
   const refresh = async (topic: Topic) => {
@@ -141,7 +150,11 @@ function aReconciler(admin: KafkaAdmin, client: KubeClient = world.client) {
       `KafkaTopic ${topic.metadata.name} still asks for a retry after ${passes} passes`,
     )
   }
-  return { pass, settle, plant: (stale: Topic) => cache.set(key(stale), stale) }
+  return {
+    pass,
+    settle,
+    plant: (stale: Topic) => cache.set(key(stale), stale),
+  }
 }
 
 const read = (topic: Topic) =>
@@ -149,12 +162,22 @@ const read = (topic: Topic) =>
 
 const made: { topic: Topic; kafkaName: string }[] = []
 
-async function aKafkaTopic(): Promise<{ topic: Topic; kafkaName: string }> {
+/**
+ * A KafkaTopic as an admin applies it by hand, or `asTheApiMakesIt`: with the operator's
+ * finalizer and the cluster as its controller owner already in it.
+ */
+async function aKafkaTopic({ asTheApiMakesIt = false } = {}): Promise<{
+  topic: Topic
+  kafkaName: string
+}> {
   const { metadata, spec } = aTopic(cluster.metadata.name, { partitions: 1 }, uniqueName('owned'))
+  const fromTheApi = asTheApiMakesIt
+    ? { finalizers: [finalizer], ownerReferences: [controllerReference(KafkaClusters, cluster)] }
+    : {}
   const topic = await apply<Topic>(
     world.client,
     KafkaTopics,
-    { metadata: { ...metadata, namespace: world.namespace }, spec },
+    { metadata: { ...metadata, ...fromTheApi, namespace: world.namespace }, spec },
     { fieldManager: 'fjord-test' },
   )
   made.push({ topic, kafkaName: `${prefix}${metadata.name}` })
@@ -353,5 +376,33 @@ describe('which Kafka topic a KafkaTopic owns', () => {
     await remove(topic)
     expect(await restarted.settle(topic)).toBeUndefined()
     expect(await idInKafka(kafkaName)).toBe(made)
+  })
+  test('creates a topic that has no record without describing it first, and still leaves a namesake made outside Fjord alone', async () => {
+    const { admin, described } = aLaggingAdmin()
+    const operator = aReconciler(admin)
+    const mine = await aKafkaTopic({ asTheApiMakesIt: true })
+    expect((await operator.settle(mine.topic))?.status?.phase).toBe('Ready')
+    expect(await idInKafka(mine.kafkaName)).toBeDefined()
+
+    const { topic, kafkaName } = await aKafkaTopic({ asTheApiMakesIt: true })
+    const theirs = await createOutsideFjord(kafkaName)
+    await outside.alterTopicConfig(kafkaName, { 'retention.ms': '7200000' }, [])
+    const wanted = await world.client.request<Topic>(
+      'PATCH',
+      objectPath(KafkaTopics, topic.metadata.name, world.namespace),
+      { body: { spec: { partitions: 3 } }, contentType: PatchStrategy.MergePatch },
+    )
+    const failed = await operator.settle(wanted)
+    expect(reasonOf(failed)).toBe(reasons.TopicExistsOutsideFjord)
+    expect(failed?.metadata.annotations?.[annotations.kafkaTopicId]).toBeUndefined()
+    expect(described).toEqual([])
+    expect(await idInKafka(kafkaName)).toBe(theirs)
+    const untouched = await outside.describeTopic(kafkaName)
+    expect(untouched?.partitions).toBe(1)
+    expect(untouched?.config).toContainEqual({
+      name: 'retention.ms',
+      value: '7200000',
+      dynamic: true,
+    })
   })
 })

@@ -2,12 +2,14 @@ import { annotations, finalizer } from '@fjord/contract/metadata'
 import { kafkaName } from '@fjord/contract/naming'
 import { reasons } from '@fjord/contract/reasons'
 import { KafkaTopics } from '@fjord/contract/resources'
-import type { KafkaTopic } from '@fjord/contract/types'
+import type { KafkaCluster, KafkaTopic } from '@fjord/contract/types'
 import { getObject, removeFinalizer } from '@fjord/kube/apply'
 import type { KubeObject } from '@fjord/kube/client'
+import type { HandlerResult } from '@fjord/kube/queue'
 import { objectPath } from '@fjord/kube/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
 import type { KafkaAdmin } from '../kafka/admin.ts'
+import { TopicDescribeBatcher } from '../kafka/batcher.ts'
 import { topicSeen } from '../kafka/diagnostics.ts'
 import type { Reconcile } from '../kube/controller.ts'
 import {
@@ -51,17 +53,36 @@ type Topic = KafkaTopic & KubeObject
  */
 type Unrecorded = Map<string, TopicRecord>
 
+/** What the reconciler keeps between passes, in this process only. */
+interface Memory {
+  unrecorded: Unrecorded
+  describer: TopicDescribeBatcher
+}
+
+/** What one pass over a KafkaTopic works with, besides the resource. */
+interface Pass {
+  ctx: OperatorContext
+  admin: KafkaAdmin
+  cluster: KafkaCluster & KubeObject
+  desired: DesiredTopic
+  memory: Memory
+}
+
 /**
  * A Kafka topic is a KafkaTopic's only when its id is the one Fjord's own CreateTopics
- * returned, recorded on the resource before anything else (see docs/operator.md).
+ * returned, recorded on the resource before anything else (see docs/operator.md). Describes
+ * go through `describer`, which gathers those of passes running at once into one request.
  */
-export function topicReconciler(ctx: OperatorContext): Reconcile {
-  const unrecorded: Unrecorded = new Map()
-  return async (key) => {
+export function topicReconciler(
+  ctx: OperatorContext,
+  describer = new TopicDescribeBatcher(),
+): Reconcile {
+  const memory: Memory = { unrecorded: new Map(), describer }
+  const reconcile: Reconcile = async (key) => {
     if (topicSeen.hasSubscribers) topicSeen.publish({ key })
     const cached = ctx.informers.topics.get(key)
     if (!cached) return
-    if (cached.metadata.deletionTimestamp) return deleteTopic(ctx, cached, unrecorded)
+    if (cached.metadata.deletionTimestamp) return deleteTopic(ctx, cached, memory.unrecorded)
     const where = clusterOf(ctx, cached)
     if ('outcome' in where) {
       await writeStatus(ctx, cached, where.outcome)
@@ -75,7 +96,7 @@ export function topicReconciler(ctx: OperatorContext): Reconcile {
       config: cached.spec.config ?? {},
     }
     try {
-      return await converge(ctx, admin, cached, desired, where.cluster, unrecorded)
+      return await converge({ ctx, admin, cluster: where.cluster, desired, memory }, cached)
     } catch (error) {
       const reason = failureReason('KafkaTopic', error)
       await writeStatus(
@@ -86,32 +107,33 @@ export function topicReconciler(ctx: OperatorContext): Reconcile {
       throw error
     }
   }
+  return reconcile
 }
 
-async function converge(
-  ctx: OperatorContext,
-  admin: KafkaAdmin,
-  cached: Topic,
-  desired: DesiredTopic,
-  cluster: Parameters<typeof prepare>[3],
-  unrecorded: Unrecorded,
-) {
-  const actual = await admin.describeTopic(desired.name)
+async function converge(pass: Pass, cached: Topic): Promise<HandlerResult> {
+  const { ctx, admin, desired, memory } = pass
+  // Without a record, a describe could only lead to a create or, when Kafka has the name, to
+  // calling the topic foreign (see planTopic); Fjord's create tells the two apart by itself
+  // (TOPIC_ALREADY_EXISTS), so a new topic costs no describe.
+  if (recordFor(cached, memory.unrecorded) === undefined) return createUnrecorded(pass, cached)
+  const described = await memory.describer.describe(admin, desired.name)
+  if (!described.ok) throw described.error
+  const actual = described.topic
   let topic = cached
-  let plan = planTopic(desired, actual, recordFor(topic, unrecorded))
+  let plan = planTopic(desired, actual, recordFor(topic, memory.unrecorded))
   if (plan.kind === 'foreign') {
     // The informer's copy may predate the record: only the apiserver's may call a topic foreign.
     const current = await reread(ctx, cached)
     if (!current || current.metadata.deletionTimestamp) return
     topic = current
-    plan = planTopic(desired, actual, recordFor(topic, unrecorded))
+    plan = planTopic(desired, actual, recordFor(topic, memory.unrecorded))
   }
   if (plan.kind === 'foreign') {
     await writeStatus(ctx, topic, failed(reasons.TopicExistsOutsideFjord, plan.message))
     return
   }
-  if (actual && owns(recordFor(topic, unrecorded), actual)) {
-    topic = await record(ctx, topic, actual, unrecorded)
+  if (actual && owns(recordFor(topic, memory.unrecorded), actual)) {
+    topic = await record(ctx, memory, topic, actual)
   }
   if (plan.kind === 'refuse') {
     const [first] = plan.refusals
@@ -123,31 +145,80 @@ async function converge(
     return
   }
   // The finalizer and the owner go on before anything exists in Kafka.
-  topic = await prepare(ctx, KafkaTopics, topic, cluster)
+  topic = await prepare(ctx, KafkaTopics, topic, pass.cluster)
   let topicId = actual?.topicId
   if (plan.kind === 'create') {
-    const result = await ctx.batcher.create(admin, desired)
-    if (!result.ok && result.error.id === 'TOPIC_ALREADY_EXISTS') {
-      return alreadyExists(ctx, topic, desired, unrecorded)
-    }
-    if (!result.ok && rejections.has(result.error.id)) {
-      await writeStatus(ctx, topic, failed(reasons.KafkaRejected, result.error.message))
-      return
-    }
-    if (!result.ok) throw result.error
-    topicId = result.topicId
-    topic = await record(ctx, topic, { name: desired.name, topicId }, unrecorded)
+    const created = await create(pass, topic)
+    if (created === 'exists') return alreadyExists(ctx, topic, desired, memory.unrecorded)
+    if (created === 'rejected') return
+    ;({ topic, topicId } = created)
   }
   if (plan.kind === 'update') {
     if (plan.partitions !== undefined) await admin.createPartitions(desired.name, plan.partitions)
     await admin.alterTopicConfig(desired.name, plan.set, plan.reset)
   }
-  await writeStatus(ctx, topic, ready(`${desired.name} has ${desired.partitions} partitions`), {
+  await writeReady(ctx, topic, desired, topicId)
+}
+
+/**
+ * A KafkaTopic with no record at all is created without a describe first. Kafka refuses the
+ * create of a name it has (TOPIC_ALREADY_EXISTS) before it checks anything else of the
+ * request, so this ends as the describe would have: a topic made, or one called foreign
+ * once the apiserver's copy confirms there is no record, and left as it is.
+ */
+async function createUnrecorded(pass: Pass, cached: Topic): Promise<HandlerResult> {
+  const { ctx, desired, memory } = pass
+  // The finalizer and the owner go on before anything exists in Kafka.
+  const topic = await prepare(ctx, KafkaTopics, cached, pass.cluster)
+  const created = await create(pass, topic)
+  if (created === 'rejected') return
+  if (created === 'exists') {
+    const current = await reread(ctx, topic)
+    if (!current || current.metadata.deletionTimestamp) return
+    // The informer's copy predated a record: the apiserver's is planned with a describe, as
+    // one that said foreign would have been.
+    if (recordFor(current, memory.unrecorded) !== undefined) return converge(pass, current)
+    await writeStatus(
+      ctx,
+      current,
+      failed(reasons.TopicExistsOutsideFjord, outsideFjordMessage(desired.name)),
+    )
+    return
+  }
+  await writeReady(ctx, created.topic, desired, created.topicId)
+}
+
+/**
+ * Fjord's own create of the topic, batched with those of other passes, and the record of the
+ * id Kafka gave it. A spec Kafka rejects ends the pass Failed ('rejected'); a name Kafka
+ * already has is left to the caller ('exists').
+ */
+async function create(
+  { ctx, admin, desired, memory }: Pass,
+  topic: Topic,
+): Promise<{ topic: Topic; topicId: string } | 'exists' | 'rejected'> {
+  const result = await ctx.batcher.create(admin, desired)
+  if (!result.ok && result.error.id === 'TOPIC_ALREADY_EXISTS') return 'exists'
+  if (!result.ok && rejections.has(result.error.id)) {
+    await writeStatus(ctx, topic, failed(reasons.KafkaRejected, result.error.message))
+    return 'rejected'
+  }
+  if (!result.ok) throw result.error
+  const { topicId } = result
+  return { topic: await record(ctx, memory, topic, { name: desired.name, topicId }), topicId }
+}
+
+const writeReady = (
+  ctx: OperatorContext,
+  topic: Topic,
+  desired: DesiredTopic,
+  topicId: string | undefined,
+) =>
+  writeStatus(ctx, topic, ready(`${desired.name} has ${desired.partitions} partitions`), {
     topicName: desired.name,
     topicId,
     partitions: desired.partitions,
   })
-}
 
 /**
  * Kafka refused Fjord's own create because the name is taken: the topic is someone else's,
@@ -177,9 +248,9 @@ async function alreadyExists(
  */
 async function record(
   ctx: OperatorContext,
+  { unrecorded }: Memory,
   topic: Topic,
   made: Pick<ActualTopic, 'name' | 'topicId'>,
-  unrecorded: Unrecorded,
 ): Promise<Topic> {
   const topicName = made.name
   const topicId = canonicalTopicId(made.topicId) ?? made.topicId
@@ -199,7 +270,10 @@ async function record(
     {
       body: {
         metadata: {
-          annotations: { [annotations.kafkaTopicId]: topicId, [annotations.kafkaName]: topicName },
+          annotations: {
+            [annotations.kafkaTopicId]: topicId,
+            [annotations.kafkaName]: topicName,
+          },
         },
       },
       contentType: PatchStrategy.MergePatch,
