@@ -1,15 +1,24 @@
 import { annotations, finalizer, labels } from '@fjord/contract/metadata'
 import { sharedKafkaPrefix } from '@fjord/contract/naming'
 import { readyCondition, reasons } from '@fjord/contract/reasons'
-import type { KafkaCluster } from '@fjord/contract/types'
+import { KafkaClusters, KafkaTopics } from '@fjord/contract/resources'
+import type { KafkaCluster, KafkaTopic } from '@fjord/contract/types'
 import { apply } from '@fjord/kube/apply'
-import { Namespaces, objectPath, Secrets, StatefulSets } from '@fjord/kube/resources'
+import type { KubeObject } from '@fjord/kube/client'
+import {
+  controllerReference,
+  Namespaces,
+  objectPath,
+  Secrets,
+  StatefulSets,
+} from '@fjord/kube/resources'
 import { kcat } from '@fjord/testing/kcat'
 import { uniqueName } from '@fjord/testing/names'
 import { anOperatorWorld, stackKafka, types, untilPhase } from '@fjord/testing/operator'
 import { aSharedCluster, aTopic, aUser } from '@fjord/testing/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { type TopicSeen, topicSeen } from '../src/kafka/diagnostics.ts'
 
 let world: Awaited<ReturnType<typeof anOperatorWorld>>
 const kafka = stackKafka()
@@ -86,6 +95,46 @@ describe('the operator on a shared cluster', () => {
 
     await world.client.request('DELETE', objectUrl('KafkaTopic', topic.metadata.name))
     await expect.poll(() => kafka.describeTopic(kafkaName), { timeout: 20_000 }).toBeUndefined()
+  })
+
+  test('reconciles a topic made with its finalizer and owner once per change, never for the record it writes', async () => {
+    const name = uniqueName('once')
+    const passes: unknown[] = []
+    const count = (message: unknown) => {
+      if ((message as TopicSeen).key === `${world.namespace}/${name}`) passes.push(message)
+    }
+    topicSeen.subscribe(count)
+    try {
+      // As Fjord's api makes it: nothing for the operator to add before it creates the topic.
+      const { metadata, spec } = aTopic(cluster.metadata.name, { partitions: 1 }, name)
+      const topic = await apply<KafkaTopic & KubeObject>(
+        world.client,
+        KafkaTopics,
+        {
+          metadata: {
+            ...metadata,
+            namespace: world.namespace,
+            labels: world.labels,
+            finalizers: [finalizer],
+            ownerReferences: [controllerReference(KafkaClusters, await world.get(cluster))],
+          },
+          spec,
+        },
+        { fieldManager: 'fjord-test' },
+      )
+      await untilPhase(world.get, topic, 'Ready')
+      // The pass a change makes comes after any the record's update would have queued.
+      await world.client.request('PATCH', objectUrl('KafkaTopic', name), {
+        body: { spec: { partitions: 2 } },
+        contentType: PatchStrategy.MergePatch,
+      })
+      await untilPhase(world.get, topic, 'Ready', { generation: 2 })
+      expect(passes).toHaveLength(2)
+    } finally {
+      topicSeen.unsubscribe(count)
+    }
+    await world.client.request('DELETE', objectUrl('KafkaTopic', name))
+    await expect.poll(() => kafka.describeTopic(`${prefix}${name}`)).toBeUndefined()
   })
 
   test('reports a topic made outside Fjord and leaves it alone, even when the resource goes', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { annotations, finalizer } from '@fjord/contract/metadata'
 import { reasons } from '@fjord/contract/reasons'
 import { KafkaClusters, KafkaTopics } from '@fjord/contract/resources'
@@ -154,6 +155,7 @@ function aReconciler(admin: KafkaAdmin, client: KubeClient = world.client) {
     pass,
     settle,
     plant: (stale: Topic) => cache.set(key(stale), stale),
+    needsPass: (object: Topic, old: Topic) => reconcile.shouldReconcileUpdate?.(object, old),
   }
 }
 
@@ -404,5 +406,22 @@ describe('which Kafka topic a KafkaTopic owns', () => {
       value: '7200000',
       dynamic: true,
     })
+  })
+
+  test('needs no pass for the update its own record makes, but one for an admin who changes the record', async () => {
+    const operator = aReconciler(aLaggingAdmin().admin)
+    const { topic } = await aKafkaTopic({ asTheApiMakesIt: true })
+    const recorded = (await operator.settle(topic)) as Topic
+    expect(recorded.metadata.annotations?.[annotations.kafkaTopicId]).toBeDefined()
+    // The finalizer and owner were there already: the record is the only change of metadata.
+    expect(operator.needsPass(recorded, topic)).toBe(false)
+
+    const pasted = await annotate(topic, { [annotations.kafkaTopicId]: randomUUID() })
+    expect(operator.needsPass(pasted, recorded)).toBe(true)
+    const removed = await annotate(topic, {
+      [annotations.kafkaTopicId]: null,
+      [annotations.kafkaName]: null,
+    })
+    expect(operator.needsPass(removed, pasted)).toBe(true)
   })
 })

@@ -6,7 +6,14 @@ import { type HandlerResult, WorkQueue } from '@fjord/kube/queue'
 import type { Logger } from 'pino'
 import { reconcileDuration, reconcilesTotal, trackInformer, trackQueue } from './metrics.ts'
 
-export type Reconcile = (key: string, signal: AbortSignal) => Promise<HandlerResult>
+export interface Reconcile {
+  (key: string, signal: AbortSignal): Promise<HandlerResult>
+  /**
+   * Whether an update event needs a pass, when the reconciler knows more than
+   * `specOrMetadataChanged` (its own writes coming back, say); the controller's option wins.
+   */
+  shouldReconcileUpdate?: (object: KubeObject, old: KubeObject) => boolean
+}
 
 export interface ControllerOptions<T extends KubeObject> {
   /** The resource kind, used as a metrics label and in logs. */
@@ -19,7 +26,10 @@ export interface ControllerOptions<T extends KubeObject> {
   retryRateLimit?: { perSecond: number; burst: number }
   /** Every cached key is reconciled again this often, to repair drift made behind our back. */
   resyncPeriodMs?: number
-  /** Whether an update event needs a reconcile; the default skips status-only updates. */
+  /**
+   * Whether an update event needs a reconcile; the default is the reconcile's own rule, else
+   * `specOrMetadataChanged`, which skips status-only updates.
+   */
   shouldReconcileUpdate?: (object: T, old: T) => boolean
   /** The controller logs through a child of this one, bound to `controller: kind`. */
   log: Logger
@@ -57,7 +67,10 @@ export class Controller<T extends KubeObject = KubeObject> {
     this.kind = options.kind
     this.#options = options
     this.#log = options.log.child({ controller: options.kind })
-    const shouldReconcile = options.shouldReconcileUpdate ?? specOrMetadataChanged
+    const shouldReconcile =
+      options.shouldReconcileUpdate ??
+      options.reconcile.shouldReconcileUpdate ??
+      specOrMetadataChanged
     trackInformer(options.kind, options.informer)
     options.informer
       .onAdd((object) => this.enqueue(objectKey(object)))

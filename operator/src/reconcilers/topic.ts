@@ -5,13 +5,14 @@ import { KafkaTopics } from '@fjord/contract/resources'
 import type { KafkaCluster, KafkaTopic } from '@fjord/contract/types'
 import { getObject, removeFinalizer } from '@fjord/kube/apply'
 import type { KubeObject } from '@fjord/kube/client'
+import { objectKey } from '@fjord/kube/informer'
 import type { HandlerResult } from '@fjord/kube/queue'
 import { objectPath } from '@fjord/kube/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
 import type { KafkaAdmin } from '../kafka/admin.ts'
 import { TopicDescribeBatcher } from '../kafka/batcher.ts'
 import { topicSeen } from '../kafka/diagnostics.ts'
-import type { Reconcile } from '../kube/controller.ts'
+import { type Reconcile, specOrMetadataChanged } from '../kube/controller.ts'
 import {
   clusterOf,
   failed,
@@ -53,9 +54,17 @@ type Topic = KafkaTopic & KubeObject
  */
 type Unrecorded = Map<string, TopicRecord>
 
+/**
+ * Records this process is writing, by object key, until the informer sees them come back as
+ * an update: the pass that wrote one goes on with the copy the write returned, so the update
+ * needs no pass of its own.
+ */
+type Echoes = Map<string, { uid: string; topicId: string; name: string }>
+
 /** What the reconciler keeps between passes, in this process only. */
 interface Memory {
   unrecorded: Unrecorded
+  echoes: Echoes
   describer: TopicDescribeBatcher
 }
 
@@ -77,11 +86,14 @@ export function topicReconciler(
   ctx: OperatorContext,
   describer = new TopicDescribeBatcher(),
 ): Reconcile {
-  const memory: Memory = { unrecorded: new Map(), describer }
+  const memory: Memory = { unrecorded: new Map(), echoes: new Map(), describer }
   const reconcile: Reconcile = async (key) => {
     if (topicSeen.hasSubscribers) topicSeen.publish({ key })
     const cached = ctx.informers.topics.get(key)
-    if (!cached) return
+    if (!cached) {
+      memory.echoes.delete(key)
+      return
+    }
     if (cached.metadata.deletionTimestamp) return deleteTopic(ctx, cached, memory.unrecorded)
     const where = clusterOf(ctx, cached)
     if ('outcome' in where) {
@@ -107,6 +119,8 @@ export function topicReconciler(
       throw error
     }
   }
+  reconcile.shouldReconcileUpdate = (object, old) =>
+    specOrMetadataChanged(object, old) && !isOwnRecord(memory.echoes, object, old)
   return reconcile
 }
 
@@ -248,7 +262,7 @@ async function alreadyExists(
  */
 async function record(
   ctx: OperatorContext,
-  { unrecorded }: Memory,
+  { unrecorded, echoes }: Memory,
   topic: Topic,
   made: Pick<ActualTopic, 'name' | 'topicId'>,
 ): Promise<Topic> {
@@ -261,26 +275,67 @@ async function record(
   )
     return topic
   const uid = topic.metadata.uid ?? ''
+  const key = objectKey(topic)
   unrecorded.set(uid, { topicId, name: topicName })
+  // Set before the write: its update event may reach the informer before its answer reaches us.
+  echoes.set(key, { uid, topicId, name: topicName })
   // A merge patch of annotations alone, without resourceVersion: it cannot conflict, leaves
   // the other keys as they are, and no status write ever removes it.
-  const patched = await ctx.client.request<Topic>(
-    'PATCH',
-    objectPath(KafkaTopics, topic.metadata.name, topic.metadata.namespace),
-    {
-      body: {
-        metadata: {
-          annotations: {
-            [annotations.kafkaTopicId]: topicId,
-            [annotations.kafkaName]: topicName,
+  const patched = await ctx.client
+    .request<Topic>(
+      'PATCH',
+      objectPath(KafkaTopics, topic.metadata.name, topic.metadata.namespace),
+      {
+        body: {
+          metadata: {
+            annotations: {
+              [annotations.kafkaTopicId]: topicId,
+              [annotations.kafkaName]: topicName,
+            },
           },
         },
+        contentType: PatchStrategy.MergePatch,
       },
-      contentType: PatchStrategy.MergePatch,
-    },
-  )
+    )
+    .catch((error: unknown) => {
+      echoes.delete(key)
+      throw error
+    })
   unrecorded.delete(uid)
   return patched
+}
+
+/**
+ * Whether an update event is only the record this process just wrote coming back (and
+ * forgets it then). Anything else changed with it, or a record that is not the one written,
+ * such as an id an admin pasted or removed, is reconciled as any change is.
+ */
+function isOwnRecord(echoes: Echoes, object: KubeObject, old: KubeObject): boolean {
+  const key = objectKey(object)
+  const echo = echoes.get(key)
+  const now = object.metadata.annotations ?? {}
+  if (
+    !echo ||
+    echo.uid !== object.metadata.uid ||
+    now[annotations.kafkaTopicId] !== echo.topicId ||
+    now[annotations.kafkaName] !== echo.name
+  )
+    return false
+  echoes.delete(key)
+  return !specOrMetadataChanged(withoutRecord(object), withoutRecord(old))
+}
+
+function withoutRecord(object: KubeObject): KubeObject {
+  const {
+    [annotations.kafkaTopicId]: _id,
+    [annotations.kafkaName]: _name,
+    ...others
+  } = object.metadata.annotations ?? {}
+  const annotated = Object.keys(others).length > 0
+  return {
+    ...object,
+    metadata: { ...object.metadata, annotations: annotated ? others : undefined },
+  }
 }
 
 /**
