@@ -13,7 +13,7 @@ describe('operator configuration', () => {
       kubeconfig: aFile,
       leaseNamespace: 'ops',
       port: 8081,
-      topicConcurrency: 64,
+      topicConcurrency: 256,
       resyncMs: 300_000,
       installCrds: false,
       shutdownGraceMs: 20_000,

@@ -25,7 +25,7 @@ Options:
   --lease-namespace NS     namespace of the leader-election Lease (default: $POD_NAMESPACE or fjord-system)
   --identity ID            this replica's name in the Lease (default: <hostname>-<pid>)
   --port N                 /metrics, /healthz and /readyz (default 8081; 0 picks a free port)
-  --topic-concurrency N    KafkaTopic reconciles at once (default 64)
+  --topic-concurrency N    KafkaTopic reconciles at once (default 256)
   --resync-seconds N       reconcile every object again this often (default 300)
   --selector LABELS        only reconcile resources with these labels (e.g. fjord.dev/shard=a)
   --metering-url URL       post usage samples there (default: $FJORD_METERING_URL; unset: no
@@ -128,7 +128,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
     leaseNamespace: namespaceName(setting('lease-namespace', 'leaseNamespace')) ?? 'fjord-system',
     identity: values.identity ?? `${hostname()}-${process.pid}`,
     port: values.port === '0' ? 0 : positiveInt('--port', values.port, 8081, 65535),
-    topicConcurrency: positiveInt('--topic-concurrency', values['topic-concurrency'], 64, 1000),
+    // A pass mostly waits on Kafka and the apiserver (whose client keeps 32 connections), so
+    // many at once cost little, and the creates of a bulk apply gather into bigger batches.
+    topicConcurrency: positiveInt('--topic-concurrency', values['topic-concurrency'], 256, 1000),
     resyncMs: positiveInt('--resync-seconds', values['resync-seconds'], 300, 86400) * 1000,
     selector: values.selector,
     metering: meteringConfig(
