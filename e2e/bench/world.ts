@@ -12,6 +12,7 @@ import { KafkaPools } from '@fjord/contract/resources'
 import { apply, deleteObject, getObject } from '@fjord/kube/apply'
 import type { KubeClient } from '@fjord/kube/client'
 import { Namespaces, Secrets } from '@fjord/kube/resources'
+import { defaultTopicConcurrency } from '@fjord/operator/config'
 import { KafkaAdmin } from '@fjord/operator/kafka/admin'
 import { startOperator } from '@fjord/operator/main'
 import { loadConfig } from '@fjord/stack/config'
@@ -76,7 +77,7 @@ export async function aBenchWorld(id: string, kube: KubeClient, env: StackEnv) {
       leaseNamespace: system,
       identity: `bench-${id}`,
       port: 0,
-      topicConcurrency: 64,
+      topicConcurrency: defaultTopicConcurrency,
       resyncMs: 300_000,
       selector: `fjord.dev/bench=${id}`,
       logLevel: 'warn',

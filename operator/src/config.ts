@@ -40,6 +40,9 @@ FJORD_METERING_TOKEN, FJORD_PORT_FILE (the port is written there once it listens
 FJORD_SHUTDOWN_GRACE_SECONDS (how long SIGTERM waits for reconciles in flight; default 20).
 `
 
+/** KafkaTopic reconciles at once unless --topic-concurrency says otherwise. */
+export const defaultTopicConcurrency = 256
+
 /** The environment variables the operator reads; docs/configuration.md lists them. */
 export const operatorEnvNames = {
   kubeconfig: 'KUBECONFIG',
@@ -130,7 +133,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
     port: values.port === '0' ? 0 : positiveInt('--port', values.port, 8081, 65535),
     // A pass mostly waits on Kafka and the apiserver (whose client keeps 32 connections), so
     // many at once cost little, and the creates of a bulk apply gather into bigger batches.
-    topicConcurrency: positiveInt('--topic-concurrency', values['topic-concurrency'], 256, 1000),
+    topicConcurrency: positiveInt(
+      '--topic-concurrency',
+      values['topic-concurrency'],
+      defaultTopicConcurrency,
+      1000,
+    ),
     resyncMs: positiveInt('--resync-seconds', values['resync-seconds'], 300, 86400) * 1000,
     selector: values.selector,
     metering: meteringConfig(
