@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { labels } from '@fjord/contract/metadata'
+import { finalizer, labels } from '@fjord/contract/metadata'
 import { type Reason, readyCondition, reasons } from '@fjord/contract/reasons'
 import { KafkaTopics } from '@fjord/contract/resources'
 import type { KafkaTopic, Phase } from '@fjord/contract/types'
-import { deleteObject, listObjects } from '@fjord/kube/apply'
+import { deleteObject, getObject, listObjects, removeFinalizer } from '@fjord/kube/apply'
 import { KubeClient, type KubeObject } from '@fjord/kube/client'
 import { isConflict } from '@fjord/kube/errors'
 import { microTime } from '@fjord/kube/leader'
@@ -161,6 +161,17 @@ async function takeLease(name: string, holder: string): Promise<void> {
   }
 }
 
+/**
+ * Deletes the resource by hand. The provisioner made it with the operator's finalizer, which
+ * no operator runs here to remove (after deleting the topic in Kafka): the test removes it.
+ */
+async function deleteByHand(resource: KubeObject): Promise<void> {
+  const { name, namespace } = resource.metadata
+  await deleteObject(kube, KafkaTopics, name, namespace)
+  const deleting = await getObject(kube, KafkaTopics, name, namespace)
+  if (deleting) await removeFinalizer(kube, KafkaTopics, deleting, finalizer)
+}
+
 async function rowOf(id: string) {
   const [row] = await api.database.db.select().from(topics).where(eq(topics.id, id))
   return row
@@ -195,12 +206,7 @@ describe('the status watchers of two api replicas', () => {
     await a.stop({ release: false })
     const writesOfA = writes.filter((write) => write.replica === 'a').length
     await reportStatus(kept.resource, 'Failed', reasons.KafkaUnavailable)
-    await deleteObject(
-      kube,
-      KafkaTopics,
-      lost.resource.metadata.name,
-      lost.resource.metadata.namespace,
-    )
+    await deleteByHand(lost.resource)
 
     await expect
       .poll(() => b.leading, { timeout: 10_000, message: 'b to take the Lease over' })
@@ -276,7 +282,7 @@ describe('the status watchers of two api replicas', () => {
     await expect.poll(() => a.leading, { timeout: 10_000, message: 'a to lead' }).toBe(true)
     await a.synced()
     const { name, namespace } = topic.resource.metadata
-    await deleteObject(kube, KafkaTopics, name, namespace)
+    await deleteByHand(topic.resource)
 
     const resyncs = async () =>
       (
