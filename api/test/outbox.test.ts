@@ -1,15 +1,17 @@
+import { randomUUID } from 'node:crypto'
 import { KubeClient } from '@fjord/kube/client'
 import { readStackEnv } from '@fjord/stack/env'
 import { stackDatabase } from '@fjord/testing/api'
 import { FakeClock } from '@fjord/time/clock'
-import { asc, inArray, sql } from 'drizzle-orm'
+import { asc, eq, inArray, sql } from 'drizzle-orm'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testConfig } from '../src/config.ts'
 import { type Database, openDatabase } from '../src/db/client.ts'
-import { outbox } from '../src/db/schema/index.ts'
+import { auditEvents, outbox } from '../src/db/schema/index.ts'
 import { claim, claimSeconds, complete, retryLater } from '../src/provisioner/outbox.ts'
 import { Provisioner } from '../src/provisioner/provisioner.ts'
+import { enqueue } from '../src/resources/changes.ts'
 
 // Replicas claim side by side on real PostgreSQL, in a database of this file's own, so the
 // outbox holds exactly what the test puts in it.
@@ -137,5 +139,32 @@ describe('the provisioner', () => {
     ])
     const anHourLater = new FakeClock(Date.now() + 3_600_000)
     expect(await claim(database.db, 10, anHourLater), 'claimed again').toEqual([])
+  })
+})
+
+describe('enqueue', () => {
+  it('records a change of ten thousand rows, more than one statement of PostgreSQL can carry', async () => {
+    await database.db.execute(sql`truncate outbox`)
+    const requestId = randomUUID()
+    const ids = await database.db.transaction((tx) =>
+      enqueue(
+        tx,
+        Array.from({ length: 10_000 }, (_, i) => ({
+          orgId: null,
+          actor: { type: 'platform' as const, id: 'test', label: 'test' },
+          requestId,
+          targetName: `t${i}`,
+          aggregateId: `t${i}`,
+          action: 'topic.delete' as const,
+          payload: { spec: { partitions: 1, replicationFactor: 1, config: {} } },
+        })),
+      ),
+    )
+    expect(new Set(ids).size).toBe(10_000)
+    const [audited] = await database.db
+      .select({ count: sql<number>`count(*)::int` })
+      .from(auditEvents)
+      .where(eq(auditEvents.requestId, requestId))
+    expect(audited?.count).toBe(10_000)
   })
 })

@@ -137,6 +137,8 @@ export function changeKindOf(action: string, payload: unknown): ChangeKind {
   return parsed.kind
 }
 
+const rowsPerInsert = 1_000
+
 /**
  * Records accepted changes in the caller's transaction, so that they exist exactly when the
  * change does: for each, the audit event for people and the outbox row for the provisioner.
@@ -151,39 +153,45 @@ export async function enqueue(
     change,
     kind: changeKindOf(change.action, change.payload),
   }))
-  if (rows.length === 0) return []
-  await tx.insert(auditEvents).values(
-    rows.map(({ change, kind }) => ({
-      orgId: change.orgId,
-      actorType: change.actor.type,
-      actorId: change.actor.id,
-      actorLabel: change.actor.label,
-      action: kind.action,
-      targetType: aggregateTypeOf(kind.action),
-      targetName: change.targetName,
-      requestId: change.requestId,
-      outcome: 'success',
-      details: kind.payload,
-    })),
-  )
   const notBefore: SQL | undefined =
     options.delayMs === undefined
       ? undefined
       : sql`now() + make_interval(secs => ${options.delayMs / 1000})`
-  const queued = await tx
-    .insert(outbox)
-    .values(
-      rows.map(({ change, kind }) => ({
+  const ids: number[] = []
+  // PostgreSQL takes at most 65,535 parameters a statement (10 a row here): a prune of ten
+  // thousand topics goes in several inserts.
+  for (let start = 0; start < rows.length; start += rowsPerInsert) {
+    const chunk = rows.slice(start, start + rowsPerInsert)
+    await tx.insert(auditEvents).values(
+      chunk.map(({ change, kind }) => ({
         orgId: change.orgId,
-        aggregateType: aggregateTypeOf(kind.action),
-        aggregateId: change.aggregateId,
+        actorType: change.actor.type,
+        actorId: change.actor.id,
+        actorLabel: change.actor.label,
         action: kind.action,
-        payload: kind.payload,
-        ...(notBefore ? { nextAttemptAt: notBefore } : {}),
+        targetType: aggregateTypeOf(kind.action),
+        targetName: change.targetName,
+        requestId: change.requestId,
+        outcome: 'success',
+        details: kind.payload,
       })),
     )
-    .returning({ id: outbox.id })
-  return queued.map((row) => row.id)
+    const queued = await tx
+      .insert(outbox)
+      .values(
+        chunk.map(({ change, kind }) => ({
+          orgId: change.orgId,
+          aggregateType: aggregateTypeOf(kind.action),
+          aggregateId: change.aggregateId,
+          action: kind.action,
+          payload: kind.payload,
+          ...(notBefore ? { nextAttemptAt: notBefore } : {}),
+        })),
+      )
+      .returning({ id: outbox.id })
+    ids.push(...queued.map((row) => row.id))
+  }
+  return ids
 }
 
 /**
