@@ -5,6 +5,7 @@ import { KafkaTopics } from '@fjord/contract/resources'
 import type { KafkaCluster, KafkaTopic } from '@fjord/contract/types'
 import { getObject, removeFinalizer } from '@fjord/kube/apply'
 import type { KubeObject } from '@fjord/kube/client'
+import { isNotFound } from '@fjord/kube/errors'
 import { objectKey } from '@fjord/kube/informer'
 import type { HandlerResult } from '@fjord/kube/queue'
 import { objectPath } from '@fjord/kube/resources'
@@ -352,7 +353,10 @@ async function deleteTopic(ctx: OperatorContext, topic: Topic, unrecorded: Unrec
     await writeStatus(ctx, topic, waiting(reasons.Deleting, `deleting ${what}`, 'Deleting'))
     await (await ctx.kafka.forPool(poolOfDeleted(ctx, topic, what))).deleteTopicById(made.topicId)
   }
-  await removeFinalizer(ctx.client, KafkaTopics, topic, finalizer)
+  await removeFinalizer(ctx.client, KafkaTopics, topic, finalizer).catch((error: unknown) => {
+    // A pass queued before the resource went (by its own finalizer's removal) finds it gone.
+    if (!isNotFound(error)) throw error
+  })
   unrecorded.delete(topic.metadata.uid ?? '')
 }
 
