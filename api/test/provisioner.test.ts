@@ -18,6 +18,7 @@ import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { organizations } from '../src/db/schema/index.ts'
 import { Provisioner } from '../src/provisioner/provisioner.ts'
+import { selectorOf } from '../src/provisioner/resources.ts'
 
 // The provisioner against the stack's kube-apiserver, with no operator: what it applies is
 // read back as it left it. Its resources carry a label of this file's own, and the outbox it
@@ -65,6 +66,14 @@ beforeAll(async () => {
 const cleanups: (() => Promise<unknown>)[] = []
 afterAll(async () => {
   for (const cleanup of cleanups) await cleanup()
+  // No operator runs here to let this file's KafkaTopics go: their finalizer is taken off as
+  // it would, so that their namespaces, deleted or not, are not held up for good.
+  const made = await listObjects(kube, KafkaTopics, { labelSelector: selectorOf(resourceLabels) })
+  for (const topic of made) {
+    await mergeIntoTopicObject(topic.metadata as { namespace: string }, topic.metadata.name, {
+      metadata: { finalizers: null },
+    })
+  }
   await api.close()
   kube.close()
 })
