@@ -35,6 +35,7 @@ import {
 import { readStackEnv } from '@fjord/stack/env'
 import { waitFor } from '@fjord/stack/proc'
 import {
+  countFlag,
   quantile,
   refuseBesideAnotherOperator,
   roomForOpenFiles,
@@ -50,14 +51,8 @@ const { values: flags } = parseArgs({
     bulk: { type: 'string', default: '1000,10000' },
   },
 })
-function count(flag: string, raw: string): number {
-  const value = Number(raw)
-  if (Number.isInteger(value) && value >= 1 && value <= 99_999) return value
-  process.stderr.write(`--${flag}: ${raw} is no whole number from 1 to 99999\n`)
-  process.exit(2)
-}
-const singleCount = count('single', flags.single)
-const bulkSizes = flags.bulk.split(',').map((raw) => count('bulk', raw))
+const singleCount = countFlag('single', flags.single, 99_999)
+const bulkSizes = flags.bulk.split(',').map((raw) => countFlag('bulk', raw, 99_999))
 
 /** The api takes at most this many topics in one PUT …/topics (ApplyTopicsSchema). */
 const topicsPerApply = 2_000

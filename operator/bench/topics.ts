@@ -18,7 +18,7 @@ import { apply, deleteObject } from '@fjord/kube/apply'
 import { KubeClient, type KubeList } from '@fjord/kube/client'
 import { collectionPath, Namespaces, Secrets } from '@fjord/kube/resources'
 import { readStackEnv } from '@fjord/stack/env'
-import { refuseBesideAnotherOperator, rssMiB, stackPid } from '@fjord/testing/bench'
+import { countFlag, refuseBesideAnotherOperator, rssMiB, stackPid } from '@fjord/testing/bench'
 import { operatorNodeFlags } from '../src/config.ts'
 import { KafkaAdmin } from '../src/kafka/admin.ts'
 
@@ -28,14 +28,8 @@ const { values: flags } = parseArgs({
     parked: { type: 'string', default: '9000' },
   },
 })
-function count(flag: string, raw: string): number {
-  const value = Number(raw)
-  if (Number.isInteger(value) && value >= 1) return value
-  process.stderr.write(`--${flag}: ${raw} is no whole number from 1\n`)
-  process.exit(2)
-}
-const made = count('topics', flags.topics)
-const parked = count('parked', flags.parked)
+const made = countFlag('topics', flags.topics)
+const parked = countFlag('parked', flags.parked)
 const thousands = (count: number) => count.toLocaleString('en-US')
 const env = readStackEnv()
 const client = KubeClient.fromFile(env.kube.kubeconfig)

@@ -242,3 +242,15 @@ export async function roomForOpenFiles(
     await sleep(1_000)
   }
 }
+
+/**
+ * A benchmark's count flag as a whole number from 1 (to `max`, when given); anything else
+ * ends the benchmark with exit code 2 and a message naming the flag.
+ */
+export function countFlag(flag: string, raw: string, max?: number): number {
+  const value = Number(raw)
+  if (Number.isInteger(value) && value >= 1 && (max === undefined || value <= max)) return value
+  const range = max === undefined ? 'from 1' : `from 1 to ${max}`
+  process.stderr.write(`--${flag}: ${raw} is no whole number ${range}\n`)
+  process.exit(2)
+}
