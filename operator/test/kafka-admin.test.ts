@@ -1,7 +1,7 @@
 import { readStackEnv } from '@fjord/stack/env'
 import { uniqueName } from '@fjord/testing/names'
 import { afterAll, describe, expect, test } from 'vitest'
-import { KafkaAdmin } from '../src/kafka/admin.ts'
+import { type CreateResult, KafkaAdmin } from '../src/kafka/admin.ts'
 import type { AclBinding } from '../src/reconcilers/user-plan.ts'
 
 const env = readStackEnv()
@@ -12,6 +12,14 @@ const admin = new KafkaAdmin({
   password: env.kafka.admin.password,
 })
 afterAll(() => admin.close())
+
+const aTopic = (name: string) => ({ name, partitions: 1, replicationFactor: 1, config: {} })
+
+function idOf(created: Map<string, CreateResult>, name: string): string {
+  const result = created.get(name)
+  if (!result?.ok) throw new Error(`${name} was not created: ${JSON.stringify(result)}`)
+  return result.topicId
+}
 
 describe('the Kafka admin adapter against the stack broker', () => {
   test('creates several topics in one request, each with its own config, and reports each result', async () => {
@@ -93,6 +101,27 @@ describe('the Kafka admin adapter against the stack broker', () => {
     })
     expect(topics[b]).toMatchObject({ name: b, partitions: 1 })
     expect(topics).toHaveProperty(missing, undefined)
+  })
+
+  test('deletes several topics by id in one request, an id already gone as deleted, never a namesake', async () => {
+    const [a, b] = [uniqueName('adapter'), uniqueName('adapter')]
+    const made = await admin.createTopics([a, b].map((name) => aTopic(name)))
+    const [idA, idB] = [idOf(made, a), idOf(made, b)]
+    // b is made again: the id the first b had is gone, and its namesake must survive.
+    await admin.deleteTopic(b)
+    await expect.poll(() => admin.describeTopic(b)).toBeUndefined()
+    const again = await admin.createTopics([aTopic(b)])
+
+    const results = await admin.deleteTopicsById([idA, idB])
+    expect(results).toEqual(
+      new Map([
+        [idA, { ok: true }],
+        [idB, { ok: true }],
+      ]),
+    )
+    await expect.poll(() => admin.describeTopic(a)).toBeUndefined()
+    expect((await admin.describeTopic(b))?.topicId).toBe(idOf(again, b))
+    await admin.deleteTopic(b)
   })
 
   test('answers undefined for a topic that does not exist', async () => {

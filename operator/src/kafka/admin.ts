@@ -90,6 +90,9 @@ const latestOffset = -1n
 /** Outcome of one topic in a batched CreateTopics. */
 export type CreateResult = { ok: true; topicId: string } | { ok: false; error: KafkaAdminError }
 
+/** Outcome of one topic id in a batched DeleteTopics: gone (also when it was already), or not. */
+export type DeleteResult = { ok: true } | { ok: false; error: KafkaAdminError }
+
 /** Outcome of one topic in a batched describe: the topic, or undefined when it does not exist. */
 export type DescribeResult =
   | { ok: true; topic: ActualTopic | undefined }
@@ -323,28 +326,50 @@ export class KafkaAdmin {
   }
 
   /**
-   * Deletes the topic with this id (DeleteTopics v6), never a namesake made since; one that
-   * is already gone is not an error.
+   * Deletes the topics with these ids in one DeleteTopics (v6), never a namesake made since;
+   * one that is already gone counts as deleted. An id the broker left out of its answer is
+   * absent from the map.
    */
-  async deleteTopicById(topicId: string): Promise<void> {
+  async deleteTopicsById(topicIds: string[]): Promise<Map<string, DeleteResult>> {
     type Response = deleteTopicsV6.DeleteTopicsResponse
     let response: Response
     try {
-      response = await deleteTopicsV6.api.async(await this.#raw(), [{ topicId }], 30_000)
+      response = await deleteTopicsV6.api
+        .async(
+          await this.#raw(),
+          topicIds.map((topicId) => ({ topicId })),
+          30_000,
+        )
+        .catch((error: unknown) => answerOf<Response>(error))
     } catch (error) {
-      if (!(error instanceof ResponseError)) {
-        throw new KafkaAdminError(`delete topic with id ${topicId}`, error)
-      }
-      response = (error as ResponseError & { response: Response }).response
+      const failure = new KafkaAdminError('delete topics', error)
+      return new Map(topicIds.map((topicId) => [topicId, { ok: false, error: failure }]))
     }
-    const failed = response.responses.find((r) => r.errorCode !== 0)
-    if (!failed) return
-    const id = protocolErrorsCodesById[failed.errorCode] ?? `KAFKA_ERROR_${failed.errorCode}`
-    if (id === 'UNKNOWN_TOPIC_ID' || id === 'UNKNOWN_TOPIC_OR_PARTITION') return
-    throw new KafkaAdminError(`delete topic with id ${topicId}`, {
-      apiId: id,
-      message: failed.errorMessage,
-    })
+    const answers = new Map(response.responses.map((r) => [r.topicId.toLowerCase(), r]))
+    const results = new Map<string, DeleteResult>()
+    for (const topicId of topicIds) {
+      const answer = answers.get(topicId.toLowerCase())
+      if (!answer) continue
+      const id =
+        answer.errorCode === 0
+          ? undefined
+          : (protocolErrorsCodesById[answer.errorCode] ?? `KAFKA_ERROR_${answer.errorCode}`)
+      const gone =
+        id === undefined || id === 'UNKNOWN_TOPIC_ID' || id === 'UNKNOWN_TOPIC_OR_PARTITION'
+      results.set(
+        topicId,
+        gone
+          ? { ok: true }
+          : {
+              ok: false,
+              error: new KafkaAdminError(`delete topic with id ${topicId}`, {
+                apiId: id,
+                message: answer.errorMessage,
+              }),
+            },
+      )
+    }
+    return results
   }
 
   async listTopics(): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import type { ActualTopic, DesiredTopic } from '../reconcilers/topic-plan.ts'
-import type { CreateResult, DescribeResult, KafkaAdmin } from './admin.ts'
-import { TopicCreateBatcher, TopicDescribeBatcher } from './batcher.ts'
+import type { CreateResult, DeleteResult, DescribeResult, KafkaAdmin } from './admin.ts'
+import { TopicCreateBatcher, TopicDeleteBatcher, TopicDescribeBatcher } from './batcher.ts'
 
 const anActualTopic = (name: string): ActualTopic => ({
   name,
@@ -15,6 +15,7 @@ const anActualTopic = (name: string): ActualTopic => ({
 function aBroker(existing: string[]) {
   const describes: string[][] = []
   const creates: string[][] = []
+  const deletes: string[][] = []
   const admin = {
     describeTopics: async (names: string[]) => {
       describes.push(names)
@@ -33,8 +34,14 @@ function aBroker(existing: string[]) {
         topics.map((t) => [t.name, { ok: true, topicId: `id-of-${t.name}` }]),
       )
     },
+    deleteTopicsById: async (topicIds: string[]) => {
+      deletes.push(topicIds)
+      return new Map<string, DeleteResult>(
+        topicIds.filter((id) => id !== 'left-out').map((id) => [id, { ok: true }]),
+      )
+    },
   } as unknown as KafkaAdmin
-  return { admin, describes, creates }
+  return { admin, describes, creates, deletes }
 }
 
 const aDesiredTopic = (name: string): DesiredTopic => ({
@@ -102,5 +109,26 @@ describe('TopicCreateBatcher', () => {
       { ok: true, topicId: 'id-of-b' },
       { ok: true, topicId: 'id-of-a' },
     ])
+  })
+})
+
+describe('TopicDeleteBatcher', () => {
+  test('deletes the topic ids asked for at about the same time in one request, an id asked twice once', async () => {
+    const { admin, deletes } = aBroker([])
+    const batcher = new TopicDeleteBatcher({ lingerMs: 0 })
+    const answers = await Promise.all(
+      ['id-a', 'id-b', 'id-a'].map((id) => batcher.delete(admin, id)),
+    )
+    expect(deletes).toEqual([['id-a', 'id-b']])
+    expect(answers).toEqual([{ ok: true }, { ok: true }, { ok: true }])
+  })
+
+  test('answers an id the broker left out of its answer with an error', async () => {
+    const { admin } = aBroker([])
+    const answer = await new TopicDeleteBatcher({ lingerMs: 0 }).delete(admin, 'left-out')
+    expect(answer).toMatchObject({
+      ok: false,
+      error: { message: 'delete topic with id left-out: the broker did not answer for it' },
+    })
   })
 })

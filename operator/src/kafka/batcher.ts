@@ -1,5 +1,5 @@
 import type { DesiredTopic } from '../reconcilers/topic-plan.ts'
-import type { CreateResult, DescribeResult, KafkaAdmin } from './admin.ts'
+import type { CreateResult, DeleteResult, DescribeResult, KafkaAdmin } from './admin.ts'
 import { createTopicsAnswered, createTopicsSent } from './diagnostics.ts'
 import { KafkaAdminError } from './errors.ts'
 
@@ -107,28 +107,68 @@ export class TopicCreateBatcher {
 }
 
 /**
+ * Gathers asks by key (a topic's name, a topic's id) into one request per Kafka cluster. A key
+ * asked twice is sent once and both asks get its answer; a key the broker left out of its
+ * answer is answered with an error.
+ */
+class KeyedBatcher<Answer> {
+  readonly #gatherer: Gatherer<string, Answer | { ok: false; error: KafkaAdminError }>
+
+  constructor(
+    request: (admin: KafkaAdmin, keys: string[]) => Promise<Map<string, Answer>>,
+    action: (key: string) => string,
+    options: BatchOptions,
+  ) {
+    this.#gatherer = new Gatherer((admin, batch) => {
+      request(admin, [...new Set(batch.map((p) => p.ask))]).then((results) => {
+        for (const p of batch)
+          p.resolve(results.get(p.ask) ?? { ok: false, error: unanswered(action(p.ask)) })
+      })
+    }, options)
+  }
+
+  ask(admin: KafkaAdmin, key: string) {
+    return this.#gatherer.ask(admin, key)
+  }
+}
+
+/**
  * Gathers the topics that reconciles want described at about the same time into one describe
  * (a DescribeConfigs and a Metadata request) per Kafka cluster, so that the periodic resync of
  * ten thousand KafkaTopics costs requests by the hundred topics, not one per topic.
  */
 export class TopicDescribeBatcher {
-  readonly #gatherer: Gatherer<string, DescribeResult>
+  readonly #batcher: KeyedBatcher<DescribeResult>
 
   constructor(options: BatchOptions = {}) {
-    this.#gatherer = new Gatherer((admin, batch) => this.#send(admin, batch), options)
+    this.#batcher = new KeyedBatcher(
+      (admin, names) => admin.describeTopics(names),
+      (name) => `describe topic ${name}`,
+      options,
+    )
   }
 
   describe(admin: KafkaAdmin, name: string): Promise<DescribeResult> {
-    return this.#gatherer.ask(admin, name)
+    return this.#batcher.ask(admin, name)
+  }
+}
+
+/**
+ * Gathers the topics that reconciles want deleted at about the same time, by id, into one
+ * DeleteTopics per Kafka cluster: removing a thousand KafkaTopics costs a handful of requests.
+ */
+export class TopicDeleteBatcher {
+  readonly #batcher: KeyedBatcher<DeleteResult>
+
+  constructor(options: BatchOptions = {}) {
+    this.#batcher = new KeyedBatcher(
+      (admin, topicIds) => admin.deleteTopicsById(topicIds),
+      (topicId) => `delete topic with id ${topicId}`,
+      options,
+    )
   }
 
-  #send(admin: KafkaAdmin, batch: Pending<string, DescribeResult>[]): void {
-    // A name asked for twice is described once; both asks get the answer.
-    const names = [...new Set(batch.map((p) => p.ask))]
-    admin.describeTopics(names).then((results) => {
-      for (const p of batch) {
-        p.resolve(results.get(p.ask) ?? { ok: false, error: unanswered(`describe topic ${p.ask}`) })
-      }
-    })
+  delete(admin: KafkaAdmin, topicId: string): Promise<DeleteResult> {
+    return this.#batcher.ask(admin, topicId)
   }
 }

@@ -71,14 +71,16 @@ export const waiting = (reason: Reason, message: string, phase: Phase = 'Pending
 
 /**
  * Writes the status through the status subresource, only when it changed, with the
- * generation it describes. `extra` carries the kind's own status fields.
+ * generation it describes. `extra` carries the kind's own status fields. Returns the
+ * resource as the apiserver has it after the write (or as given, when nothing changed), so
+ * that a write guarded by resourceVersion can follow without a conflict.
  */
 export async function writeStatus<R extends FjordResource>(
   ctx: OperatorContext,
   resource: R,
   outcome: Outcome,
   extra?: Partial<NonNullable<R['status']>>,
-): Promise<void> {
+): Promise<R> {
   const generation = resource.metadata.generation
   const conditions = setCondition(resource.status?.conditions, {
     type: readyCondition,
@@ -94,12 +96,13 @@ export async function writeStatus<R extends FjordResource>(
     conditions,
     ...(generation === undefined ? {} : { observedGeneration: generation }),
   }
-  await applyStatusIfChanged(
+  const { object } = await applyStatusIfChanged(
     ctx.client,
     types[resource.kind],
     resource as unknown as KubeObject,
     status,
   )
+  return object as unknown as R
 }
 
 /** The cluster a topic or user belongs to, and the pool under it, from the informer caches. */

@@ -11,7 +11,7 @@ import type { HandlerResult } from '@fjord/kube/queue'
 import { objectPath } from '@fjord/kube/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
 import type { KafkaAdmin } from '../kafka/admin.ts'
-import { TopicDescribeBatcher } from '../kafka/batcher.ts'
+import { TopicDeleteBatcher, TopicDescribeBatcher } from '../kafka/batcher.ts'
 import { topicSeen } from '../kafka/diagnostics.ts'
 import { type Reconcile, specOrMetadataChanged } from '../kube/controller.ts'
 import {
@@ -67,6 +67,7 @@ interface Memory {
   unrecorded: Unrecorded
   echoes: Echoes
   describer: TopicDescribeBatcher
+  deleter: TopicDeleteBatcher
 }
 
 /** What one pass over a KafkaTopic works with, besides the resource. */
@@ -87,7 +88,12 @@ export function topicReconciler(
   ctx: OperatorContext,
   describer = new TopicDescribeBatcher(),
 ): Reconcile {
-  const memory: Memory = { unrecorded: new Map(), echoes: new Map(), describer }
+  const memory: Memory = {
+    unrecorded: new Map(),
+    echoes: new Map(),
+    describer,
+    deleter: new TopicDeleteBatcher(),
+  }
   const reconcile: Reconcile = async (key) => {
     if (topicSeen.hasSubscribers) topicSeen.publish({ key })
     const cached = ctx.informers.topics.get(key)
@@ -95,7 +101,7 @@ export function topicReconciler(
       memory.echoes.delete(key)
       return
     }
-    if (cached.metadata.deletionTimestamp) return deleteTopic(ctx, cached, memory.unrecorded)
+    if (cached.metadata.deletionTimestamp) return deleteTopic(ctx, cached, memory)
     const where = clusterOf(ctx, cached)
     if ('outcome' in where) {
       await writeStatus(ctx, cached, where.outcome)
@@ -343,15 +349,27 @@ function withoutRecord(object: KubeObject): KubeObject {
  * Deletes the Kafka topic this resource made, by its recorded id so that a namesake made
  * since is never deleted, then lets the resource go. Without a record nothing is deleted in
  * Kafka. A cached copy that missed the record cannot skip it: the finalizer's removal is
- * guarded by resourceVersion, so it fails and the pass is retried on a fresh copy.
+ * guarded by resourceVersion, so it fails and the pass is retried on a fresh copy. The
+ * Deleting status is written first, and the copy that write returns is the one whose record
+ * is deleted and whose resourceVersion guards the removal.
  */
-async function deleteTopic(ctx: OperatorContext, topic: Topic, unrecorded: Unrecorded) {
-  if (!topic.metadata.finalizers?.includes(finalizer)) return
-  const made = recordFor(topic, unrecorded)
-  if (made !== undefined) {
-    const what = made.name ?? `the topic with id ${made.topicId}`
-    await writeStatus(ctx, topic, waiting(reasons.Deleting, `deleting ${what}`, 'Deleting'))
-    await (await ctx.kafka.forPool(poolOfDeleted(ctx, topic, what))).deleteTopicById(made.topicId)
+async function deleteTopic(ctx: OperatorContext, cached: Topic, { unrecorded, deleter }: Memory) {
+  if (!cached.metadata.finalizers?.includes(finalizer)) return
+  let topic = cached
+  const seen = recordFor(topic, unrecorded)
+  if (seen !== undefined) {
+    const deleting = (made: TopicRecord) => made.name ?? `the topic with id ${made.topicId}`
+    topic = await writeStatus(
+      ctx,
+      topic,
+      waiting(reasons.Deleting, `deleting ${deleting(seen)}`, 'Deleting'),
+    )
+    const made = recordFor(topic, unrecorded)
+    if (made !== undefined) {
+      const admin = await ctx.kafka.forPool(poolOfDeleted(ctx, topic, deleting(made)))
+      const deleted = await deleter.delete(admin, made.topicId)
+      if (!deleted.ok) throw deleted.error
+    }
   }
   await removeFinalizer(ctx.client, KafkaTopics, topic, finalizer).catch((error: unknown) => {
     // A pass queued before the resource went (by its own finalizer's removal) finds it gone.

@@ -122,12 +122,18 @@ async function applyAcls(
 }
 
 /** Removes the credential, every ACL and the quotas of the principal, then lets the resource go. */
-async function deleteUser(ctx: OperatorContext, user: User) {
-  if (!user.metadata.finalizers?.includes(finalizer)) return
+async function deleteUser(ctx: OperatorContext, cached: User) {
+  if (!cached.metadata.finalizers?.includes(finalizer)) return
+  let user = cached
   const username = user.status?.username
   if (username !== undefined) {
     const principal = kafkaPrincipal(username)
-    await writeStatus(ctx, user, waiting(reasons.Deleting, `removing ${principal}`, 'Deleting'))
+    // The written copy's resourceVersion is what the finalizer's removal is guarded by.
+    user = await writeStatus(
+      ctx,
+      user,
+      waiting(reasons.Deleting, `removing ${principal}`, 'Deleting'),
+    )
     const admin = await ctx.kafka.forPool(poolOfDeleted(ctx, user, principal))
     await admin.deleteScram(username)
     await applyAcls(admin, username, [])
