@@ -7,7 +7,9 @@ import {
   withCluster,
   withRoomyQuota,
 } from '@fjord/testing/tenants'
+import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { topics } from '../src/db/schema/index.ts'
 
 let api: TestApi
 
@@ -116,6 +118,58 @@ describe('bulk apply of a cluster topic list', () => {
       { path: 'topics.2.name', message: 'fine is listed twice' },
     ])
     expect((await recordedChanges(api, tenant)).audit).toHaveLength(before.audit.length)
+  })
+
+  it("refuses a list whose names collide, once '.' and '_' are one, naming both, and writes nothing", async () => {
+    const { tenant, path } = await aClusterWithTopics(['orders.eu'])
+    const before = await recordedChanges(api, tenant)
+    const withExisting = await expectStatus(
+      await apply(tenant, path, [aTopic({ name: 'fine' }), aTopic({ name: 'orders_eu' })]),
+      409,
+    )
+    expect(withExisting.detail).toBe(
+      "Topic orders_eu would collide with topic orders.eu ('.' and '_' are one in Kafka metrics)",
+    )
+    const withinList = await expectStatus(
+      await apply(tenant, path, [aTopic({ name: 'a.b' }), aTopic({ name: 'a_b' })]),
+      409,
+    )
+    expect(withinList.detail).toBe(
+      "Topic a_b would collide with topic a.b ('.' and '_' are one in Kafka metrics)",
+    )
+    expect((await recordedChanges(api, tenant)).audit).toHaveLength(before.audit.length)
+    const list = await expectStatus(await api.request('GET', path, { as: tenant.owner }), 200)
+    expect((list.items as { name: string }[]).map((topic) => topic.name)).toEqual(['orders.eu'])
+  })
+
+  it('applies more topics than one statement inserts, and prunes them all', async () => {
+    const { tenant, path } = await aClusterWithTopics([])
+    const before = await recordedChanges(api, tenant)
+    const names = Array.from({ length: 1_500 }, (_, i) => `t${String(i).padStart(4, '0')}`)
+    const created = await expectStatus(
+      await apply(
+        tenant,
+        path,
+        names.map((name) => aTopic({ name })),
+      ),
+      200,
+    )
+    expect(created.summary).toMatchObject({ create: 1_500 })
+    const phases = async () =>
+      (
+        await api.database.db
+          .select({ name: topics.name, phase: topics.phase })
+          .from(topics)
+          .where(eq(topics.orgId, tenant.orgId))
+          .orderBy(topics.name)
+      ).map((row) => `${row.name} ${row.phase}`)
+    expect(await phases()).toEqual(names.map((name) => `${name} Pending`))
+
+    const pruned = await expectStatus(await apply(tenant, path, [], '?prune=true'), 200)
+    expect(pruned.summary).toMatchObject({ delete: 1_500 })
+    expect(await phases()).toEqual(names.map((name) => `${name} Deleting`))
+    const after = await recordedChanges(api, tenant)
+    expect(after.outbox.length - before.outbox.length).toBe(3_000)
   })
 
   it('refuses a list that does not fit the quota before writing any topic', async () => {

@@ -10,8 +10,9 @@ import { assertWithinQuota } from '../quota/usage.ts'
 import { type Change, enqueue, madeBy } from './changes.ts'
 import {
   CreateTopicSchema,
-  insertTopic,
-  markTopicDeleting,
+  collisionIn,
+  insertTopics,
+  markTopicsDeleting,
   normalizeTopicSpec,
   type TopicRow,
   topicColumns,
@@ -131,18 +132,31 @@ export async function applyTopics(
     const actual = new Map(rows.map((row) => [row.name, topicSpecOf(row)]))
     await assertWithinQuota(tx, tenant, planQuotaChange(plan.entries, desired, actual))
     if (options.dryRun) return plan.entries
+    const wanted = (action: TopicPlanEntry['action']) =>
+      plan.entries.filter((entry) => entry.action === action)
+    // In the list's order, so that a collision names the later of two names as the request has them.
+    const created = new Set(wanted('create').map((entry) => entry.name))
+    const creates = [...desired]
+      .filter(([name]) => created.has(name))
+      .map(([name, spec]) => ({ name, spec }))
+    const collision = collisionIn(
+      creates.map((c) => c.name),
+      rows.map((row) => row.name),
+    )
+    if (collision) throw collision
+    const written = new Map<string, TopicRow>()
+    for (const row of await insertTopics(tx, tenant, cluster, creates)) written.set(row.name, row)
+    for (const { name } of wanted('update')) {
+      const spec = desired.get(name)
+      const current = rowsByName.get(name)
+      if (spec && current) written.set(name, await updateTopic(tx, current, spec))
+    }
+    const deleted = wanted('delete').flatMap(({ name }) => rowsByName.get(name) ?? [])
+    for (const row of await markTopicsDeleting(tx, deleted)) written.set(row.name, row)
     const changes: Change[] = []
-    for (const entry of plan.entries) {
-      const { action } = entry
-      if (action === 'unchanged') continue
-      const spec = desired.get(entry.name)
-      const current = rowsByName.get(entry.name)
-      let row: TopicRow | undefined
-      if (action === 'create' && spec)
-        row = await insertTopic(tx, tenant, cluster, entry.name, spec)
-      else if (action === 'update' && spec && current) row = await updateTopic(tx, current, spec)
-      else if (action === 'delete' && current) row = await markTopicDeleting(tx, current)
-      if (!row) continue
+    for (const { name, action } of plan.entries) {
+      const row = written.get(name)
+      if (action === 'unchanged' || !row) continue
       changes.push({
         ...madeBy(c, tenant),
         action: `topic.${action}`,

@@ -1,9 +1,10 @@
 import { kafkaName } from '@fjord/contract/naming'
 import { z } from '@hono/zod-openapi'
-import { and, eq, getTableColumns } from 'drizzle-orm'
+import { and, eq, getTableColumns, inArray } from 'drizzle-orm'
 import { type Db, type Executor, runStatement, type Tx } from '../db/client.ts'
 import { type clusters, topics } from '../db/schema/index.ts'
 import {
+  type ApiError,
   conflict,
   type FieldError,
   isUniqueViolation,
@@ -195,6 +196,12 @@ export function assertTopicNameFits(cluster: ClusterRow, name: string, path = 'n
   if (problem) throw validationFailed([{ path, message: problem }])
 }
 
+/** Rows one statement inserts or marks at most: PostgreSQL takes 65,535 parameters. */
+const rowsPerStatement = 1_000
+
+const collisionMessage = (name: string, other?: string) =>
+  `Topic ${name} would collide with ${other ? `topic ${other}` : 'an existing topic'} ('.' and '_' are one in Kafka metrics)`
+
 export async function insertTopic(
   tx: Tx,
   tenant: Tenant,
@@ -202,28 +209,66 @@ export async function insertTopic(
   name: string,
   spec: TopicSpec,
 ) {
-  try {
-    const [row] = await tx
-      .insert(topics)
-      .values({
-        orgId: tenant.orgId,
-        clusterId: cluster.id,
-        name,
-        collisionKey: collisionKeyOf(name),
-        kafkaName: kafkaName(cluster.kafkaPrefix, name),
-        ...spec,
-      })
-      .returning(topicColumns)
-    if (!row) throw new Error('insert returned nothing')
-    return row
-  } catch (error) {
-    if (isUniqueViolation(error)) {
+  const [row] = await insertTopics(tx, tenant, cluster, [{ name, spec }])
+  if (!row) throw new Error('insert returned nothing')
+  return row
+}
+
+/**
+ * Inserts new topics of one cluster, up to a thousand rows a statement, and returns their
+ * rows by name. The caller refuses names that collide with the cluster's topics it read; one
+ * made meanwhile by another request still fails the insert, as a conflict.
+ */
+export async function insertTopics(
+  tx: Tx,
+  tenant: Tenant,
+  cluster: ClusterRow,
+  created: { name: string; spec: TopicSpec }[],
+): Promise<TopicRow[]> {
+  const inserted: TopicRow[] = []
+  for (let start = 0; start < created.length; start += rowsPerStatement) {
+    const chunk = created.slice(start, start + rowsPerStatement)
+    try {
+      const rows = await tx
+        .insert(topics)
+        .values(
+          chunk.map(({ name, spec }) => ({
+            orgId: tenant.orgId,
+            clusterId: cluster.id,
+            name,
+            collisionKey: collisionKeyOf(name),
+            kafkaName: kafkaName(cluster.kafkaPrefix, name),
+            ...spec,
+          })),
+        )
+        .returning(topicColumns)
+      inserted.push(...rows)
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error
+      const [first] = chunk
       throw conflict(
-        `Topic ${name} would collide with an existing topic ('.' and '_' are one in Kafka metrics)`,
+        chunk.length === 1 && first
+          ? collisionMessage(first.name)
+          : `A topic of the list would collide with one created meanwhile ('.' and '_' are one in Kafka metrics); nothing was applied`,
       )
     }
-    throw error
   }
+  return inserted
+}
+
+/**
+ * The first of `names` that would collide, once '.' and '_' are one, with a topic the cluster
+ * has (`existing`) or with a name before it in the list, as a conflict to throw.
+ */
+export function collisionIn(names: string[], existing: string[]): ApiError | undefined {
+  const taken = new Map(existing.map((name) => [collisionKeyOf(name), name]))
+  for (const name of names) {
+    const key = collisionKeyOf(name)
+    const other = taken.get(key)
+    if (other !== undefined && other !== name) return conflict(collisionMessage(name, other))
+    taken.set(key, name)
+  }
+  return undefined
 }
 
 export async function updateTopic(tx: Tx, row: TopicRow, spec: TopicSpec) {
@@ -242,13 +287,25 @@ export async function updateTopic(tx: Tx, row: TopicRow, spec: TopicSpec) {
 }
 
 export async function markTopicDeleting(tx: Tx, row: TopicRow) {
-  const now = new Date()
-  const [updated] = await tx
-    .update(topics)
-    .set({ phase: 'Deleting', deletionRequestedAt: now, updatedAt: now })
-    .where(eq(topics.id, row.id))
-    .returning(topicColumns)
+  const [updated] = await markTopicsDeleting(tx, [row])
   if (!updated) throw new Error('update returned nothing')
+  return updated
+}
+
+/** Marks topics for deletion, up to a thousand a statement, and returns their rows. */
+export async function markTopicsDeleting(tx: Tx, rows: TopicRow[]): Promise<TopicRow[]> {
+  const now = new Date()
+  const updated: TopicRow[] = []
+  for (let start = 0; start < rows.length; start += rowsPerStatement) {
+    const ids = rows.slice(start, start + rowsPerStatement).map((row) => row.id)
+    updated.push(
+      ...(await tx
+        .update(topics)
+        .set({ phase: 'Deleting', deletionRequestedAt: now, updatedAt: now })
+        .where(inArray(topics.id, ids))
+        .returning(topicColumns)),
+    )
+  }
   return updated
 }
 
