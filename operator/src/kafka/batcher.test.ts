@@ -123,6 +123,20 @@ describe('TopicDeleteBatcher', () => {
     expect(answers).toEqual([{ ok: true }, { ok: true }, { ok: true }])
   })
 
+  test('answers every ask of a request that threw with its error', async () => {
+    const admin = {
+      deleteTopicsById: async () => {
+        throw new Error('the connection broke')
+      },
+    } as unknown as KafkaAdmin
+    const batcher = new TopicDeleteBatcher({ lingerMs: 0 })
+    const answers = await Promise.all(['id-a', 'id-b'].map((id) => batcher.delete(admin, id)))
+    expect(answers.map((a) => !a.ok && a.error.message)).toEqual([
+      'delete topic with id id-a: the connection broke',
+      'delete topic with id id-b: the connection broke',
+    ])
+  })
+
   test('answers an id the broker left out of its answer with an error', async () => {
     const { admin } = aBroker([])
     const answer = await new TopicDeleteBatcher({ lingerMs: 0 }).delete(admin, 'left-out')

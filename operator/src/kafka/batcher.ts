@@ -120,10 +120,18 @@ class KeyedBatcher<Answer> {
     options: BatchOptions,
   ) {
     this.#gatherer = new Gatherer((admin, batch) => {
-      request(admin, [...new Set(batch.map((p) => p.ask))]).then((results) => {
-        for (const p of batch)
-          p.resolve(results.get(p.ask) ?? { ok: false, error: unanswered(action(p.ask)) })
-      })
+      request(admin, [...new Set(batch.map((p) => p.ask))]).then(
+        (results) => {
+          for (const p of batch)
+            p.resolve(results.get(p.ask) ?? { ok: false, error: unanswered(action(p.ask)) })
+        },
+        // The adapters answer failures per key; a request that threw anyway fails every ask
+        // of it rather than leaving their passes waiting for good.
+        (error: unknown) => {
+          for (const p of batch)
+            p.resolve({ ok: false, error: new KafkaAdminError(action(p.ask), error) })
+        },
+      )
     }, options)
   }
 
