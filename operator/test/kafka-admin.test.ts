@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { readStackEnv } from '@fjord/stack/env'
 import { uniqueName } from '@fjord/testing/names'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -20,6 +21,37 @@ function idOf(created: Map<string, CreateResult>, name: string): string {
   if (!result?.ok) throw new Error(`${name} was not created: ${JSON.stringify(result)}`)
   return result.topicId
 }
+
+describe('the Kafka admin adapter against a broker that does not answer', () => {
+  test('fails a request once the login timed out, and nothing is thrown out of the process after', async () => {
+    // Takes connections and never answers: the login is still pending when connect() gives up.
+    const sockets: Socket[] = []
+    const server = createServer((socket) => sockets.push(socket))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    const silent = new KafkaAdmin({
+      bootstrapServers: [`127.0.0.1:${port}`],
+      mechanism: 'SCRAM-SHA-256',
+      username: 'fjord-admin',
+      password: 'secret',
+    })
+    const uncaught: unknown[] = []
+    const onUncaught = (error: unknown) => uncaught.push(error)
+    process.prependListener('uncaughtException', onUncaught)
+    try {
+      const answers = await silent.deleteTopicsById(['00000000-0000-0000-0000-000000000001'])
+      expect([...answers.values()]).toMatchObject([{ ok: false }])
+      // The connection's own error, if it is thrown, comes in the turns after connect() gave up.
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(uncaught).toEqual([])
+    } finally {
+      process.removeListener('uncaughtException', onUncaught)
+      for (const socket of sockets) socket.destroy()
+      server.close()
+      await silent.close()
+    }
+  }, 15_000)
+})
 
 describe('the Kafka admin adapter against the stack broker', () => {
   test('creates several topics in one request, each with its own config, and reports each result', async () => {

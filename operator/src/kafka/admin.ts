@@ -135,6 +135,9 @@ export class KafkaAdmin {
       sasl: { mechanism, username, password },
       connectTimeout: 5000,
     })
+    // connect() answers its failures; an 'error' the connection emits once connect() gave up
+    // (a login answered after the timeout) would otherwise be thrown out of the process.
+    connection.on('error', () => undefined)
     try {
       await connection.connect(host, port)
       return connection
