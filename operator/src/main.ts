@@ -4,7 +4,7 @@ import { installCrds } from '@fjord/contract/install'
 import { labels } from '@fjord/contract/metadata'
 import { KafkaClusters, KafkaPools, KafkaTopics, KafkaUsers } from '@fjord/contract/resources'
 import { KubeClient, type KubeObject } from '@fjord/kube/client'
-import { apiListWatch, Informer } from '@fjord/kube/informer'
+import { apiListWatch, Informer, objectKey } from '@fjord/kube/informer'
 import { LeaderElector } from '@fjord/kube/leader'
 import { collectionPath, Secrets } from '@fjord/kube/resources'
 import pino from 'pino'
@@ -50,7 +50,8 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
     batcher: new TopicCreateBatcher(),
     log,
   }
-  const common = { resyncPeriodMs: config.resyncMs, log }
+  // Each reconcile reads the caches of other kinds (a cluster its pool, a topic its cluster).
+  const common = { resyncPeriodMs: config.resyncMs, caches: Object.values(ctx.informers), log }
   // Pool checks find the tenants' logins Kafka lost; their KafkaUsers' reconciles set them again.
   const repair = new ScramRepair({
     informers: ctx.informers,
@@ -90,6 +91,17 @@ export async function startOperator(config: OperatorConfig): Promise<() => Promi
       ...common,
     }),
   ]
+  // A shared cluster waits on its pool: the pool's arrival or change of phase reconciles the
+  // clusters on it at once, not at their next retry (a cluster applied before its pool).
+  const enqueueClustersOn = (pool: KubeObject) => {
+    for (const cluster of ctx.informers.clusters.list()) {
+      if (cluster.spec.poolRef?.name === pool.metadata.name)
+        controllers[1]?.enqueue(objectKey(cluster))
+    }
+  }
+  ctx.informers.pools.onAdd(enqueueClustersOn).onUpdate((pool, old) => {
+    if (pool.status?.phase !== old.status?.phase) enqueueClustersOn(pool)
+  })
   // A password Secret labelled with its KafkaUser's name re-reconciles that user when it
   // changes or goes, so a rotated or revoked password reaches Kafka at once. Only metadata
   // is cached.

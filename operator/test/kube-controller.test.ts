@@ -144,6 +144,40 @@ describe('Controller against the real apiserver', () => {
     expect(await copyOf(namespace, 'slow')).toBeUndefined()
   })
 
+  test('starts a term only once the other caches its reconcile reads have synced', async () => {
+    await apply(client, ConfigMaps, aSource(namespace, 'needs-settings', { v: '1' }))
+    await apply(client, ConfigMaps, {
+      metadata: { name: 'settings', namespace, labels: { role: 'settings' } },
+      data: {},
+    })
+    const own = new Informer(
+      apiListWatch(client, collectionPath(ConfigMaps, namespace), { labelSelector: 'role=source' }),
+    )
+    const settings = new Informer(
+      apiListWatch(client, collectionPath(ConfigMaps, namespace), {
+        labelSelector: 'role=settings',
+      }),
+    )
+    const sawSettings: boolean[] = []
+    const controller = new Controller({
+      kind: uniqueName('Reader'),
+      informer: own,
+      caches: [settings],
+      log: quiet,
+      reconcile: async () => {
+        sawSettings.push(settings.get(`${namespace}/settings`) !== undefined)
+      },
+    })
+    own.start()
+    runUntilCleanup(controller, own)
+    await own.synced
+    // Its own cache is full; the one of settings starts listing only now.
+    settings.start()
+    cleanups.push(() => settings.stop())
+    await expect.poll(() => sawSettings.length).toBeGreaterThan(0)
+    expect(sawSettings).not.toContain(false)
+  })
+
   test('retries a failing reconcile until it succeeds and counts both outcomes in /metrics', async () => {
     const { informer, controller, hooks, kind } = aCopyOperator(namespace)
     let failuresLeft = 2

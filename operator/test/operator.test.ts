@@ -3,7 +3,7 @@ import { sharedKafkaPrefix } from '@fjord/contract/naming'
 import { readyCondition, reasons } from '@fjord/contract/reasons'
 import { KafkaClusters, KafkaTopics } from '@fjord/contract/resources'
 import type { KafkaCluster, KafkaTopic } from '@fjord/contract/types'
-import { apply } from '@fjord/kube/apply'
+import { apply, deleteObject } from '@fjord/kube/apply'
 import type { KubeObject } from '@fjord/kube/client'
 import {
   controllerReference,
@@ -15,7 +15,7 @@ import {
 import { kcat } from '@fjord/testing/kcat'
 import { uniqueName } from '@fjord/testing/names'
 import { anOperatorWorld, stackKafka, types, untilPhase } from '@fjord/testing/operator'
-import { aSharedCluster, aTopic, aUser } from '@fjord/testing/resources'
+import { aPool, aSharedCluster, aTopic, aUser } from '@fjord/testing/resources'
 import { PatchStrategy } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type TopicSeen, topicSeen } from '../src/kafka/diagnostics.ts'
@@ -267,6 +267,17 @@ describe('the operator on a shared cluster', () => {
       message: expect.stringContaining(held.status?.kafkaPrefix ?? '?'),
     })
     expect(refused.status?.kafkaPrefix).toBeUndefined()
+  })
+
+  test('makes a cluster applied before its pool Ready as soon as the pool is, not at its next retry', async () => {
+    const pool = aPool({ ...world.pool.spec })
+    const early = await world.create(aSharedCluster(pool.metadata.name))
+    const missing = await untilPhase(world.get, early, 'Failed')
+    expect(missing.status?.conditions?.[0]?.reason).toBe(reasons.PoolNotFound)
+    await world.create(pool)
+    // A cluster that found no pool is retried after 30 s; the pool's arrival wakes it sooner.
+    await untilPhase(world.get, early, 'Ready', { timeout: 15_000 })
+    await deleteObject(world.client, KafkaClusters, early.metadata.name, world.namespace)
   })
 
   test('keeps a principal of one shared cluster out of another cluster on the same pool', async () => {

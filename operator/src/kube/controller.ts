@@ -19,6 +19,12 @@ export interface ControllerOptions<T extends KubeObject> {
   /** The resource kind, used as a metrics label and in logs. */
   kind: string
   informer: Informer<T>
+  /**
+   * The other caches `reconcile` reads. A term starts once they have synced too: before, an
+   * object they have not listed yet reads as missing (a new leader failed a KafkaCluster
+   * with PoolNotFound while its cache of pools was still empty).
+   */
+  caches?: Pick<Informer<KubeObject>, 'synced'>[]
   reconcile: Reconcile
   concurrency?: number
   baseDelayMs?: number
@@ -123,7 +129,8 @@ export class Controller<T extends KubeObject = KubeObject> {
     const stopped = new Promise<void>((resolve) => {
       for (const end of ends) end.addEventListener('abort', () => resolve(), { once: true })
     })
-    await Promise.race([informer.synced, stopped])
+    const caches = [informer, ...(this.#options.caches ?? [])]
+    await Promise.race([Promise.all(caches.map((cache) => cache.synced)), stopped])
     if (ends.some((end) => end.aborted)) return
     this.#queue = queue
     trackQueue(kind, queue)
