@@ -1,3 +1,4 @@
+import '@fjord/kafka/connection-errors'
 import { createServer, type Server, type Socket } from 'node:net'
 import { KafkaPools } from '@fjord/contract/resources'
 import { apply } from '@fjord/kube/apply'

@@ -4,6 +4,7 @@
  * own, see api-process.ts), both scoped to the run's label; an org with a cluster, a service
  * account that may write to its topics, a producer with its credential and a Kafka admin.
  */
+import '@fjord/kafka/connection-errors'
 import { join } from 'node:path'
 import { createFjordClient, unwrap } from '@fjord/client'
 import { installCrds } from '@fjord/contract/install'

@@ -1,3 +1,4 @@
+import '@fjord/kafka/connection-errors'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { KafkaAdmin } from '@fjord/operator/kafka/admin'
@@ -47,8 +48,6 @@ async function logsIn(
     sasl: { mechanism, username, password },
     connectTimeout: 5000,
   })
-  // As in the stack's own probe: a login answered after connect() gave up emits an 'error'.
-  connection.on('error', () => undefined)
   try {
     await connection.connect(host, Number(port))
     return true

@@ -1,3 +1,4 @@
+import '@fjord/kafka/connection-errors'
 import { KafkaPools } from '@fjord/contract/resources'
 import type { KafkaPool } from '@fjord/contract/types'
 import { getObject } from '@fjord/kube/apply'

@@ -1,3 +1,4 @@
+import '@fjord/kafka/connection-errors'
 import { placedRecords } from '@fjord/kafka/records'
 import { Consumer, findErrorBy, type RecordsBatch } from '@platformatic/kafka'
 import { ApiError } from '../errors.ts'

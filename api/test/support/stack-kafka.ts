@@ -1,3 +1,4 @@
+import '@fjord/kafka/connection-errors'
 import { installCrds } from '@fjord/contract/install'
 import { KafkaPools } from '@fjord/contract/resources'
 import { apply } from '@fjord/kube/apply'

@@ -1,3 +1,4 @@
+import '@fjord/kafka/connection-errors'
 import { kafkaErrorIds } from '@fjord/kafka/errors'
 import { CliError } from '../errors.ts'
 import type { KafkaLogin } from './login.ts'

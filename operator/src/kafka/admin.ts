@@ -1,3 +1,4 @@
+import '@fjord/kafka/connection-errors'
 import type { AclOperation, AclResourceType } from '@fjord/contract/types'
 import { kafkaErrorIds } from '@fjord/kafka/errors'
 import {
@@ -135,9 +136,6 @@ export class KafkaAdmin {
       sasl: { mechanism, username, password },
       connectTimeout: 5000,
     })
-    // connect() answers its failures; an 'error' the connection emits once connect() gave up
-    // (a login answered after the timeout) would otherwise be thrown out of the process.
-    connection.on('error', () => undefined)
     try {
       await connection.connect(host, port)
       return connection

@@ -1,3 +1,4 @@
+import '@fjord/kafka/connection-errors'
 import type { Answer, FjordClient } from '@fjord/client'
 import {
   Consumer,

@@ -1,3 +1,4 @@
+import '@fjord/kafka/connection-errors'
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
@@ -120,9 +121,6 @@ export function kafka(ctx: Context): Service & {
   /** Whether Kafka takes the admin's login; throws while it does not answer yet. */
   async function adminLogsIn(): Promise<boolean> {
     const connection = new Connection('fjord-stack', { sasl, connectTimeout: 2000 })
-    // connect() answers its failures; an 'error' the connection emits once connect() gave up
-    // (a broker still starting answers the login after the timeout) would be thrown instead.
-    connection.on('error', () => undefined)
     try {
       await connection.connect('127.0.0.1', port)
       return true
@@ -145,7 +143,6 @@ export function kafka(ctx: Context): Service & {
    */
   async function setAdminCredential(): Promise<void> {
     const connection = new Connection('fjord-stack', { connectTimeout: 2000 })
-    connection.on('error', () => undefined)
     try {
       await connection.connect('127.0.0.1', kafkaController)
       await upsertScramCredential(connection, kafkaAdminMechanism, kafkaAdminUser, password)
