@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { FjordClient } from '@fjord/client'
 import { KubeClient, type KubeObject } from '@fjord/kube/client'
-import { collectionPath, Namespaces, objectPath, Secrets } from '@fjord/kube/resources'
+import { collectionPath, Leases, Namespaces, objectPath, Secrets } from '@fjord/kube/resources'
 import { loadConfig } from '@fjord/stack/config'
 import { readStackEnv } from '@fjord/stack/env'
 import { ensureFjordImages } from '@fjord/stack/image/fjord'
@@ -51,6 +51,7 @@ interface Pod extends KubeObject {
   status: {
     phase?: string
     conditions?: { type: string; status: string }[]
+    containerStatuses?: { state?: unknown; lastState?: unknown; restartCount?: number }[]
   }
 }
 
@@ -69,6 +70,42 @@ const isReady = (pod: Pod) =>
   pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true
 
 const leaseHeldBy = () => leaseHolder(kube, namespace)
+
+/**
+ * The operators' Lease and pods as the apiserver has them now, and what each pod (and the
+ * deleted `leader`, while the node keeps its logs) logged last: for a failure's message.
+ */
+async function operatorsNow(leader: string | undefined): Promise<string> {
+  const lease = await kube
+    .get<{ spec?: unknown }>(objectPath(Leases, 'fjord-operator', namespace))
+    .catch((error: unknown) => ({ spec: String(error) }))
+  const now = (await pods('operator')).map(({ metadata, status }) => ({
+    name: metadata.name,
+    deletionTimestamp: metadata.deletionTimestamp,
+    phase: status.phase,
+    containers: status.containerStatuses?.map(({ state, lastState, restartCount }) => ({
+      state,
+      lastState,
+      restartCount,
+    })),
+  }))
+  const names = new Set([leader ?? '', ...now.map(({ name }) => name)].filter(Boolean))
+  const logs = [...names].map((name) => `${name}:\n${containerLogTail(name)}`).join('\n')
+  return `${JSON.stringify({ at: new Date().toISOString(), lease: lease.spec, pods: now }, null, 2)}\n${logs}`
+}
+
+/** The last lines a pod's containers logged on the node, where the kubelet links them. */
+function containerLogTail(pod: string, lines = 30): string {
+  const dir = '/var/log/containers'
+  const files = existsSync(dir)
+    ? readdirSync(dir).filter((file) => file.startsWith(`${pod}_${namespace}_`))
+    : []
+  return files
+    .map((file) =>
+      readFileSync(join(dir, file), 'utf8').trimEnd().split('\n').slice(-lines).join('\n'),
+    )
+    .join('\n')
+}
 
 beforeAll(async () => {
   if (!env.node) return
@@ -188,7 +225,12 @@ describe.skipIf(!env.node)("the Helm chart on the stack's node", () => {
     expect(operators.map((pod) => pod.metadata.name)).toContain(leader)
     await kube.request('DELETE', `/api/v1/namespaces/${namespace}/pods/${leader}`)
     const standby = operators.find((pod) => pod.metadata.name !== leader)?.metadata.name
-    await expect.poll(leaseHeldBy, { timeout: 60_000 }).toBe(standby)
+    await expect
+      .poll(leaseHeldBy, { timeout: 60_000 })
+      .toBe(standby)
+      .catch(async (error: Error) => {
+        throw new Error(`${error.message}\n${await operatorsNow(leader)}`, { cause: error })
+      })
 
     const { org, owner } = await signUp()
     const main = { org, cluster: 'main' }
