@@ -327,4 +327,23 @@ describe('LeaderWork draining on shutdown', () => {
     expect(signal.aborted).toBe(true)
     expect(loop.stopped).toBe(true)
   })
+
+  test('stops waiting for a reconcile that ignores its abort, so the lease is handed back before the kill', {
+    timeout: 10_000,
+  }, async () => {
+    const { work, loop, hooks } = aLeader()
+    const held = Promise.withResolvers<AbortSignal>()
+    const release = Promise.withResolvers<void>()
+    hooks.beforeReconcile = async (key, signal) => {
+      if (!key.endsWith('/deaf')) return
+      held.resolve(signal)
+      await release.promise
+    }
+    await apply(client, ConfigMaps, aSource(namespace, 'deaf', { v: '1' }))
+    const signal = await held.promise
+    await work.drain(100, 100)
+    expect(signal.aborted).toBe(true)
+    expect(loop.stopped).toBe(true)
+    release.resolve()
+  })
 })

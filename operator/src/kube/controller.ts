@@ -193,9 +193,12 @@ export class LeaderWork {
 
   /**
    * Takes no more work: the reconciles in flight finish, or are aborted once `graceMs` has
-   * passed; then the other loops stop. Resolves when everything has.
+   * passed; then the other loops stop. Resolves when everything has, or `abortedWaitMs` after
+   * the abort when some work ignores it (a Kafka request takes no signal): the caller then
+   * hands the lease back and exits, which ends that work as surely as the kubelet's SIGKILL
+   * would, and the next leader does not wait out a lease duration besides.
    */
-  async drain(graceMs: number): Promise<void> {
+  async drain(graceMs: number, abortedWaitMs = 2_000): Promise<void> {
     this.#draining.abort()
     const cut = setTimeout(() => {
       this.#log.warn(
@@ -204,10 +207,28 @@ export class LeaderWork {
       )
       this.#cut.abort()
     }, graceMs)
-    await Promise.all(this.#controllerRuns)
-    clearTimeout(cut)
-    this.#cut.abort()
-    await Promise.all(this.#loopRuns)
+    const ended = (async () => {
+      await Promise.all(this.#controllerRuns)
+      clearTimeout(cut)
+      this.#cut.abort()
+      await Promise.all(this.#loopRuns)
+      return true
+    })()
+    const givenUp = Promise.withResolvers<false>()
+    let giveUp: NodeJS.Timeout | undefined
+    const startGiveUp = () => {
+      giveUp = setTimeout(() => givenUp.resolve(false), abortedWaitMs)
+    }
+    this.#cut.signal.addEventListener('abort', startGiveUp, { once: true })
+    const endedInTime = await Promise.race([ended, givenUp.promise])
+    clearTimeout(giveUp)
+    this.#cut.signal.removeEventListener('abort', startGiveUp)
+    if (!endedInTime) {
+      this.#log.warn(
+        { abortedWaitMs, controllers: this.#controllerRuns.size, loops: this.#loopRuns.size },
+        'work still running after its abort: leaving it to the exit',
+      )
+    }
   }
 
   #track(runs: Set<Promise<void>>, kind: string, run: Promise<void>): void {
