@@ -10,6 +10,7 @@ import { createFjordClient, unwrap } from '@fjord/client'
 import { installCrds } from '@fjord/contract/install'
 import { orgNamespaceName } from '@fjord/contract/naming'
 import { KafkaPools } from '@fjord/contract/resources'
+import { kafkaErrorIds } from '@fjord/kafka/errors'
 import { apply, deleteObject, getObject } from '@fjord/kube/apply'
 import type { KubeClient } from '@fjord/kube/client'
 import { Namespaces, Secrets } from '@fjord/kube/resources'
@@ -207,15 +208,25 @@ export async function aBenchWorld(id: string, kube: KubeClient, env: StackEnv) {
       await admin.close()
       await deleter.close()
     })
-    const deleteTopics = async (topics: string[]) => {
+    /** With `unknownIsGone`, a topic the broker no longer knows counts as deleted. */
+    const deleteTopics = async (topics: string[], { unknownIsGone = false } = {}) => {
       for (let at = 0; at < topics.length; at += 1_000) {
-        await deleter.deleteTopics({ topics: topics.slice(at, at + 1_000) })
+        await deleter.deleteTopics({ topics: topics.slice(at, at + 1_000) }).catch((error) => {
+          const ids = kafkaErrorIds(error)
+          const onlyUnknown =
+            ids.length > 0 && ids.every((id) => id === 'UNKNOWN_TOPIC_OR_PARTITION')
+          if (!(unknownIsGone && onlyUnknown)) throw error
+        })
       }
     }
-    // The floor's topics (`tf…`) are the bench's own; the product's go with the cluster.
+    // The floor's topics (`tf…`) are the bench's own; the product's go with the cluster. The
+    // broker still lists topics deleted a moment ago, and refuses them as unknown.
     const prefix = connection.topicPrefix
     later('delete the floor topics left', async () =>
-      deleteTopics((await admin.listTopics()).filter((topic) => topic.startsWith(`${prefix}tf`))),
+      deleteTopics(
+        (await admin.listTopics()).filter((topic) => topic.startsWith(`${prefix}tf`)),
+        { unknownIsGone: true },
+      ),
     )
 
     return { fjord, main, prefix, producer, admin, deleteTopics, rss, memory, cleanUp }
