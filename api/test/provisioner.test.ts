@@ -225,6 +225,48 @@ describe('the provisioner', () => {
     ])
   })
 
+  it("waits for the operator's finalizer with a growing pause, not a read every second", async () => {
+    const tenant = await aTenant(api)
+    const cluster = await withCluster(api, tenant)
+    const { id } = await expectStatus(
+      await api.request('GET', `/v1/orgs/${tenant.org}/clusters/${cluster}`, { as: tenant.owner }),
+      200,
+    )
+    await drain()
+    await createObject(kube, KafkaClusters, {
+      metadata: {
+        name: cluster,
+        namespace: tenant.namespace,
+        labels: { ...resourceLabels, ...createdByFjord(tenant.orgId), [labels.clusterId]: id },
+      },
+      spec: { type: 'shared', provider: 'shared', region: 'local', poolRef: { name: 'none' } },
+    })
+    const path = `/v1/orgs/${tenant.org}/clusters/${cluster}/topics/gone`
+    const topic = await expectStatus(
+      await api.request('PUT', path, { as: tenant.owner, body: { partitions: 1 } }),
+      201,
+    )
+    await drain()
+    await expectStatus(await api.request('DELETE', path, { as: tenant.owner }), 202)
+    // No operator here: the finalizer stays, and every attempt finds the KafkaTopic still there.
+    const pauses: number[] = []
+    for (let attempt = 0; attempt < 6; attempt++) {
+      await api.database.db.execute(
+        sql`update outbox set next_attempt_at = now()
+             where action = 'topic.delete' and aggregate_id = ${topic.id} and processed_at is null`,
+      )
+      await drain()
+      const { rows } = (await api.database.db.execute(
+        sql`select extract(epoch from next_attempt_at - now()) * 1000 as pause_ms from outbox
+             where action = 'topic.delete' and aggregate_id = ${topic.id}`,
+      )) as unknown as { rows: { pause_ms: string }[] }
+      pauses.push(Number(rows[0]?.pause_ms))
+    }
+    const name = topicResourceName({ name: cluster }, { name: 'gone' })
+    expect((await topicObject(tenant, name))?.metadata.deletionTimestamp).toBeDefined()
+    expect(pauses.at(-1)).toBeGreaterThan(5_000)
+  })
+
   it("takes a change as it commits, told by the outbox's notification rather than a timer", async () => {
     const tenant = await aTenant(api)
     const cluster = await withCluster(api, tenant)

@@ -48,7 +48,8 @@ type Result = { done: true } | { done: false; reason: string; retryInMs?: number
 type Claimed = OutboxEntry & { change: ChangeKind }
 type PasswordSecret = Extract<ChangeKind, { action: 'credential.delete' }>['payload']
 const done: Result = { done: true }
-const later = (reason: string, retryInMs = 1_000): Result => ({ done: false, reason, retryInMs })
+/** Not done yet: tried again after `retryInMs`, or, without it, after the outbox's backoff. */
+const later = (reason: string, retryInMs?: number): Result => ({ done: false, reason, retryInMs })
 /** How often a change refused for an object Fjord did not make is tried again. */
 const refusedRetryMs = 60_000
 
@@ -490,7 +491,9 @@ export class Provisioner {
     if (!existing.metadata.deletionTimestamp) {
       await deleteObject(this.#kube, type, name, namespace, { uid: existing.metadata.uid })
     }
-    return later(`waiting for the operator to delete ${type.kind} ${name}`, 1_000)
+    // The status watcher lets the row go as soon as the object is gone; this only closes the
+    // change, so a wait that lasts (the operator down) costs a read every 15 s, not every 1 s.
+    return later(`waiting for the operator to delete ${type.kind} ${name}`)
   }
 
   async #syncCluster(id: string, fresh: boolean): Promise<Result> {
