@@ -95,6 +95,29 @@ async function drain(): Promise<void> {
   while ((await provisioner.drainOnce()) > 0);
 }
 
+/**
+ * A tenant's cluster with its KafkaCluster: no pool carries this file's label, so the
+ * KafkaCluster is put there as Fjord makes it, for its topics to be owned by.
+ */
+async function aClusterOnNoPool() {
+  const tenant = await aTenant(api)
+  const cluster = await withCluster(api, tenant)
+  const { id } = await expectStatus(
+    await api.request('GET', `/v1/orgs/${tenant.org}/clusters/${cluster}`, { as: tenant.owner }),
+    200,
+  )
+  await drain()
+  const made = await createObject(kube, KafkaClusters, {
+    metadata: {
+      name: cluster,
+      namespace: tenant.namespace,
+      labels: { ...resourceLabels, ...createdByFjord(tenant.orgId), [labels.clusterId]: id },
+    },
+    spec: { type: 'shared', provider: 'shared', region: 'local', poolRef: { name: 'none' } },
+  })
+  return { tenant, cluster, made }
+}
+
 /** Changes the KafkaTopic `name` of the tenant as someone else (another replica, the operator) would. */
 function mergeIntoTopicObject(tenant: { namespace: string }, name: string, body: unknown) {
   return kube.request('PATCH', objectPath(KafkaTopics, name, tenant.namespace), {
@@ -186,22 +209,7 @@ describe('the provisioner', () => {
   })
 
   it("makes a topic as the operator would finish it: with the cleanup finalizer, owned by its cluster's KafkaCluster", async () => {
-    const tenant = await aTenant(api)
-    const cluster = await withCluster(api, tenant)
-    const { id } = await expectStatus(
-      await api.request('GET', `/v1/orgs/${tenant.org}/clusters/${cluster}`, { as: tenant.owner }),
-      200,
-    )
-    await drain()
-    // No pool carries this file's label, so the KafkaCluster is put there as Fjord makes it.
-    const made = await createObject(kube, KafkaClusters, {
-      metadata: {
-        name: cluster,
-        namespace: tenant.namespace,
-        labels: { ...resourceLabels, ...createdByFjord(tenant.orgId), [labels.clusterId]: id },
-      },
-      spec: { type: 'shared', provider: 'shared', region: 'local', poolRef: { name: 'none' } },
-    })
+    const { tenant, cluster, made } = await aClusterOnNoPool()
     await expectStatus(
       await api.request('PUT', `/v1/orgs/${tenant.org}/clusters/${cluster}/topics/clicks`, {
         as: tenant.owner,
@@ -226,21 +234,7 @@ describe('the provisioner', () => {
   })
 
   it("waits for the operator's finalizer with a growing pause, not a read every second", async () => {
-    const tenant = await aTenant(api)
-    const cluster = await withCluster(api, tenant)
-    const { id } = await expectStatus(
-      await api.request('GET', `/v1/orgs/${tenant.org}/clusters/${cluster}`, { as: tenant.owner }),
-      200,
-    )
-    await drain()
-    await createObject(kube, KafkaClusters, {
-      metadata: {
-        name: cluster,
-        namespace: tenant.namespace,
-        labels: { ...resourceLabels, ...createdByFjord(tenant.orgId), [labels.clusterId]: id },
-      },
-      spec: { type: 'shared', provider: 'shared', region: 'local', poolRef: { name: 'none' } },
-    })
+    const { tenant, cluster } = await aClusterOnNoPool()
     const path = `/v1/orgs/${tenant.org}/clusters/${cluster}/topics/gone`
     const topic = await expectStatus(
       await api.request('PUT', path, { as: tenant.owner, body: { partitions: 1 } }),
